@@ -1,0 +1,231 @@
+#include "clicommon.h"
+
+#include <QRegularExpression>
+
+#include <cstdio>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+namespace poolscope::cli {
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream &err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+std::optional<double> parseSeconds(const QString &text)
+{
+    static const QRegularExpression pattern(QStringLiteral(R"(^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$)"));
+    const auto match = pattern.match(text);
+    if (!match.hasMatch())
+        return std::nullopt;
+    const double value = match.captured(1).toDouble();
+    const QString unit = match.captured(2);
+    if (unit == QLatin1String("ms"))
+        return value / 1000;
+    if (unit == QLatin1String("m") || unit == QLatin1String("min"))
+        return value * 60;
+    if (unit == QLatin1String("h"))
+        return value * 3600;
+    return value;
+}
+
+std::optional<int> parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int minPositional,
+                               int maxPositional)
+{
+    if (!parser.parse(arguments)) {
+        err() << parser.errorText() << "\nTry '" << arguments.value(0) << " --help'.\n";
+        err().flush();
+        return ExitUsage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        out().flush();
+        return ExitOk;
+    }
+    const qsizetype count = parser.positionalArguments().size();
+    if (count < minPositional || (maxPositional >= 0 && count > maxPositional)) {
+        err() << (count < minPositional ? "missing arguments" : "too many arguments") << "\n" << parser.helpText();
+        err().flush();
+        return ExitUsage;
+    }
+    return std::nullopt;
+}
+
+std::optional<ConnInfo> targetFrom(const QString &text)
+{
+    QString error;
+    auto target = ConnInfo::parse(text, &error);
+    if (!target) {
+        err() << "poolscope: invalid connection string: " << error << "\n";
+        err().flush();
+    }
+    return target;
+}
+
+namespace {
+
+struct ThresholdOption
+{
+    const char *name;
+    const char *help;
+    double LeakRules::*field;
+    bool percent;
+};
+
+const ThresholdOption kThresholds[] = {
+    {"aborted-leaked-after", "Idle in transaction (aborted) this long is leaked [10s].", &LeakRules::abortedLeakedAfter, false},
+    {"idle-tx-warn-after", "Idle in transaction this long gets a reason [5s].", &LeakRules::idleInTxWarnAfter, false},
+    {"idle-tx-suspect-after", "Idle in transaction this long is a suspected leak [30s].", &LeakRules::idleInTxSuspectAfter, false},
+    {"idle-tx-leaked-after", "Idle in transaction this long is leaked [60s].", &LeakRules::idleInTxLeakedAfter, false},
+    {"idle-starved-after", "Idle this long while its role, database or server is out of slots is suspected [5s].",
+     &LeakRules::idleStarvedAfter, false},
+    {"flood-warn", "Warn when client sessions use this percentage of usable slots [80].", &LeakRules::floodWarnPercent, true},
+    {"flood-critical", "Critical at this percentage of usable slots [95].", &LeakRules::floodCriticalPercent, true},
+    {"owner-share", "Flag an owner holding more than this percentage of slots, mostly idle [30].",
+     &LeakRules::ownerSharePercent, true},
+};
+
+} // namespace
+
+void addAnalysisOptions(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("owner-by"),
+                      QStringLiteral("Group owners by application, user, client, database or code [application]."),
+                      QStringLiteral("key"), QStringLiteral("application")});
+    for (const ThresholdOption &option : kThresholds)
+        parser.addOption({QString::fromLatin1(option.name), QString::fromLatin1(option.help),
+                          option.percent ? QStringLiteral("percent") : QStringLiteral("duration")});
+    parser.addOption({QStringLiteral("rising-samples"),
+                      QStringLiteral("Samples in a row a code location's leaked count must rise to be called a leak [3]."),
+                      QStringLiteral("n")});
+}
+
+std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser)
+{
+    LeakRules rules;
+    for (const ThresholdOption &option : kThresholds) {
+        const QString name = QString::fromLatin1(option.name);
+        if (!parser.isSet(name))
+            continue;
+        const QString text = parser.value(name);
+        std::optional<double> value;
+        if (option.percent) {
+            bool ok = false;
+            const double percent = text.toDouble(&ok);
+            if (ok && percent > 0 && percent <= 100)
+                value = percent;
+        } else {
+            value = parseSeconds(text);
+        }
+        if (!value) {
+            err() << "poolscope: --" << name << ": '" << text << "' is not a "
+                  << (option.percent ? "percentage between 0 and 100" : "duration such as 30s, 2min or 500ms") << "\n";
+            err().flush();
+            return std::nullopt;
+        }
+        rules.*option.field = *value;
+    }
+    if (parser.isSet(QStringLiteral("rising-samples"))) {
+        bool ok = false;
+        rules.risingSamples = parser.value(QStringLiteral("rising-samples")).toInt(&ok);
+        if (!ok || rules.risingSamples < 2) {
+            err() << "poolscope: --rising-samples needs a whole number of at least 2\n";
+            err().flush();
+            return std::nullopt;
+        }
+    }
+    return rules;
+}
+
+std::optional<OwnerKey> ownerKeyFrom(const QCommandLineParser &parser)
+{
+    const auto key = ownerKeyFromName(parser.value(QStringLiteral("owner-by")));
+    if (!key) {
+        err() << "poolscope: --owner-by takes application, user, client, database or code\n";
+        err().flush();
+    }
+    return key;
+}
+
+QCommandLineOption timeoutOption()
+{
+    return {QStringLiteral("timeout"), QStringLiteral("Deadline for each query [5s]."), QStringLiteral("duration"),
+            QStringLiteral("5s")};
+}
+
+std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok)
+{
+    const auto seconds = parseSeconds(parser.value(QStringLiteral("timeout")));
+    *ok = seconds && *seconds > 0;
+    if (!*ok) {
+        err() << "poolscope: --timeout needs a duration such as 5s\n";
+        err().flush();
+        return {};
+    }
+    return std::chrono::milliseconds(qint64(*seconds * 1000));
+}
+
+int reportConnectionError(const ConnInfo &target, const PgError &error)
+{
+    err() << "poolscope: cannot connect to " << target.displayName() << ": " << error.message << "\n";
+    switch (error.kind) {
+    case PgError::Kind::TooManyConnections:
+        err() << "  The server is out of connection slots (SQLSTATE 53300). To get in: connect as a superuser "
+                 "(superuser_reserved_connections keeps slots for them), use a role with pg_use_reserved_connections "
+                 "on PostgreSQL 16+, or inspect through the PgBouncer admin console instead.\n";
+        break;
+    case PgError::Kind::Authentication:
+        err() << "  Check the user and password (~/.pgpass or PGPASSWORD) and pg_hba.conf.\n";
+        break;
+    case PgError::Kind::Timeout:
+        err() << "  The server did not answer in time: is it hung, or is a firewall dropping packets? "
+                 "connect_timeout in the conninfo changes the wait.\n";
+        break;
+    default:
+        break;
+    }
+    err().flush();
+    return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitConnection;
+}
+
+int confirm(bool yes, const QString &question)
+{
+    if (yes)
+        return ExitOk;
+    if (!isatty(STDIN_FILENO)) {
+        err() << "poolscope: refusing to act without a terminal to confirm on; pass --yes to confirm in advance\n";
+        err().flush();
+        return ExitUsage;
+    }
+    out() << question << " [y/N] ";
+    out().flush();
+    char line[64] = {};
+    if (!std::fgets(line, sizeof line, stdin))
+        return ExitDeclined;
+    const QString answer = QString::fromLocal8Bit(line).trimmed().toLower();
+    if (answer == QLatin1String("y") || answer == QLatin1String("yes"))
+        return ExitOk;
+    out() << "Nothing done.\n";
+    out().flush();
+    return ExitDeclined;
+}
+
+int terminalWidth()
+{
+    winsize size{};
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 40)
+        return size.ws_col;
+    bool ok = false;
+    const int columns = qEnvironmentVariableIntValue("COLUMNS", &ok);
+    return ok && columns > 40 ? columns : 160;
+}
+
+} // namespace poolscope::cli

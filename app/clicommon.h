@@ -1,0 +1,48 @@
+#pragma once
+
+#include "classifier.h"
+#include "conninfo.h"
+#include "exitcodes.h"
+#include "owners.h"
+#include "pgconnection.h"
+
+#include <QCommandLineParser>
+#include <QTextStream>
+
+#include <chrono>
+#include <optional>
+
+namespace poolscope::cli {
+
+QTextStream &out();
+QTextStream &err();
+
+// "10s", "1.5 min", "250ms", "2h"; a bare number is seconds.
+std::optional<double> parseSeconds(const QString &text);
+
+// Parses the verb's arguments; prints help or the error and returns an exit code when the
+// command should stop here.
+std::optional<int> parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int minPositional,
+                               int maxPositional);
+
+// Validates the CONNINFO argument with libpq; prints libpq's message on failure.
+std::optional<ConnInfo> targetFrom(const QString &text);
+
+// Options shared by the reading verbs: owner grouping and every leak threshold.
+void addAnalysisOptions(QCommandLineParser &parser);
+// Returns std::nullopt after printing the error.
+std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser);
+std::optional<OwnerKey> ownerKeyFrom(const QCommandLineParser &parser);
+
+QCommandLineOption timeoutOption();
+std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok);
+
+// Prints a connection error with advice, and returns the exit code for it.
+int reportConnectionError(const ConnInfo &target, const PgError &error);
+
+// Asks "Proceed? [y/N]" unless --yes; refuses without a terminal. Returns ExitOk to go on.
+int confirm(bool yes, const QString &question);
+
+int terminalWidth();
+
+} // namespace poolscope::cli

@@ -1,0 +1,68 @@
+#include "clicommon.h"
+#include "commands.h"
+
+#include <QCoreApplication>
+
+#include <libpq-fe.h>
+
+using namespace poolscope::cli;
+
+namespace {
+
+const char kUsage[] =
+    "Usage: poolscope VERB [options]\n"
+    "\n"
+    "Inspect PostgreSQL connection pools: every session as active, waiting, idle, idle in\n"
+    "transaction or leaked, grouped by owner with the stack that checked it out.\n"
+    "\n"
+    "Reading:\n"
+    "  snapshot CONNINFO        one snapshot as tables, or --json\n"
+    "  watch CONNINFO           sample continuously over one connection (Ctrl-C stops)\n"
+    "Acting (each asks first, or needs --yes; every action goes to the audit log):\n"
+    "  terminate CONNINFO --pid N [--pid M …]   end sessions (pg_terminate_backend)\n"
+    "  cancel CONNINFO --pid N [--pid M …]      cancel running queries\n"
+    "  limit CONNINFO --role R|--database D N   set a CONNECTION LIMIT (-1: none)\n"
+    "  limit CONNINFO --role R|--database D --idle-in-transaction-timeout 60s\n"
+    "\n"
+    "  poolscope VERB --help    options of a verb\n"
+    "  poolscope --version\n"
+    "\n"
+    "Exit codes: 0 ok, 1 failed, 2 usage, 3 connection, 4 privilege, 5 declined.\n";
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
+
+    QStringList arguments = QCoreApplication::arguments();
+    const QString verb = arguments.value(1);
+    if (verb == QLatin1String("--version") || verb == QLatin1String("-v")) {
+        out() << "poolscope " << POOLSCOPE_VERSION << " (libpq " << PQlibVersion() / 10000 << '.'
+              << PQlibVersion() % 10000 << ")\n";
+        return ExitOk;
+    }
+    if (verb == QLatin1String("--help") || verb == QLatin1String("-h") || verb == QLatin1String("help")) {
+        out() << kUsage;
+        return ExitOk;
+    }
+    // The verb's own parser sees "poolscope VERB" as its program name.
+    QStringList verbArguments = arguments.mid(2);
+    verbArguments.prepend(arguments.value(0) + u' ' + verb);
+    if (verb == QLatin1String("snapshot"))
+        return runSnapshot(verbArguments);
+    if (verb == QLatin1String("watch"))
+        return runWatch(verbArguments);
+    if (verb == QLatin1String("terminate"))
+        return runSignal(verbArguments, true);
+    if (verb == QLatin1String("cancel"))
+        return runSignal(verbArguments, false);
+    if (verb == QLatin1String("limit"))
+        return runLimit(verbArguments);
+    err() << (verb.isEmpty() ? QStringLiteral("poolscope: no verb given\n")
+                             : QStringLiteral("poolscope: unknown verb '%1'\n").arg(verb))
+          << kUsage;
+    return ExitUsage;
+}

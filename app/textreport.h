@@ -1,0 +1,38 @@
+#pragma once
+
+#include "owners.h"
+#include "snapshot.h"
+
+#include <QTextStream>
+
+namespace poolscope::cli {
+
+struct TextReportOptions
+{
+    int width = 160;        // characters per line
+    int maxSessions = 50;   // rows of the session table; leaked and suspected rows come first
+    int maxOwners = 15;
+    int maxFrames = 8;      // frames of each leaking stack
+};
+
+// The readable report of `poolscope snapshot` and `poolscope watch`.
+void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<OwnerSummary> &owners,
+                     OwnerKey ownerKey, const QList<Finding> &extraFindings, const TextReportOptions &options);
+
+// Orders sessions the way a DBA reads them: leaked, suspected, then longest in a state.
+QList<const Session *> sessionsByUrgency(const Snapshot &snapshot);
+
+// A fixed-width table: columns sized to their content, the last one takes what is left.
+class TextTable
+{
+public:
+    explicit TextTable(QStringList headers) : m_headers(std::move(headers)) {}
+    void addRow(QStringList cells) { m_rows.append(std::move(cells)); }
+    void print(QTextStream &stream, int width) const;
+
+private:
+    QStringList m_headers;
+    QList<QStringList> m_rows;
+};
+
+} // namespace poolscope::cli

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <optional>
+#include <utility>
+
+namespace poolscope {
+
+// A validated libpq connection string or URI. Parsing goes through PQconninfoParse so the
+// user sees libpq's own message for a bad one; the password never leaves this class except
+// on its way into PQconnectdbParams.
+class ConnInfo
+{
+public:
+    // Returns std::nullopt and sets *error (already redacted) when libpq rejects the text.
+    static std::optional<ConnInfo> parse(const QString &text, QString *error);
+
+    // "user@host:port/dbname" for titles, logs and the audit trail.
+    QString displayName() const;
+    // The conninfo as "key=value …" with the password removed.
+    QString redacted() const;
+    QString value(const char *keyword) const;
+    bool has(const char *keyword) const { return !value(keyword).isEmpty(); }
+
+    // Keyword/value pairs for PQconnectdbParams: the user's settings plus PoolScope's
+    // defaults for timeouts and keepalives (the user's own value wins), and the given
+    // application_name (always ours, so a DBA can tell PoolScope's sessions apart).
+    QList<std::pair<QByteArray, QByteArray>> connectParams(const QByteArray &applicationName) const;
+
+    // Seconds libpq will wait for a connection (connect_timeout, or our default).
+    int connectTimeoutSeconds() const;
+
+private:
+    QList<std::pair<QByteArray, QByteArray>> m_given; // only the options the user set
+};
+
+// Masks anything that looks like a password in free text: "password=…" pairs and the
+// password part of postgresql:// URIs. Applied to every message shown or logged.
+QString redactSecrets(const QString &text);
+
+} // namespace poolscope

@@ -1,0 +1,346 @@
+#include "pgconnection.h"
+
+#include <QLoggingCategory>
+
+#include <libpq-fe.h>
+
+#include <poll.h>
+
+Q_LOGGING_CATEGORY(lcConnection, "poolscope.core.connection", QtWarningMsg)
+
+namespace poolscope {
+
+namespace {
+
+// Slices of waiting, so abort() is noticed promptly.
+constexpr std::chrono::milliseconds kPollSlice{100};
+// After a cancel, how long we let the server answer before giving the connection up.
+constexpr std::chrono::milliseconds kCancelGrace{2000};
+
+enum class Wait { Read, Write };
+
+// Waits until the socket is ready, the deadline passes or abort is requested.
+// Returns true when ready.
+bool waitSocket(int socket, Wait wait, Clock::time_point deadline, const std::atomic<bool> &aborted)
+{
+    while (!aborted) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (left.count() <= 0)
+            return false;
+        pollfd fd{socket, short(wait == Wait::Read ? POLLIN : POLLOUT), 0};
+        const int ready = ::poll(&fd, 1, int(std::min(left, kPollSlice).count()));
+        if (ready > 0)
+            return true;
+        if (ready < 0 && errno != EINTR)
+            return true; // let libpq report the socket error
+    }
+    return false;
+}
+
+void collectNotice(void *arg, const PGresult *result)
+{
+    auto *notices = static_cast<QStringList *>(arg);
+    if (notices->size() < 100)
+        notices->append(QString::fromUtf8(PQresultErrorMessage(result)).trimmed());
+}
+
+PgError::Kind kindForSqlstate(const QString &sqlstate)
+{
+    if (sqlstate == QLatin1String("53300"))
+        return PgError::Kind::TooManyConnections;
+    if (sqlstate == QLatin1String("28P01") || sqlstate == QLatin1String("28000"))
+        return PgError::Kind::Authentication;
+    if (sqlstate == QLatin1String("42501"))
+        return PgError::Kind::Privilege;
+    if (sqlstate == QLatin1String("57014"))
+        return PgError::Kind::Timeout;
+    if (sqlstate.startsWith(QLatin1String("08")) || sqlstate.startsWith(QLatin1String("57P")))
+        return PgError::Kind::Connection;
+    return PgError::Kind::Query;
+}
+
+} // namespace
+
+PgError PgError::fromMessage(Kind kind, const QString &message, const QString &sqlstate)
+{
+    return PgError{kind, sqlstate, redactSecrets(message.trimmed())};
+}
+
+// ---- PgResult --------------------------------------------------------------------------
+
+void PgResult::Deleter::operator()(pg_result *result) const { PQclear(result); }
+
+PgResult::PgResult(pg_result *result) : m_result(result, Deleter{}) {}
+
+int PgResult::rows() const { return m_result ? PQntuples(m_result.get()) : 0; }
+int PgResult::column(const char *name) const { return m_result ? PQfnumber(m_result.get(), name) : -1; }
+bool PgResult::isNull(int row, int column) const
+{
+    return column < 0 || PQgetisnull(m_result.get(), row, column);
+}
+const char *PgResult::raw(int row, int column) const
+{
+    return column < 0 ? "" : PQgetvalue(m_result.get(), row, column);
+}
+int PgResult::length(int row, int column) const
+{
+    return column < 0 ? 0 : PQgetlength(m_result.get(), row, column);
+}
+QString PgResult::text(int row, int column) const
+{
+    if (isNull(row, column))
+        return {};
+    return QString::fromUtf8(raw(row, column), length(row, column));
+}
+qint64 PgResult::toInt64(int row, int column, qint64 fallback) const
+{
+    if (isNull(row, column))
+        return fallback;
+    char *end = nullptr;
+    const long long value = std::strtoll(raw(row, column), &end, 10);
+    return end && *end == '\0' ? value : fallback;
+}
+double PgResult::toDouble(int row, int column, double fallback) const
+{
+    if (isNull(row, column))
+        return fallback;
+    char *end = nullptr;
+    const double value = std::strtod(raw(row, column), &end);
+    return end && *end == '\0' ? value : fallback;
+}
+bool PgResult::toBool(int row, int column) const
+{
+    return !isNull(row, column) && raw(row, column)[0] == 't';
+}
+
+// ---- PgConnection ----------------------------------------------------------------------
+
+PgConnection::~PgConnection() { close(); }
+
+bool PgConnection::isOpen() const { return m_conn && PQstatus(m_conn) == CONNECTION_OK; }
+
+void PgConnection::close()
+{
+    {
+        std::lock_guard lock(m_cancelMutex);
+        if (m_cancel) {
+            PQfreeCancel(m_cancel);
+            m_cancel = nullptr;
+        }
+    }
+    if (m_conn) {
+        PQfinish(m_conn);
+        m_conn = nullptr;
+    }
+}
+
+PgError PgConnection::connectionError(PgError::Kind kind) const
+{
+    QString message = m_conn ? QString::fromUtf8(PQerrorMessage(m_conn)) : QStringLiteral("out of memory");
+    // libpq puts the SQLSTATE of a refused login only in the text; map the ones we act on.
+    QString sqlstate;
+    if (message.contains(QLatin1String("too many clients already"))
+        || message.contains(QLatin1String("remaining connection slots are reserved"))) {
+        sqlstate = QStringLiteral("53300");
+        kind = PgError::Kind::TooManyConnections;
+    } else if (message.contains(QLatin1String("password authentication failed"))
+               || message.contains(QLatin1String("no password supplied"))
+               || message.contains(QLatin1String("no pg_hba.conf entry"))) {
+        sqlstate = QStringLiteral("28P01");
+        kind = PgError::Kind::Authentication;
+    }
+    return PgError::fromMessage(kind, message, sqlstate);
+}
+
+PgError PgConnection::open(const ConnInfo &info, const QByteArray &applicationName)
+{
+    close();
+    const auto params = info.connectParams(applicationName);
+    std::vector<const char *> keywords;
+    std::vector<const char *> values;
+    for (const auto &[key, value] : params) {
+        keywords.push_back(key.constData());
+        values.push_back(value.constData());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+
+    // Non-blocking connect so that our own deadline and abort() hold even where libpq's
+    // connect_timeout would not (several hosts, a peer that accepts and never answers).
+    m_conn = PQconnectStartParams(keywords.data(), values.data(), 0);
+    if (!m_conn || PQstatus(m_conn) == CONNECTION_BAD) {
+        PgError error = connectionError(PgError::Kind::Connection);
+        close();
+        return error;
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(info.connectTimeoutSeconds());
+    PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+    while (status != PGRES_POLLING_OK) {
+        if (status == PGRES_POLLING_FAILED) {
+            PgError error = connectionError(PgError::Kind::Connection);
+            close();
+            return error;
+        }
+        if (!waitSocket(PQsocket(m_conn), status == PGRES_POLLING_READING ? Wait::Read : Wait::Write, deadline,
+                        m_aborted)) {
+            const bool aborted = m_aborted;
+            close();
+            return aborted ? PgError::fromMessage(PgError::Kind::Aborted, QStringLiteral("connection attempt aborted"))
+                           : PgError::fromMessage(PgError::Kind::Timeout,
+                                                  QStringLiteral("timeout expired after %1 s while connecting to %2")
+                                                      .arg(info.connectTimeoutSeconds())
+                                                      .arg(info.displayName()));
+        }
+        status = PQconnectPoll(m_conn);
+    }
+    PQsetNoticeReceiver(m_conn, collectNotice, &m_notices);
+    PGcancel *cancel = PQgetCancel(m_conn);
+    std::lock_guard lock(m_cancelMutex);
+    m_cancel = cancel;
+    return {};
+}
+
+void PgConnection::abort()
+{
+    m_aborted = true;
+    cancelOnServer();
+}
+
+void PgConnection::cancelOnServer()
+{
+    std::lock_guard lock(m_cancelMutex);
+    if (!m_cancel)
+        return;
+    char buffer[256];
+    if (!PQcancel(m_cancel, buffer, sizeof buffer))
+        qCWarning(lcConnection) << "could not send cancel request:" << buffer;
+}
+
+PgError PgConnection::exec(const QByteArray &sql, const QList<QByteArray> &params, std::chrono::milliseconds timeout,
+                           PgResult *result)
+{
+    if (!isOpen())
+        return PgError::fromMessage(PgError::Kind::Connection, QStringLiteral("not connected"));
+    std::vector<const char *> values;
+    values.reserve(params.size());
+    for (const QByteArray &param : params)
+        values.push_back(param.isNull() ? nullptr : param.constData());
+    if (!PQsendQueryParams(m_conn, sql.constData(), int(values.size()), nullptr, values.data(), nullptr, nullptr, 0))
+        return connectionError(PgError::Kind::Connection);
+    QList<PgResult> results;
+    PgError error = waitForResults(Clock::now() + timeout, &results);
+    if (!error.isError() && result)
+        *result = results.isEmpty() ? PgResult() : results.last();
+    return error;
+}
+
+PgError PgConnection::execSimple(const QByteArray &sql, std::chrono::milliseconds timeout, QList<PgResult> *results)
+{
+    if (!isOpen())
+        return PgError::fromMessage(PgError::Kind::Connection, QStringLiteral("not connected"));
+    if (!PQsendQuery(m_conn, sql.constData()))
+        return connectionError(PgError::Kind::Connection);
+    QList<PgResult> collected;
+    PgError error = waitForResults(Clock::now() + timeout, &collected);
+    if (!error.isError() && results)
+        *results = collected;
+    return error;
+}
+
+PgError PgConnection::waitForResults(Clock::time_point deadline, QList<PgResult> *results)
+{
+    PgError firstError;
+    bool cancelled = false;
+    // After we cancel, the abort flag must no longer cut the waits short: the server's
+    // answer to the cancel is what we drain for, within a grace period.
+    const std::atomic<bool> neverAborted{false};
+    const std::atomic<bool> *abortFlag = &m_aborted;
+    while (true) {
+        while (PQflush(m_conn) == 1) {
+            if (!waitSocket(PQsocket(m_conn), Wait::Write, deadline, *abortFlag))
+                break;
+        }
+        if (!PQisBusy(m_conn)) {
+            PGresult *raw = PQgetResult(m_conn);
+            if (!raw)
+                break; // all results of this query are in
+            PgResult result(raw);
+            const ExecStatusType status = PQresultStatus(raw);
+            if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
+                results->append(result);
+            } else if (!firstError.isError()) {
+                const QString sqlstate = QString::fromLatin1(PQresultErrorField(raw, PG_DIAG_SQLSTATE));
+                firstError = PgError::fromMessage(kindForSqlstate(sqlstate), QString::fromUtf8(PQresultErrorMessage(raw)),
+                                                  sqlstate);
+            }
+            continue;
+        }
+        if (!waitSocket(PQsocket(m_conn), Wait::Read, deadline, *abortFlag)) {
+            if (cancelled) {
+                // The server did not even answer the cancel: give the connection up.
+                close();
+                return firstError;
+            }
+            // Deadline passed or abort requested: cancel on the server so the query does not
+            // keep running there, then drain its answer for a short grace period.
+            cancelled = true;
+            firstError = m_aborted ? PgError::fromMessage(PgError::Kind::Aborted, QStringLiteral("query aborted"))
+                                   : PgError::fromMessage(PgError::Kind::Timeout,
+                                                          QStringLiteral("query timed out; cancelled on the server"));
+            cancelOnServer();
+            abortFlag = &neverAborted;
+            deadline = Clock::now() + kCancelGrace;
+            continue;
+        }
+        if (!PQconsumeInput(m_conn)) {
+            PgError error = connectionError(PgError::Kind::Connection);
+            close();
+            return error;
+        }
+    }
+    if (cancelled) // the server's own "canceling statement" error is not the story
+        return firstError;
+    if (PQstatus(m_conn) != CONNECTION_OK) {
+        PgError error = firstError.isError() ? firstError : connectionError(PgError::Kind::Connection);
+        error.kind = PgError::Kind::Connection;
+        close();
+        return error;
+    }
+    return firstError;
+}
+
+int PgConnection::serverVersion() const { return m_conn ? PQserverVersion(m_conn) : 0; }
+int PgConnection::backendPid() const { return m_conn ? PQbackendPID(m_conn) : 0; }
+
+QString PgConnection::parameter(const char *name) const
+{
+    const char *value = m_conn ? PQparameterStatus(m_conn, name) : nullptr;
+    return value ? QString::fromUtf8(value) : QString();
+}
+
+QString PgConnection::escapeIdentifier(const QString &identifier) const
+{
+    const QByteArray utf8 = identifier.toUtf8();
+    char *escaped = m_conn ? PQescapeIdentifier(m_conn, utf8.constData(), size_t(utf8.size())) : nullptr;
+    QString result = escaped ? QString::fromUtf8(escaped) : QString();
+    PQfreemem(escaped);
+    return result;
+}
+
+QString PgConnection::escapeLiteral(const QString &literal) const
+{
+    const QByteArray utf8 = literal.toUtf8();
+    char *escaped = m_conn ? PQescapeLiteral(m_conn, utf8.constData(), size_t(utf8.size())) : nullptr;
+    QString result = escaped ? QString::fromUtf8(escaped) : QString();
+    PQfreemem(escaped);
+    return result;
+}
+
+QStringList PgConnection::takeNotices()
+{
+    QStringList notices;
+    notices.swap(m_notices);
+    return notices;
+}
+
+} // namespace poolscope

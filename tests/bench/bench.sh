@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The test bench: a throwaway PostgreSQL 15 cluster and a PgBouncer in front of it, on free
+# loopback ports, in a temporary directory. Both refuse to run as root, so as root they run
+# as the `postgres` user.
+#
+#   bench.sh start DIR   start both; writes DIR/env with the conninfo the tests read
+#   bench.sh stop DIR    stop both and remove DIR (safe to call twice, or on a half-started bench)
+#
+# DIR/env exports:
+#   POOLSCOPE_TEST_PG          superuser conninfo (TCP, password)
+#   POOLSCOPE_TEST_PG_MONITOR  a role with pg_monitor + pg_signal_backend only
+#   POOLSCOPE_TEST_PG_PLAIN    a role with no monitoring or signalling rights
+#   POOLSCOPE_TEST_PG_APP      the role test workloads connect as
+#   POOLSCOPE_TEST_BOUNCER     PgBouncer admin console
+#   POOLSCOPE_TEST_BOUNCER_STATS PgBouncer console as a stats-only user
+#   POOLSCOPE_TEST_BOUNCER_APP PgBouncer pooled database "appdb" as the app role
+set -euo pipefail
+
+PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
+PASSWORD=bench-secret
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+# Runs a command as the unprivileged server owner when we are root.
+as_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+    local port
+    for _ in $(seq 1 200); do
+        port=$((20000 + RANDOM % 30000))
+        if ! port_in_use "$port"; then echo "$port"; return 0; fi
+    done
+    die "no free loopback port found"
+}
+
+psql_super() {
+    PGPASSWORD=$PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
+}
+
+start() {
+    local dir=$1
+    [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found (install the 'postgresql' package)"
+    command -v pgbouncer >/dev/null || die "pgbouncer not found (install the 'pgbouncer' package)"
+    mkdir -p "$dir"
+    chmod 0755 "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; fi
+
+    PG_PORT=$(free_port)
+    printf '%s\n' "$PASSWORD" > "$dir/pwfile"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/pwfile"; fi
+    as_owner "$PG_BIN/initdb" -D "$dir/pg" -U postgres --pwfile="$dir/pwfile" \
+        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    cat >> "$dir/pg/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$dir'
+# Room for the 2,000-session benchmark plus the tests.
+max_connections = 2300
+shared_buffers = 64MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+log_min_messages = warning
+EOF
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/pg" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+        || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+
+    psql_super <<EOF
+CREATE EXTENSION pg_stat_statements;
+CREATE ROLE ps_monitor LOGIN PASSWORD '$PASSWORD' IN ROLE pg_monitor, pg_signal_backend;
+CREATE ROLE ps_plain LOGIN PASSWORD '$PASSWORD';
+CREATE ROLE ps_app LOGIN PASSWORD '$PASSWORD';
+CREATE ROLE ps_stats LOGIN PASSWORD '$PASSWORD';
+CREATE DATABASE appdb OWNER ps_app;
+EOF
+
+    local bouncer_port
+    bouncer_port=$(free_port)
+    while [ "$bouncer_port" = "$PG_PORT" ]; do bouncer_port=$(free_port); done
+    cat > "$dir/userlist.txt" <<EOF
+"postgres" "$PASSWORD"
+"ps_app" "$PASSWORD"
+"ps_stats" "$PASSWORD"
+EOF
+    cat > "$dir/pgbouncer.ini" <<EOF
+[databases]
+appdb = host=127.0.0.1 port=$PG_PORT dbname=appdb
+postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $bouncer_port
+unix_socket_dir = $dir
+auth_type = scram-sha-256
+auth_file = $dir/userlist.txt
+admin_users = postgres
+stats_users = ps_stats
+pool_mode = transaction
+default_pool_size = 5
+max_client_conn = 500
+ignore_startup_parameters = extra_float_digits,options
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+EOF
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/userlist.txt" "$dir/pgbouncer.ini"; fi
+    as_owner pgbouncer -d "$dir/pgbouncer.ini" || die "PgBouncer did not start (see $dir/pgbouncer.log)"
+    for _ in $(seq 1 50); do port_in_use "$bouncer_port" && break; sleep 0.1; done
+    port_in_use "$bouncer_port" || die "PgBouncer is not listening on $bouncer_port"
+
+    local common="host=127.0.0.1 password=$PASSWORD connect_timeout=5"
+    cat > "$dir/env" <<EOF
+export POOLSCOPE_TEST_PG='$common port=$PG_PORT dbname=postgres user=postgres'
+export POOLSCOPE_TEST_PG_MONITOR='$common port=$PG_PORT dbname=postgres user=ps_monitor'
+export POOLSCOPE_TEST_PG_PLAIN='$common port=$PG_PORT dbname=postgres user=ps_plain'
+export POOLSCOPE_TEST_PG_APP='$common port=$PG_PORT dbname=appdb user=ps_app'
+export POOLSCOPE_TEST_BOUNCER='$common port=$bouncer_port dbname=pgbouncer user=postgres'
+export POOLSCOPE_TEST_BOUNCER_STATS='$common port=$bouncer_port dbname=pgbouncer user=ps_stats'
+export POOLSCOPE_TEST_BOUNCER_APP='$common port=$bouncer_port dbname=appdb user=ps_app'
+export POOLSCOPE_TEST_PG_BIN='$PG_BIN'
+export POOLSCOPE_TEST_BENCH_DIR='$dir'
+EOF
+    echo "bench: PostgreSQL on 127.0.0.1:$PG_PORT, PgBouncer on 127.0.0.1:$bouncer_port ($dir)"
+}
+
+stop() {
+    local dir=$1
+    [ -d "$dir" ] || return 0
+    if [ -f "$dir/pgbouncer.pid" ]; then
+        kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true
+    fi
+    if [ -f "$dir/pg/postmaster.pid" ]; then
+        as_owner "$PG_BIN/pg_ctl" -D "$dir/pg" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+}
+
+case "${1:-}" in
+    start) [ -n "${2:-}" ] || die "usage: bench.sh start DIR"; start "$2" ;;
+    stop) [ -n "${2:-}" ] || die "usage: bench.sh stop DIR"; stop "$2" ;;
+    *) die "usage: bench.sh start|stop DIR" ;;
+esac
