@@ -113,7 +113,8 @@ int runSignal(const QStringList &arguments, bool terminate)
         return reportConnectionError(*target, error);
     Snapshot snapshot;
     TagMemory tags;
-    error = takeSnapshot(reading, PgReader(reading), tags, LeakRules{}, timeout, &snapshot);
+    PgReader reader(reading);
+    error = takeSnapshot(reading, reader, tags, LeakRules{}, timeout, &snapshot);
     reading.close();
     if (error.isError()) {
         err() << "poolscope: reading the sessions failed: " << error.message << "\n";

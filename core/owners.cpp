@@ -141,6 +141,7 @@ QList<Finding> ownerShareFindings(const QList<OwnerSummary> &owners, const Snaps
 void TagMemory::apply(Snapshot &snapshot)
 {
     ++m_generation;
+    m_entries.reserve(snapshot.sessions.size());
     for (Session &s : snapshot.sessions) {
         if (!s.visible)
             continue;

@@ -1,13 +1,17 @@
 #include "pgreader.h"
 
+#include <cstring>
+
 namespace poolscope {
 
 namespace {
 
-// Milliseconds since the epoch on the server's clock; NULL stays NULL.
+// Milliseconds since the epoch on the server's clock; NULL stays NULL. date_part() rather
+// than extract(): since PostgreSQL 14 extract() computes in numeric, several times slower
+// over thousands of rows.
 QByteArray epochMs(const char *column)
 {
-    return QByteArray("(extract(epoch from ") + column + ") * 1000)::float8 AS " + column;
+    return QByteArray("date_part('epoch', ") + column + ") * 1000 AS " + column;
 }
 
 // Columns other roles' rows come back without when we lack pg_read_all_stats.
@@ -58,7 +62,7 @@ PgReader::PgReader(const PgConnection &connection) : m_version(connection.server
                 ", pid = pg_backend_pid() AS is_own"
                 " FROM pg_stat_activity";
 
-    QByteArray settings = "SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS now_ms, "
+    QByteArray settings = "SELECT date_part('epoch', clock_timestamp()) * 1000 AS now_ms, "
                           "pg_backend_pid() AS own_pid, "
                           "current_setting('max_connections')::int AS max_connections, "
                           "current_setting('superuser_reserved_connections')::int AS superuser_reserved, ";
@@ -79,7 +83,20 @@ PgReader::PgReader(const PgConnection &connection) : m_version(connection.server
     m_sql = settings + ";\n" + activity;
 }
 
-PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeout, Snapshot *snapshot) const
+QString PgReader::Interner::get(const char *raw, int length)
+{
+    for (int i = 0; i < m_used; ++i) {
+        const Entry &entry = m_entries[size_t(i)];
+        if (entry.bytes.size() == length && std::memcmp(entry.bytes.constData(), raw, size_t(length)) == 0)
+            return entry.text;
+    }
+    Entry &slot = m_entries[size_t(m_used < int(m_entries.size()) ? m_used++ : m_next++ % int(m_entries.size()))];
+    slot.bytes = QByteArray(raw, length);
+    slot.text = QString::fromUtf8(raw, length);
+    return slot.text;
+}
+
+PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeout, Snapshot *snapshot)
 {
     const auto started = Clock::now();
     QList<PgResult> results;
@@ -127,19 +144,24 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
               cType = a.column("backend_type"), cLeader = a.column("leader_pid"), cQueryId = a.column("query_id"),
               cBlocked = a.column("blocked_by"), cOwn = a.column("is_own");
     const int rows = a.rows();
+    const auto interned = [&a](Interner &interner, int row, int column) {
+        return a.isNull(row, column) ? QString() : interner.get(a.raw(row, column), a.length(row, column));
+    };
+    QHash<quint64, RememberedQuery> queries;
+    queries.reserve(rows);
     snapshot->sessions.clear();
     snapshot->sessions.reserve(rows);
     snapshot->backgroundProcesses = 0;
     bool anyHidden = false;
     for (int row = 0; row < rows; ++row) {
-        const bool hidden = a.isNull(row, cType) && a.text(row, cQuery) == QLatin1String("<insufficient privilege>");
+        const bool hidden = a.isNull(row, cType) && std::strcmp(a.raw(row, cQuery), "<insufficient privilege>") == 0;
         if (!hidden && std::strcmp(a.raw(row, cType), "client backend") != 0) {
             ++snapshot->backgroundProcesses;
             continue;
         }
         Session session;
         session.pid = int(a.toInt64(row, cPid));
-        session.user = a.text(row, cUser);
+        session.user = interned(m_user, row, cUser);
         session.visible = !hidden;
         session.own = a.toBool(row, cOwn);
         if (hidden) {
@@ -148,21 +170,28 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
             snapshot->sessions.append(std::move(session));
             continue;
         }
-        session.database = a.text(row, cDat);
-        session.applicationName = a.text(row, cApp);
-        session.clientAddr = a.text(row, cAddr);
+        session.database = interned(m_database, row, cDat);
+        session.applicationName = interned(m_application, row, cApp);
+        session.clientAddr = interned(m_clientAddr, row, cAddr);
         session.clientPort = int(a.toInt64(row, cPort, -1));
         session.backendStartMs = msOrZero(a, row, cBackendStart);
         session.xactStartMs = msOrZero(a, row, cXact);
         session.queryStartMs = msOrZero(a, row, cQueryStart);
         session.stateChangeMs = msOrZero(a, row, cStateChange);
-        session.waitEventType = a.text(row, cWaitType);
-        session.waitEvent = a.text(row, cWait);
-        session.state = a.text(row, cState);
+        session.waitEventType = interned(m_waitType, row, cWaitType);
+        session.waitEvent = interned(m_wait, row, cWait);
+        session.state = interned(m_state, row, cState);
         session.backendXid = a.text(row, cXid);
         session.backendXmin = a.text(row, cXmin);
-        session.query = a.text(row, cQuery);
-        session.backendType = a.text(row, cType);
+        session.backendType = interned(m_backendType, row, cType);
+        // Same session, same query_start: same text as last time, already converted.
+        const quint64 key = session.key();
+        const auto remembered = m_queries.constFind(key);
+        if (remembered != m_queries.cend() && remembered->queryStartMs == session.queryStartMs)
+            session.query = remembered->text;
+        else
+            session.query = a.text(row, cQuery);
+        queries.insert(key, {session.queryStartMs, session.query});
         session.leaderPid = int(a.toInt64(row, cLeader, 0));
         if (cQueryId >= 0 && !a.isNull(row, cQueryId))
             session.queryId = a.toInt64(row, cQueryId);
@@ -170,6 +199,7 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
             session.blockedBy = parsePidArray(a.raw(row, cBlocked));
         snapshot->sessions.append(std::move(session));
     }
+    m_queries.swap(queries); // sessions that are gone are forgotten
     snapshot->hiddenColumns.clear();
     if (anyHidden) {
         for (const char *column : kHiddenColumns)

@@ -2,63 +2,162 @@
 
 #include <QByteArray>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace poolscope {
 
 namespace {
 
+// The first character of [p, end) that is one of the needles, or end. Queries are mostly
+// text the lexer only has to step over, so it skips eight characters at a time where it can.
+template<size_t N>
+const char16_t *findFirstOf(const char16_t *p, const char16_t *end, const char16_t (&needles)[N])
+{
+#if defined(__SSE2__)
+    __m128i wanted[N];
+    for (size_t i = 0; i < N; ++i)
+        wanted[i] = _mm_set1_epi16(short(needles[i]));
+    while (end - p >= 8) {
+        const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        __m128i hit = _mm_cmpeq_epi16(chunk, wanted[0]);
+        for (size_t i = 1; i < N; ++i)
+            hit = _mm_or_si128(hit, _mm_cmpeq_epi16(chunk, wanted[i]));
+        if (const int mask = _mm_movemask_epi8(hit))
+            return p + __builtin_ctz(unsigned(mask)) / 2;
+        p += 8;
+    }
+#endif
+    for (; p < end; ++p) {
+        for (char16_t needle : needles) {
+            if (*p == needle)
+                return p;
+        }
+    }
+    return end;
+}
+
 bool isIdentStart(QChar c) { return c.isLetter() || c == u'_'; }
 bool isIdentChar(QChar c) { return c.isLetterOrNumber() || c == u'_' || c == u'$'; }
-
-// ASCII characters that can start a token the lexer cares about.
-struct SpecialTable
-{
-    bool special[128] = {};
-    constexpr SpecialTable()
-    {
-        special[int('\'')] = special[int('"')] = special[int('$')] = special[int('-')] = special[int('/')] = true;
-    }
-};
-constexpr SpecialTable kSpecial;
 
 // Index just past the closing quote, or -1 when the text ends first.
 qsizetype skipQuoted(QStringView sql, qsizetype i, char16_t quote, bool backslashEscapes)
 {
-    const qsizetype n = sql.size();
-    while (i < n) {
-        const char16_t c = sql[i].unicode();
-        if (backslashEscapes && c == u'\\') {
-            i += 2;
-        } else if (c == quote) {
-            if (i + 1 < n && sql[i + 1] == quote)
-                i += 2; // doubled quote
-            else
-                return i + 1;
-        } else {
-            ++i;
+    const char16_t *begin = sql.utf16();
+    const char16_t *end = begin + sql.size();
+    const char16_t *p = begin + i;
+    const char16_t plain[] = {quote};
+    const char16_t escaping[] = {quote, u'\\'};
+    while (true) {
+        p = backslashEscapes ? findFirstOf(p, end, escaping) : findFirstOf(p, end, plain);
+        if (p >= end)
+            return -1;
+        if (*p == u'\\') {
+            p += 2;
+            continue;
         }
+        if (p + 1 < end && p[1] == quote) {
+            p += 2; // doubled quote
+            continue;
+        }
+        return p + 1 - begin;
     }
+}
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
-QString decodeSqlcommenterValue(QStringView raw)
+// The slow path of decodeSqlcommenterValue, for values with percent-encoded UTF-8.
+QString decodeUtf8Escapes(QStringView raw)
 {
-    QString value;
-    value.reserve(raw.size());
-    for (qsizetype i = 0; i < raw.size(); ++i) {
-        if (raw[i] == u'\\' && i + 1 < raw.size() && (raw[i + 1] == u'\'' || raw[i + 1] == u'\\')) {
-            value.append(raw[++i]);
-        } else if (raw[i] == u'%' && i + 1 < raw.size() && raw[i + 1] == u'%') {
-            value.append(u'%'); // drivers that format with %-placeholders double every percent
-            ++i;
-        } else if (raw[i] == u'+') {
-            value.append(u' '); // form-style encoders write '+' for a space
+    QByteArray bytes = raw.toUtf8();
+    char *out = bytes.data();
+    const char *in = bytes.constData();
+    const char *end = in + bytes.size();
+    while (in < end) {
+        const char c = *in++;
+        if (c == '\\' && in < end && (*in == '\'' || *in == '\\')) {
+            *out++ = *in++;
+        } else if (c == '%') {
+            if (in < end && *in == '%')
+                ++in;
+            if (end - in >= 2 && hexValue(in[0]) >= 0 && hexValue(in[1]) >= 0) {
+                *out++ = char(hexValue(in[0]) * 16 + hexValue(in[1]));
+                in += 2;
+            } else {
+                *out++ = '%';
+            }
         } else {
-            value.append(raw[i]);
+            *out++ = c == '+' ? ' ' : c;
         }
     }
-    if (!value.contains(u'%'))
-        return value;
-    return QString::fromUtf8(QByteArray::fromPercentEncoding(value.toUtf8()));
+    bytes.truncate(out - bytes.constData());
+    return QString::fromUtf8(bytes);
+}
+
+// Keys most drivers send, shared rather than allocated for every tag.
+QString internedKey(QStringView key)
+{
+    static const QString known[] = {QStringLiteral("action"),      QStringLiteral("controller"),
+                                    QStringLiteral("framework"),   QStringLiteral("route"),
+                                    QStringLiteral("db_driver"),   QStringLiteral("application"),
+                                    QStringLiteral("traceparent"), QStringLiteral("tracestate"),
+                                    QStringLiteral("file"),        QStringLiteral("line"),
+                                    QStringLiteral("stack"),       QStringLiteral("source_location")};
+    for (const QString &candidate : known) {
+        if (candidate == key)
+            return candidate;
+    }
+    return key.toString();
+}
+
+// Undoes sqlcommenter's encoding: \' and \\ escapes, %XX (also %%XX from drivers that double
+// every percent), and '+' for a space from form-style encoders.
+QString decodeSqlcommenterValue(QStringView raw)
+{
+    const char16_t *in = raw.utf16();
+    const char16_t *const end = in + raw.size();
+    const char16_t special[] = {u'\\', u'%', u'+'};
+    if (findFirstOf(in, end, special) == end)
+        return raw.toString(); // nothing escaped or encoded: the common case
+    QString decoded(raw.size(), Qt::Uninitialized);
+    char16_t *out = reinterpret_cast<char16_t *>(decoded.data());
+    const auto hex = [](char16_t c) {
+        return c < 128 ? hexValue(char(c)) : -1;
+    };
+    while (in < end) {
+        const char16_t c = *in++;
+        if (c == u'\\' && in < end && (*in == u'\'' || *in == u'\\')) {
+            *out++ = *in++;
+        } else if (c == u'%') {
+            if (in < end && *in == u'%')
+                ++in; // a doubled percent is one percent
+            if (end - in >= 2 && hex(in[0]) >= 0 && hex(in[1]) >= 0) {
+                const int byte = hex(in[0]) * 16 + hex(in[1]);
+                if (byte >= 0x80) // part of a UTF-8 sequence: decode the whole value as bytes
+                    return decodeUtf8Escapes(raw);
+                *out++ = char16_t(byte);
+                in += 2;
+            } else {
+                *out++ = u'%';
+            }
+        } else if (c == u'+') {
+            *out++ = u' ';
+        } else {
+            *out++ = c;
+        }
+    }
+    decoded.truncate(out - reinterpret_cast<const char16_t *>(decoded.constData()));
+    return decoded;
 }
 
 bool isMarginaliaKey(QStringView key)
@@ -82,39 +181,18 @@ bool parseSegment(QStringView segment, Tag *tag)
         const QStringView rest = segment.sliced(eq + 1).trimmed();
         if (!key.isEmpty() && !key.contains(u' ') && !key.contains(u'\'') && rest.size() >= 2
             && rest.front() == u'\'' && rest.back() == u'\'' && !(rest.size() > 2 && rest[rest.size() - 2] == u'\\')) {
-            tag->key = decodeSqlcommenterValue(key);
+            tag->key = key.contains(u'%') ? decodeSqlcommenterValue(key) : internedKey(key);
             tag->value = decodeSqlcommenterValue(rest.sliced(1, rest.size() - 2));
             return true;
         }
     }
     const qsizetype colon = segment.indexOf(u':');
     if (colon > 0 && isMarginaliaKey(segment.first(colon))) {
-        tag->key = segment.first(colon).toString();
+        tag->key = internedKey(segment.first(colon));
         tag->value = segment.sliced(colon + 1).trimmed().toString();
         return true;
     }
     return false;
-}
-
-// Splits at commas outside single quotes; a quote may be escaped with a backslash.
-QList<QStringView> splitSegments(QStringView content)
-{
-    QList<QStringView> segments;
-    bool quoted = false;
-    qsizetype start = 0;
-    for (qsizetype i = 0; i < content.size(); ++i) {
-        const QChar c = content[i];
-        if (quoted && c == u'\\') {
-            ++i;
-        } else if (c == u'\'') {
-            quoted = !quoted;
-        } else if (c == u',' && !quoted) {
-            segments.append(content.sliced(start, i - start));
-            start = i + 1;
-        }
-    }
-    segments.append(content.sliced(start));
-    return segments;
 }
 
 // The text of a comment without the comments nested in it.
@@ -136,38 +214,65 @@ QString withoutNestedComments(QStringView content)
     return kept;
 }
 
-void readComment(QStringView content, bool truncated, Tags *tags)
+void readComment(QStringView content, bool truncated, bool nested, Tags *tags)
 {
     QString flattened;
-    if (content.contains(QStringView(u"/*"))) {
+    if (nested) {
         flattened = withoutNestedComments(content);
         content = flattened;
     }
-    QList<QStringView> segments = splitSegments(content);
-    if (truncated && segments.size() > 1)
-        segments.removeLast(); // cut off mid-tag: its value cannot be trusted
-    Tags found;
-    int nonEmpty = 0;
-    for (QStringView segment : std::as_const(segments)) {
-        if (segment.trimmed().isEmpty())
+    // Segments end at commas outside single quotes; a quote may be escaped with a backslash.
+    // Tags are appended as they are read and taken back if the comment turns out to be prose.
+    const qsizetype before = tags->size();
+    int segments = 0;
+    int matched = 0;
+    const char16_t *const begin = content.utf16();
+    const char16_t *const end = begin + content.size();
+    const char16_t *start = begin;
+    static const char16_t marks[] = {u',', u'\'', u'\\'};
+    bool quoted = false;
+    for (const char16_t *p = begin;; ++p) {
+        p = findFirstOf(p, end, marks);
+        if (p < end && *p == u'\\') {
+            if (quoted)
+                ++p;
             continue;
-        ++nonEmpty;
-        Tag tag;
-        if (parseSegment(segment, &tag))
-            found.append(std::move(tag));
+        }
+        if (p < end && *p == u'\'') {
+            quoted = !quoted;
+            continue;
+        }
+        if (p < end && quoted)
+            continue; // a comma inside a value
+        const bool last = p >= end;
+        const QStringView segment(start, p - start);
+        // A comment cut off mid-tag: the last segment's value cannot be trusted.
+        if (!(last && truncated && segments > 0) && !segment.trimmed().isEmpty()) {
+            ++segments;
+            Tag tag;
+            if (parseSegment(segment, &tag)) {
+                tags->append(std::move(tag));
+                ++matched;
+            }
+        }
+        if (last)
+            break;
+        start = p + 1;
     }
     // "Most segments are tags": prose such as a Hibernate "/* load com.shop.Order */"
     // comment is not mistaken for tags.
-    if (!found.isEmpty() && found.size() * 2 > nonEmpty)
-        tags->append(found);
+    if (matched == 0 || matched * 2 <= segments)
+        tags->resize(before);
 }
 
 bool isStackKey(QStringView key)
 {
-    static const char16_t *const keys[] = {u"stack", u"stacktrace", u"stack_trace", u"callstack", u"call_stack",
-                                           u"backtrace", u"traceback", u"code.stacktrace"};
-    for (const char16_t *candidate : keys) {
-        if (key.compare(QStringView(candidate), Qt::CaseInsensitive) == 0)
+    static const QLatin1String keys[] = {QLatin1String("stack"),      QLatin1String("stacktrace"),
+                                         QLatin1String("stack_trace"), QLatin1String("callstack"),
+                                         QLatin1String("call_stack"),  QLatin1String("backtrace"),
+                                         QLatin1String("traceback"),   QLatin1String("code.stacktrace")};
+    for (QLatin1String candidate : keys) {
+        if (key.size() == candidate.size() && key.compare(candidate, Qt::CaseInsensitive) == 0)
             return true;
     }
     return false;
@@ -189,14 +294,17 @@ QString QueryTags::value(QStringView key) const { return tagValue(tags, key); }
 QueryTags parseQueryTags(QStringView sql)
 {
     QueryTags result;
+    const char16_t *const begin = sql.utf16();
+    const char16_t *const end = begin + sql.size();
     const qsizetype n = sql.size();
+    static const char16_t tokenStarts[] = {u'\'', u'"', u'$', u'-', u'/'};
+    static const char16_t commentMarks[] = {u'*', u'/'};
     qsizetype i = 0;
     while (i < n) {
-        const char16_t c = sql[i].unicode();
-        if (c >= 128 || !kSpecial.special[c]) {
-            ++i;
-            continue;
-        }
+        i = findFirstOf(begin + i, end, tokenStarts) - begin;
+        if (i >= n)
+            break;
+        const char16_t c = begin[i];
         if (c == u'\'') {
             // E'…' takes backslash escapes; the E must not end an identifier.
             const bool escaped = i > 0 && (sql[i - 1] == u'E' || sql[i - 1] == u'e')
@@ -235,22 +343,30 @@ QueryTags parseQueryTags(QStringView sql)
                 continue;
             }
             int depth = 1;
-            qsizetype j = i + 2;
-            while (j < n && depth > 0) {
-                if (sql[j] == u'/' && j + 1 < n && sql[j + 1] == u'*') {
+            bool nested = false;
+            const char16_t *p = begin + i + 2;
+            while (depth > 0) {
+                p = findFirstOf(p, end, commentMarks);
+                if (p >= end)
+                    break;
+                if (*p == u'/' && p + 1 < end && p[1] == u'*') {
                     ++depth;
-                    j += 2;
-                } else if (sql[j] == u'*' && j + 1 < n && sql[j + 1] == u'/') {
+                    nested = true;
+                    p += 2;
+                } else if (*p == u'*' && p + 1 < end && p[1] == u'/') {
                     --depth;
-                    j += 2;
+                    p += 2;
                 } else {
-                    ++j;
+                    ++p;
                 }
             }
             const bool closed = depth == 0;
-            readComment(sql.sliced(i + 2, (closed ? j - 2 : n) - (i + 2)), !closed, &result.tags);
-            if (!closed)
+            const qsizetype j = p - begin;
+            readComment(sql.sliced(i + 2, (closed ? j - 2 : n) - (i + 2)), !closed, nested, &result.tags);
+            if (!closed) {
                 result.truncated = true;
+                break;
+            }
             i = j;
             continue;
         }
@@ -266,16 +382,18 @@ QueryTags parseQueryTags(QStringView sql)
 QStringList stackFromTags(const Tags &tags)
 {
     QStringList frames;
+    static const char16_t separators[] = {u'\n', u'|'};
     for (const Tag &tag : tags) {
         if (!isStackKey(tag.key))
             continue;
-        const QList<QStringView> parts = QStringView(tag.value).split(u'\n');
-        for (QStringView line : parts) {
-            for (QStringView frame : line.split(u'|')) {
-                frame = frame.trimmed();
-                if (!frame.isEmpty())
-                    frames.append(frame.toString());
-            }
+        const char16_t *p = reinterpret_cast<const char16_t *>(tag.value.utf16());
+        const char16_t *const end = p + tag.value.size();
+        while (p < end) {
+            const char16_t *stop = findFirstOf(p, end, separators);
+            const QStringView frame = QStringView(p, stop - p).trimmed();
+            if (!frame.isEmpty())
+                frames.append(frame.toString());
+            p = stop + 1;
         }
         if (!frames.isEmpty())
             return frames;

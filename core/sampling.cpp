@@ -12,7 +12,7 @@ PgError configureSession(PgConnection &connection, std::chrono::milliseconds sta
                            &result);
 }
 
-PgError takeSnapshot(PgConnection &connection, const PgReader &reader, TagMemory &tags, const LeakRules &rules,
+PgError takeSnapshot(PgConnection &connection, PgReader &reader, TagMemory &tags, const LeakRules &rules,
                      std::chrono::milliseconds timeout, Snapshot *snapshot)
 {
     PgError error = reader.read(connection, timeout, snapshot);

@@ -13,7 +13,7 @@ PgError configureSession(PgConnection &connection, std::chrono::milliseconds sta
 
 // One complete sample: read, remember tags, classify. Shared by the threaded sampler and
 // the one-shot command line.
-PgError takeSnapshot(PgConnection &connection, const PgReader &reader, TagMemory &tags, const LeakRules &rules,
+PgError takeSnapshot(PgConnection &connection, PgReader &reader, TagMemory &tags, const LeakRules &rules,
                      std::chrono::milliseconds timeout, Snapshot *snapshot);
 
 // The wait before reconnect attempt `attempt` (1-based): 0, 0.25, 0.5, 1, 2, 4, 8, 10, 10 s…

@@ -54,7 +54,8 @@ run_tests() {
     cd "$ROOT" # test presets are found next to CMakePresets.json
     log "running the tests"
     # Unit tests run in parallel; the live tests share the bench and take turns (RESOURCE_LOCK).
-    ctest --preset "$PRESET" -j 2
+    # Verbose, so every log carries the benchmark figures and each test function's result.
+    ctest --preset "$PRESET" -j 2 --verbose
 }
 
 # A few sessions in the states PoolScope is for, held open by psql until the run ends.

@@ -1,0 +1,131 @@
+// Benchmark: parse + classify + group 5,000 sessions with 1 KB tagged queries.
+// Prints figures; it checks nothing about speed (goal in the issue: under 5 ms).
+#include "classifier.h"
+#include "owners.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTextStream>
+
+#include <algorithm>
+#include <cstdio>
+
+using namespace poolscope;
+
+namespace {
+
+constexpr qint64 kNow = 1'800'000'000'000;
+
+// A realistic ORM query of about 1 KB with a trailing sqlcommenter comment carrying a stack.
+QString taggedQuery(int service, int route, int variant)
+{
+    QString columns;
+    for (int c = 0; c < 40; ++c)
+        columns += QStringLiteral("t.column_%1, ").arg(c, 2, 10, QLatin1Char('0'));
+    const QString stack = QStringLiteral("shop%3A%3Aservice%1%3A%3AHandler%3A%3Aroute%2%28%29%20handler%1.cpp%3A%3|"
+                                         "shop%3A%3AHttp%3A%3Adispatch%28%29%20http.cpp%3A120|main%20main.cpp%3A10")
+                              .arg(service)
+                              .arg(route)
+                              .arg(40 + variant);
+    return QStringLiteral("SELECT ") + columns
+        + QStringLiteral("t.id FROM orders t WHERE t.customer_id = $1 AND t.note <> 'a /* b */ c' ORDER BY t.id "
+                         "LIMIT 50 /*application='service-%1',route='%2Fapi%2Fv1%2Froute%2',db_driver='libpq',"
+                         "traceparent='00-5bd66ef5095369c7b0d1f8f4bd33716a-c532cb4098ac3dd2-01',stack='%3'*/")
+              .arg(service)
+              .arg(route)
+              .arg(stack);
+}
+
+Snapshot syntheticSnapshot(int count)
+{
+    static const char *const states[] = {"idle", "idle", "idle", "active", "idle in transaction",
+                                         "idle in transaction (aborted)"};
+    Snapshot snapshot;
+    snapshot.takenAtMs = kNow;
+    snapshot.limits.maxConnections = 6000;
+    snapshot.limits.superuserReserved = 3;
+    snapshot.limits.roles = {{QStringLiteral("app_7"), 100}};
+    snapshot.sessions.reserve(count);
+    for (int i = 0; i < count; ++i) {
+        Session s;
+        s.pid = 10000 + i;
+        s.user = QStringLiteral("app_%1").arg(i % 12);
+        s.database = QStringLiteral("shop");
+        s.applicationName = QStringLiteral("service-%1").arg(i % 12);
+        s.clientAddr = QStringLiteral("10.1.%1.%2").arg(i / 250).arg(i % 250);
+        s.state = QString::fromLatin1(states[i % 6]);
+        s.backendStartMs = kNow - 3'600'000 - i;
+        s.queryStartMs = kNow - (i % 120) * 1000 - 5;
+        s.stateChangeMs = kNow - (i % 120) * 1000;
+        if (i % 97 == 0) {
+            s.state = QStringLiteral("active");
+            s.waitEventType = QStringLiteral("Lock");
+            s.waitEvent = QStringLiteral("transactionid");
+            s.blockedBy = {10000 + (i + 4) % count};
+        }
+        s.query = taggedQuery(i % 12, i % 30, i % 7);
+        snapshot.sessions.append(std::move(s));
+    }
+    return snapshot;
+}
+
+double medianOf(QList<double> values)
+{
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QTextStream out(stdout);
+    const int sessions = 5000;
+    const int rounds = 21;
+    const Snapshot base = syntheticSnapshot(sessions);
+    qint64 bytes = 0;
+    for (const Session &s : base.sessions)
+        bytes += s.query.toUtf8().size();
+
+    QList<double> cold, warm, parseOnly, classifyOnly, groupOnly;
+    TagMemory steady;
+    for (int round = 0; round < rounds; ++round) {
+        // Cold: every query lexed, as on the first sample of a target.
+        Snapshot snapshot = base;
+        TagMemory fresh;
+        QElapsedTimer timer;
+        timer.start();
+        fresh.apply(snapshot);
+        const double parsed = timer.nsecsElapsed() / 1e6;
+        classify(snapshot, LeakRules{});
+        const double classified = timer.nsecsElapsed() / 1e6;
+        const QList<OwnerSummary> owners = groupOwners(snapshot, OwnerKey::CodeLocation);
+        const double grouped = timer.nsecsElapsed() / 1e6;
+        cold.append(grouped);
+        parseOnly.append(parsed);
+        classifyOnly.append(classified - parsed);
+        groupOnly.append(grouped - classified);
+        if (owners.isEmpty())
+            return 1;
+
+        // Warm: the next sample of the same sessions, queries unchanged (TagMemory skips them).
+        Snapshot next = base;
+        timer.restart();
+        steady.apply(next);
+        classify(next, LeakRules{});
+        groupOwners(next, OwnerKey::CodeLocation);
+        if (round > 0)
+            warm.append(timer.nsecsElapsed() / 1e6);
+    }
+    out << "bench_analysis: " << sessions << " sessions, " << QString::number(bytes / double(sessions), 'f', 0)
+        << " bytes of tagged query each, median of " << rounds << " rounds\n";
+    out << "  first sample (lex every query) + classify + group: " << QString::number(medianOf(cold), 'f', 2)
+        << " ms  (lex " << QString::number(medianOf(parseOnly), 'f', 2) << ", classify "
+        << QString::number(medianOf(classifyOnly), 'f', 2) << ", group " << QString::number(medianOf(groupOnly), 'f', 2)
+        << ")\n";
+    out << "  next samples (unchanged queries not lexed again):  " << QString::number(medianOf(warm), 'f', 2)
+        << " ms\n";
+    out << "  goal: under 5 ms\n";
+    return 0;
+}
