@@ -58,7 +58,8 @@ run_tests() {
     ctest --preset "$PRESET" -j 2 --verbose
 }
 
-# A few sessions in the states PoolScope is for, held open by psql until the run ends.
+# A few sessions in the states PoolScope is for, held open by psql until the run ends. Each
+# holder pipeline gets a process group of its own (set -m) so that it can be ended whole.
 start_sample_sessions() {
     local app=$POOLSCOPE_TEST_PG_APP
     psql "$app" -qc "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance int);
@@ -66,6 +67,7 @@ start_sample_sessions() {
     hold() { # application_name, SQL to run and then sit on
         { printf '%s\n' "$2"; sleep 3600; } | PGAPPNAME=$1 psql "$app" -q >/dev/null 2>&1 &
     }
+    set -m
     hold billing "BEGIN; SELECT 1/0 /*route='%2Fcheckout',stack='billing%3A%3APaymentService%3A%3Acharge%20payment.cpp%3A214|billing%3A%3ACheckout%3A%3Ahandle%20checkout.cpp%3A88|http%3A%3ARouter%3A%3Adispatch%20router.cpp%3A41'*/;"
     hold billing "BEGIN; SELECT 1/0 /*route='%2Fcheckout',stack='billing%3A%3APaymentService%3A%3Acharge%20payment.cpp%3A214|billing%3A%3ACheckout%3A%3Ahandle%20checkout.cpp%3A88|http%3A%3ARouter%3A%3Adispatch%20router.cpp%3A41'*/;"
     hold ledger "BEGIN; UPDATE accounts SET balance = balance - 1 WHERE id = 1 /*controller:ledger,action:debit,line:app/ledger.rb:31*/;"
@@ -73,6 +75,11 @@ start_sample_sessions() {
     hold ledger "UPDATE accounts SET balance = balance + 1 WHERE id = 1;"
     hold catalog "SELECT 1 /*route='%2Fproducts'*/;"
     hold catalog "SELECT 1 /*route='%2Fproducts'*/;"
+    set +m
+}
+
+stop_sample_sessions() {
+    for group in $(jobs -p); do kill -- "-$group" 2>/dev/null || true; done
 }
 
 case "${1:-}" in
@@ -81,7 +88,7 @@ case "${1:-}" in
         build
         start_bench
         start_sample_sessions
-        trap 'kill $(jobs -p) 2>/dev/null; stop_bench' EXIT
+        trap 'stop_sample_sessions; stop_bench' EXIT
         log "PoolScope on a throwaway server: leaks appear within 10 s (Ctrl-C ends it)"
         "$ROOT/build/$PRESET/app/poolscope" watch "$POOLSCOPE_TEST_PG" --owner-by code ;;
     test)
