@@ -147,20 +147,11 @@ ActionResult PgActions::setConnectionLimit(ObjectKind kind, const QString &name,
     if (auto failed = ensureConnected())
         return *failed;
     const bool isRole = kind == ObjectKind::Role;
-    const QString sql = QStringLiteral("ALTER %1 %2 CONNECTION LIMIT %3")
-                            .arg(isRole ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"),
-                                 m_connection.escapeIdentifier(name))
-                            .arg(limit);
-    PgResult ignored;
-    PgError error = m_connection.exec(sql.toUtf8(), {}, m_timeout, &ignored);
-    if (error.isError()) {
-        if (error.sqlstate == QLatin1String("42704") || error.sqlstate == QLatin1String("3D000"))
-            return {ActionResult::Status::NotFound, error.message, error.sqlstate};
-        return fromError(error, isRole ? QStringLiteral("CREATEROLE") : QStringLiteral("ownership of the database"));
-    }
+    if (auto failed = alter(kind, name, QStringLiteral("CONNECTION LIMIT %1").arg(limit)))
+        return *failed;
     // Read it back: the truth is what the catalog says now.
     PgResult check;
-    error = m_connection.exec(isRole ? "SELECT rolconnlimit FROM pg_roles WHERE rolname = $1"
+    const PgError error = m_connection.exec(isRole ? "SELECT rolconnlimit FROM pg_roles WHERE rolname = $1"
                                      : "SELECT datconnlimit FROM pg_database WHERE datname = $1",
                               {name.toUtf8()}, m_timeout, &check);
     if (error.isError())
@@ -172,6 +163,22 @@ ActionResult PgActions::setConnectionLimit(ObjectKind kind, const QString &name,
     return {ActionResult::Status::Done, QStringLiteral("%1 %2 connection limit is now %3")
                                             .arg(isRole ? QStringLiteral("role") : QStringLiteral("database"), name,
                                                  limit < 0 ? QStringLiteral("unlimited") : QString::number(limit))};
+}
+
+std::optional<ActionResult> PgActions::alter(ObjectKind kind, const QString &name, const QString &change)
+{
+    const bool isRole = kind == ObjectKind::Role;
+    const QString sql = QStringLiteral("ALTER %1 %2 %3")
+                            .arg(isRole ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"),
+                                 m_connection.escapeIdentifier(name), change);
+    PgResult ignored;
+    const PgError error = m_connection.exec(sql.toUtf8(), {}, m_timeout, &ignored);
+    if (!error.isError())
+        return std::nullopt;
+    // undefined_object (role) and invalid_catalog_name (database)
+    if (error.sqlstate == QLatin1String("42704") || error.sqlstate == QLatin1String("3D000"))
+        return ActionResult{ActionResult::Status::NotFound, error.message, error.sqlstate};
+    return fromError(error, isRole ? QStringLiteral("CREATEROLE") : QStringLiteral("ownership of the database"));
 }
 
 ActionResult PgActions::setRoleIdleInTransactionTimeout(const QString &role, const QString &value)
@@ -193,21 +200,13 @@ ActionResult PgActions::setIdleTimeout(ObjectKind kind, const QString &name, con
     if (auto failed = ensureConnected())
         return *failed;
     const bool isRole = kind == ObjectKind::Role;
-    const QString object = QStringLiteral("%1 %2").arg(isRole ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"),
-                                                       m_connection.escapeIdentifier(name));
-    const QString sql = value.isEmpty()
-        ? QStringLiteral("ALTER %1 RESET idle_in_transaction_session_timeout").arg(object)
-        : QStringLiteral("ALTER %1 SET idle_in_transaction_session_timeout = %2")
-              .arg(object, m_connection.escapeLiteral(value.trimmed()));
-    PgResult ignored;
-    PgError error = m_connection.exec(sql.toUtf8(), {}, m_timeout, &ignored);
-    if (error.isError()) {
-        if (error.sqlstate == QLatin1String("42704") || error.sqlstate == QLatin1String("3D000"))
-            return {ActionResult::Status::NotFound, error.message, error.sqlstate};
-        return fromError(error, isRole ? QStringLiteral("CREATEROLE") : QStringLiteral("ownership of the database"));
-    }
+    const QString change = value.isEmpty()
+        ? QStringLiteral("RESET idle_in_transaction_session_timeout")
+        : QStringLiteral("SET idle_in_transaction_session_timeout = ") + m_connection.escapeLiteral(value.trimmed());
+    if (auto failed = alter(kind, name, change))
+        return *failed;
     PgResult check;
-    error = m_connection.exec(
+    const PgError error = m_connection.exec(
         isRole ? "SELECT (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setdatabase = 0 AND setrole = "
                  "r.oid AND s LIKE 'idle\\_in\\_transaction\\_session\\_timeout=%') FROM pg_roles r WHERE rolname = $1"
                : "SELECT (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setrole = 0 AND setdatabase = "

@@ -57,6 +57,8 @@ private:
     ActionResult signal(const SessionRef &session, bool terminate, std::chrono::milliseconds wait);
     ActionResult setConnectionLimit(ObjectKind kind, const QString &name, int limit);
     ActionResult setIdleTimeout(ObjectKind kind, const QString &name, const QString &value);
+    // Runs ALTER ROLE|DATABASE name change; the failure, or nothing when it went through.
+    std::optional<ActionResult> alter(ObjectKind kind, const QString &name, const QString &change);
     std::optional<ActionResult> ensureConnected();
     ActionResult fromError(const PgError &error, const QString &requiredRole) const;
 

@@ -318,22 +318,27 @@ QString PgConnection::parameter(const char *name) const
     return value ? QString::fromUtf8(value) : QString();
 }
 
-QString PgConnection::escapeIdentifier(const QString &identifier) const
+namespace {
+
+QString escapeWith(pg_conn *conn, char *(*escape)(PGconn *, const char *, size_t), const QString &text)
 {
-    const QByteArray utf8 = identifier.toUtf8();
-    char *escaped = m_conn ? PQescapeIdentifier(m_conn, utf8.constData(), size_t(utf8.size())) : nullptr;
+    const QByteArray utf8 = text.toUtf8();
+    char *escaped = conn ? escape(conn, utf8.constData(), size_t(utf8.size())) : nullptr;
     QString result = escaped ? QString::fromUtf8(escaped) : QString();
     PQfreemem(escaped);
     return result;
 }
 
+} // namespace
+
+QString PgConnection::escapeIdentifier(const QString &identifier) const
+{
+    return escapeWith(m_conn, PQescapeIdentifier, identifier);
+}
+
 QString PgConnection::escapeLiteral(const QString &literal) const
 {
-    const QByteArray utf8 = literal.toUtf8();
-    char *escaped = m_conn ? PQescapeLiteral(m_conn, utf8.constData(), size_t(utf8.size())) : nullptr;
-    QString result = escaped ? QString::fromUtf8(escaped) : QString();
-    PQfreemem(escaped);
-    return result;
+    return escapeWith(m_conn, PQescapeLiteral, literal);
 }
 
 QStringList PgConnection::takeNotices()

@@ -48,6 +48,14 @@ QString describe(const Run &run)
     return QStringLiteral("exit %1\nstdout: %2\nstderr: %3").arg(run.exitCode).arg(run.out.left(2000), run.err);
 }
 
+// The environment for an acting command: the audit log goes to a file in dir.
+QProcessEnvironment withAuditLog(const QTemporaryDir &dir)
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("POOLSCOPE_AUDIT_LOG"), dir.filePath(QStringLiteral("audit.jsonl")));
+    return environment;
+}
+
 // A conninfo with the password replaced by a wrong one.
 QString withPassword(QString conninfo, const QString &password)
 {
@@ -235,9 +243,8 @@ private Q_SLOTS:
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
         QTemporaryDir dir;
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        const QProcessEnvironment environment = withAuditLog(dir);
         const QString auditPath = dir.filePath(QStringLiteral("audit.jsonl"));
-        environment.insert(QStringLiteral("POOLSCOPE_AUDIT_LOG"), auditPath);
         ClientSession victim(POOLSCOPE_TEST_PG_APP, "victim-app");
         QVERIFY(victim.exec(QStringLiteral("BEGIN")));
         const QString pid = QString::number(victim.pid());
@@ -269,8 +276,7 @@ private Q_SLOTS:
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_PLAIN);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
         QTemporaryDir dir;
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("POOLSCOPE_AUDIT_LOG"), dir.filePath(QStringLiteral("audit.jsonl")));
+        const QProcessEnvironment environment = withAuditLog(dir);
         ClientSession victim(POOLSCOPE_TEST_PG_APP, "victim-app");
         const Run run = runPoolscope({QStringLiteral("terminate"), POOLSCOPE_TEST_PG_PLAIN, QStringLiteral("--pid"),
                                       QString::number(victim.pid()), QStringLiteral("--yes")},
@@ -285,8 +291,7 @@ private Q_SLOTS:
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
         QTemporaryDir dir;
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("POOLSCOPE_AUDIT_LOG"), dir.filePath(QStringLiteral("audit.jsonl")));
+        const QProcessEnvironment environment = withAuditLog(dir);
         Run run = runPoolscope({QStringLiteral("limit"), POOLSCOPE_TEST_PG, QStringLiteral("--role"),
                                 QStringLiteral("ps_stats"), QStringLiteral("5"), QStringLiteral("--yes")},
                                environment);
