@@ -73,6 +73,11 @@ void PgResult::Deleter::operator()(pg_result *result) const { PQclear(result); }
 PgResult::PgResult(pg_result *result) : m_result(result, Deleter{}) {}
 
 int PgResult::rows() const { return m_result ? PQntuples(m_result.get()) : 0; }
+int PgResult::columnCount() const { return m_result ? PQnfields(m_result.get()) : 0; }
+QString PgResult::columnName(int column) const
+{
+    return m_result ? QString::fromUtf8(PQfname(m_result.get(), column)) : QString();
+}
 int PgResult::column(const char *name) const { return m_result ? PQfnumber(m_result.get(), name) : -1; }
 bool PgResult::isNull(int row, int column) const
 {

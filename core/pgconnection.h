@@ -40,6 +40,8 @@ public:
 
     bool isNull() const { return !m_result; }
     int rows() const;
+    int columnCount() const;
+    QString columnName(int column) const;
     int column(const char *name) const; // -1 when the server did not send that column
     bool isNull(int row, int column) const;
     const char *raw(int row, int column) const;

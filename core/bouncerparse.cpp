@@ -1,0 +1,273 @@
+#include "bouncerparse.h"
+
+#include <QRegularExpression>
+
+namespace poolscope {
+
+namespace {
+
+// Column indexes of one table, looked up once.
+struct Columns
+{
+    const ResultTable &table;
+    int operator[](const char *name) const { return int(table.columns.indexOf(QLatin1String(name))); }
+};
+
+int toInt(const ResultTable &t, int row, int column, int fallback = 0) { return int(t.number(row, column, fallback)); }
+
+} // namespace
+
+QString BouncerSnapshot::setting(const QString &key) const
+{
+    const auto found = findSetting(key);
+    return found ? found->value : QString();
+}
+
+std::optional<BouncerSetting> BouncerSnapshot::findSetting(const QString &key) const
+{
+    for (const BouncerSetting &s : settings) {
+        if (s.key == key)
+            return s;
+    }
+    return std::nullopt;
+}
+
+int parseBouncerVersion(const QString &text, QString *version)
+{
+    static const QRegularExpression pattern(QStringLiteral(R"(PgBouncer\s+(\d+)\.(\d+)(?:\.(\d+))?)"));
+    const auto match = pattern.match(text);
+    if (!match.hasMatch())
+        return 0;
+    if (version)
+        *version = match.captured(0).section(u' ', -1);
+    return match.captured(1).toInt() * 10000 + match.captured(2).toInt() * 100 + match.captured(3).toInt();
+}
+
+QList<BouncerPool> parsePools(const ResultTable &t)
+{
+    const Columns c{t};
+    const int database = c["database"], user = c["user"], clActive = c["cl_active"], clWaiting = c["cl_waiting"],
+              clIdle = c["cl_idle"], clActiveCancel = c["cl_active_cancel_req"],
+              clWaitingCancel = c["cl_waiting_cancel_req"], svActive = c["sv_active"], svIdle = c["sv_idle"],
+              svUsed = c["sv_used"], svTested = c["sv_tested"], svLogin = c["sv_login"], maxWait = c["maxwait"],
+              maxWaitUs = c["maxwait_us"], poolMode = c["pool_mode"];
+    QList<BouncerPool> pools;
+    for (int r = 0; r < t.rows.size(); ++r) {
+        BouncerPool p;
+        p.database = t.text(r, database);
+        p.user = t.text(r, user);
+        p.clActive = toInt(t, r, clActive);
+        p.clWaiting = toInt(t, r, clWaiting);
+        if (clIdle >= 0)
+            p.clIdle = toInt(t, r, clIdle);
+        p.clCancelRequests = toInt(t, r, clActiveCancel) + toInt(t, r, clWaitingCancel);
+        p.svActive = toInt(t, r, svActive);
+        p.svIdle = toInt(t, r, svIdle);
+        p.svUsed = toInt(t, r, svUsed);
+        p.svTested = toInt(t, r, svTested);
+        p.svLogin = toInt(t, r, svLogin);
+        p.maxWaitSeconds = t.number(r, maxWait) + t.number(r, maxWaitUs) / 1e6;
+        p.poolMode = t.text(r, poolMode);
+        pools.append(p);
+    }
+    return pools;
+}
+
+QList<BouncerClient> parseClients(const ResultTable &t)
+{
+    const Columns c{t};
+    const int id = c["id"], user = c["user"], database = c["database"], state = c["state"], addr = c["addr"],
+              port = c["port"], app = c["application_name"], ptr = c["ptr"], link = c["link"], wait = c["wait"],
+              waitUs = c["wait_us"], connectTime = c["connect_time"], requestTime = c["request_time"];
+    QList<BouncerClient> clients;
+    for (int r = 0; r < t.rows.size(); ++r) {
+        BouncerClient cl;
+        cl.id = t.text(r, id);
+        cl.user = t.text(r, user);
+        cl.database = t.text(r, database);
+        cl.state = t.text(r, state);
+        cl.addr = t.text(r, addr);
+        cl.port = toInt(t, r, port);
+        cl.applicationName = t.text(r, app);
+        cl.ptr = t.text(r, ptr);
+        cl.link = t.text(r, link);
+        cl.waitSeconds = t.number(r, wait) + t.number(r, waitUs) / 1e6;
+        cl.connectTime = t.text(r, connectTime);
+        cl.requestTime = t.text(r, requestTime);
+        clients.append(cl);
+    }
+    return clients;
+}
+
+QList<BouncerServer> parseServers(const ResultTable &t)
+{
+    const Columns c{t};
+    const int id = c["id"], user = c["user"], database = c["database"], state = c["state"], addr = c["addr"],
+              port = c["port"], localPort = c["local_port"], ptr = c["ptr"], link = c["link"],
+              remotePid = c["remote_pid"], app = c["application_name"], connectTime = c["connect_time"];
+    QList<BouncerServer> servers;
+    for (int r = 0; r < t.rows.size(); ++r) {
+        BouncerServer s;
+        s.id = t.text(r, id);
+        s.user = t.text(r, user);
+        s.database = t.text(r, database);
+        s.state = t.text(r, state);
+        s.addr = t.text(r, addr);
+        s.port = toInt(t, r, port);
+        s.localPort = toInt(t, r, localPort);
+        s.ptr = t.text(r, ptr);
+        s.link = t.text(r, link);
+        s.remotePid = toInt(t, r, remotePid);
+        s.applicationName = t.text(r, app);
+        s.connectTime = t.text(r, connectTime);
+        servers.append(s);
+    }
+    return servers;
+}
+
+QList<BouncerDatabase> parseDatabases(const ResultTable &t)
+{
+    const Columns c{t};
+    // reserve_pool was renamed reserve_pool_size in 1.24.
+    const int reserve = t.has(u"reserve_pool_size") ? c["reserve_pool_size"] : c["reserve_pool"];
+    const int name = c["name"], host = c["host"], port = c["port"], database = c["database"],
+              forceUser = c["force_user"], poolSize = c["pool_size"], minPoolSize = c["min_pool_size"],
+              poolMode = c["pool_mode"], maxConnections = c["max_connections"],
+              currentConnections = c["current_connections"], paused = c["paused"], disabled = c["disabled"];
+    QList<BouncerDatabase> databases;
+    for (int r = 0; r < t.rows.size(); ++r) {
+        BouncerDatabase d;
+        d.name = t.text(r, name);
+        d.host = t.text(r, host);
+        d.port = toInt(t, r, port);
+        d.database = t.text(r, database);
+        d.forceUser = t.text(r, forceUser);
+        d.poolSize = toInt(t, r, poolSize);
+        d.minPoolSize = toInt(t, r, minPoolSize);
+        d.reservePool = toInt(t, r, reserve);
+        d.poolMode = t.text(r, poolMode);
+        d.maxConnections = toInt(t, r, maxConnections);
+        d.currentConnections = toInt(t, r, currentConnections);
+        d.paused = toInt(t, r, paused) != 0;
+        d.disabled = toInt(t, r, disabled) != 0;
+        databases.append(d);
+    }
+    return databases;
+}
+
+QList<BouncerSetting> parseConfig(const ResultTable &t)
+{
+    const Columns c{t};
+    const int key = c["key"], value = c["value"], defaultValue = c["default"], changeable = c["changeable"];
+    QList<BouncerSetting> settings;
+    for (int r = 0; r < t.rows.size(); ++r) {
+        settings.append({t.text(r, key), t.text(r, value), t.text(r, defaultValue),
+                         t.text(r, changeable) == QLatin1String("yes")});
+    }
+    return settings;
+}
+
+QList<BouncerStats> parseStats(const ResultTable &t)
+{
+    const Columns c{t};
+    const int database = c["database"], xacts = c["total_xact_count"], queries = c["total_query_count"],
+              wait = c["total_wait_time"], received = c["total_received"], sent = c["total_sent"];
+    QList<BouncerStats> stats;
+    for (int r = 0; r < t.rows.size(); ++r) {
+        BouncerStats s;
+        s.database = t.text(r, database);
+        s.totalXacts = t.number(r, xacts);
+        s.totalQueries = t.number(r, queries);
+        s.totalWaitUs = t.number(r, wait);
+        s.totalReceived = t.number(r, received);
+        s.totalSent = t.number(r, sent);
+        stats.append(s);
+    }
+    return stats;
+}
+
+QMap<QString, qint64> parseLists(const ResultTable &t)
+{
+    const int list = t.column(u"list"), items = t.column(u"items");
+    QMap<QString, qint64> lists;
+    for (int r = 0; r < t.rows.size(); ++r)
+        lists.insert(t.text(r, list), t.number(r, items));
+    return lists;
+}
+
+const QStringList &bouncerCommands()
+{
+    static const QStringList commands{QStringLiteral("version"),   QStringLiteral("config"),
+                                      QStringLiteral("databases"), QStringLiteral("pools"),
+                                      QStringLiteral("stats"),     QStringLiteral("lists"),
+                                      QStringLiteral("clients"),   QStringLiteral("servers")};
+    return commands;
+}
+
+void assembleBouncerSnapshot(BouncerSnapshot &snapshot, const QMap<QString, ResultTable> &tables)
+{
+    snapshot.missingCommands.clear();
+    for (const QString &command : bouncerCommands()) {
+        if (!tables.contains(command))
+            snapshot.missingCommands.append(QStringLiteral("SHOW ") + command.toUpper());
+    }
+    if (const auto version = tables.constFind(QStringLiteral("version")); version != tables.cend() && !version->rows.isEmpty())
+        snapshot.versionNum = parseBouncerVersion(version->text(0, 0), &snapshot.version);
+    if (tables.contains(QStringLiteral("config")))
+        snapshot.settings = parseConfig(tables[QStringLiteral("config")]);
+    if (tables.contains(QStringLiteral("databases")))
+        snapshot.databases = parseDatabases(tables[QStringLiteral("databases")]);
+    if (tables.contains(QStringLiteral("pools")))
+        snapshot.pools = parsePools(tables[QStringLiteral("pools")]);
+    if (tables.contains(QStringLiteral("stats")))
+        snapshot.stats = parseStats(tables[QStringLiteral("stats")]);
+    if (tables.contains(QStringLiteral("lists")))
+        snapshot.lists = parseLists(tables[QStringLiteral("lists")]);
+    if (tables.contains(QStringLiteral("clients")))
+        snapshot.clients = parseClients(tables[QStringLiteral("clients")]);
+    if (tables.contains(QStringLiteral("servers")))
+        snapshot.servers = parseServers(tables[QStringLiteral("servers")]);
+    resolvePoolSizes(snapshot);
+}
+
+void resolvePoolSizes(BouncerSnapshot &snapshot)
+{
+    bool ok = false;
+    const int defaultSize = snapshot.setting(QStringLiteral("default_pool_size")).toInt(&ok);
+    // SHOW CONFIG names it reserve_pool_size in every version; only SHOW DATABASES renamed its column.
+    const int defaultReserve = snapshot.setting(QStringLiteral("reserve_pool_size")).toInt();
+    for (BouncerPool &pool : snapshot.pools) {
+        const auto db = std::find_if(snapshot.databases.cbegin(), snapshot.databases.cend(),
+                                     [&](const BouncerDatabase &d) { return d.name == pool.database; });
+        if (db == snapshot.databases.cend()) {
+            pool.size = ok ? defaultSize : 0;
+            pool.sizeSource = QStringLiteral("default_pool_size");
+            pool.reserve = defaultReserve;
+            continue;
+        }
+        pool.size = db->poolSize;
+        // SHOW DATABASES prints the effective size; equal to the default, it cannot be told
+        // apart from an explicit pool_size of the same value, and it makes no difference.
+        pool.sizeSource = ok && db->poolSize == defaultSize ? QStringLiteral("default_pool_size")
+                                                            : QStringLiteral("database pool_size");
+        pool.reserve = db->reservePool > 0 ? db->reservePool : defaultReserve;
+    }
+}
+
+void computeRates(QList<BouncerStats> &current, const QList<BouncerStats> &previous, double seconds)
+{
+    if (seconds <= 0)
+        return;
+    const auto rate = [seconds](qint64 now, qint64 before) { return now >= before ? (now - before) / seconds : 0.0; };
+    for (BouncerStats &s : current) {
+        const auto before = std::find_if(previous.cbegin(), previous.cend(),
+                                         [&](const BouncerStats &p) { return p.database == s.database; });
+        if (before == previous.cend())
+            continue;
+        s.xactsPerSecond = rate(s.totalXacts, before->totalXacts);
+        s.queriesPerSecond = rate(s.totalQueries, before->totalQueries);
+        s.waitMsPerSecond = rate(s.totalWaitUs, before->totalWaitUs) / 1000.0;
+    }
+}
+
+} // namespace poolscope

@@ -1,0 +1,132 @@
+#pragma once
+
+#include "snapshot.h"
+
+#include <QMap>
+
+#include <optional>
+
+namespace poolscope {
+
+// One pool: a (database, user) pair, as SHOW POOLS shows it, plus its effective size.
+struct BouncerPool
+{
+    QString database;
+    QString user;
+    int clActive = 0;
+    int clWaiting = 0;
+    std::optional<int> clIdle; // 1.25+: idle clients are counted apart from active ones
+    int clCancelRequests = 0;
+    int svActive = 0;
+    int svIdle = 0;
+    int svUsed = 0;
+    int svTested = 0;
+    int svLogin = 0;
+    double maxWaitSeconds = 0;
+    QString poolMode;
+    // Derived from SHOW DATABASES / SHOW CONFIG.
+    int size = 0;          // the pool's effective size
+    QString sizeSource;    // "database pool_size" or "default_pool_size"
+    int reserve = 0;
+    int servers() const { return svActive + svIdle + svUsed + svTested + svLogin; }
+    double utilisation() const { return size > 0 ? double(svActive) / size : 0; }
+};
+
+struct BouncerClient
+{
+    QString id; // 1.24+: what KILL_CLIENT takes
+    QString user;
+    QString database;
+    QString state; // active, waiting, idle (1.25+), active_cancel_req, …
+    QString addr;
+    int port = 0;
+    QString applicationName;
+    QString ptr;
+    QString link; // the server it holds, or empty
+    double waitSeconds = 0;
+    QString connectTime;
+    QString requestTime;
+};
+
+struct BouncerServer
+{
+    QString id;
+    QString user;
+    QString database;
+    QString state; // active, idle, used, tested, new, …
+    QString addr;
+    int port = 0;
+    int localPort = 0; // = pg_stat_activity.client_port of its backend
+    QString ptr;
+    QString link; // the client it serves, or empty
+    int remotePid = 0; // = pg_stat_activity.pid
+    QString applicationName;
+    QString connectTime;
+};
+
+struct BouncerDatabase
+{
+    QString name;
+    QString host;
+    int port = 0;
+    QString database;
+    QString forceUser;
+    int poolSize = 0;
+    int minPoolSize = 0;
+    int reservePool = 0;
+    QString poolMode;
+    int maxConnections = 0;
+    int currentConnections = 0;
+    bool paused = false;
+    bool disabled = false;
+};
+
+struct BouncerSetting
+{
+    QString key;
+    QString value;
+    QString defaultValue;
+    bool changeable = false;
+};
+
+struct BouncerStats
+{
+    QString database;
+    qint64 totalXacts = 0;
+    qint64 totalQueries = 0;
+    qint64 totalWaitUs = 0;
+    qint64 totalReceived = 0;
+    qint64 totalSent = 0;
+    // Per second since the previous sample; 0 after a counter went backwards.
+    double xactsPerSecond = 0;
+    double queriesPerSecond = 0;
+    double waitMsPerSecond = 0;
+};
+
+// What one sample of a PgBouncer admin console saw.
+struct BouncerSnapshot
+{
+    QString target;
+    QString version;     // "1.18.0"
+    int versionNum = 0;  // 11800
+    qint64 takenAtMs = 0; // client clock: the console has no clock of its own to ask
+    qint64 clientsReadAtMs = 0; // when SHOW CLIENTS/SERVERS were last read (they are costly)
+    QList<BouncerPool> pools;
+    QList<BouncerClient> clients;
+    QList<BouncerServer> servers;
+    QList<BouncerDatabase> databases;
+    QList<BouncerSetting> settings;
+    QList<BouncerStats> stats;
+    QMap<QString, qint64> lists;   // SHOW LISTS
+    QStringList missingCommands;   // commands this console did not know
+    QList<Finding> findings;
+
+    QString setting(const QString &key) const;
+    std::optional<BouncerSetting> findSetting(const QString &key) const;
+    bool hasKillClient() const { return versionNum >= 12400; }
+};
+using BouncerSnapshotPtr = std::shared_ptr<const BouncerSnapshot>;
+
+} // namespace poolscope
+
+Q_DECLARE_METATYPE(poolscope::BouncerSnapshotPtr)

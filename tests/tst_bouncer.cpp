@@ -1,0 +1,250 @@
+// PgBouncer console answers, recorded from the bench's 1.18 and written for 1.25 from
+// PgBouncer's documentation, read and linked to PostgreSQL without a server.
+#include "bouncerparse.h"
+#include "linker.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTest>
+
+using namespace poolscope;
+
+namespace {
+
+QString fixtureDir(const QString &version) { return QStringLiteral(POOLSCOPE_FIXTURES "/pgbouncer-") + version; }
+
+QMap<QString, ResultTable> loadTables(const QString &version, const QStringList &without = {})
+{
+    QMap<QString, ResultTable> tables;
+    for (const QString &command : bouncerCommands()) {
+        if (without.contains(command))
+            continue;
+        QFile file(fixtureDir(version) + u'/' + command + QStringLiteral(".tsv"));
+        if (!file.open(QIODevice::ReadOnly))
+            qFatal("missing fixture %s", qPrintable(file.fileName()));
+        tables.insert(command, ResultTable::fromTsv(QString::fromUtf8(file.readAll())));
+    }
+    return tables;
+}
+
+BouncerSnapshot load(const QString &version, const QStringList &without = {})
+{
+    BouncerSnapshot snapshot;
+    assembleBouncerSnapshot(snapshot, loadTables(version, without));
+    return snapshot;
+}
+
+// The PostgreSQL side recorded at the same moment as the 1.18 fixture.
+Snapshot postgresSide(double stateSeconds)
+{
+    QFile file(fixtureDir(QStringLiteral("1.18")) + QStringLiteral("/pg-activity.tsv"));
+    if (!file.open(QIODevice::ReadOnly))
+        qFatal("missing pg-activity fixture");
+    const ResultTable table = ResultTable::fromTsv(QString::fromUtf8(file.readAll()));
+    Snapshot snapshot;
+    snapshot.takenAtMs = 1'800'000'000'000;
+    snapshot.limits.maxConnections = 100;
+    snapshot.limits.superuserReserved = 3;
+    for (int r = 0; r < table.rows.size(); ++r) {
+        Session s;
+        s.pid = int(table.number(r, table.column(u"pid")));
+        s.clientPort = int(table.number(r, table.column(u"client_port")));
+        s.applicationName = table.text(r, table.column(u"application_name"));
+        s.state = table.text(r, table.column(u"state"));
+        s.database = QStringLiteral("appdb");
+        s.user = QStringLiteral("ps_app");
+        s.backendStartMs = snapshot.takenAtMs - 600'000;
+        s.stateChangeMs = snapshot.takenAtMs - qint64(stateSeconds * 1000);
+        snapshot.sessions.append(s);
+    }
+    classify(snapshot, LeakRules{});
+    return snapshot;
+}
+
+} // namespace
+
+class TestBouncer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void versions_data()
+    {
+        QTest::addColumn<QString>("version");
+        QTest::addColumn<int>("versionNum");
+        QTest::addColumn<bool>("hasIds");
+        QTest::addColumn<int>("clients");
+        QTest::newRow("1.18 recorded") << QStringLiteral("1.18") << 11800 << false << 7;
+        QTest::newRow("1.25 from docs") << QStringLiteral("1.25") << 12500 << true << 8;
+    }
+
+    void versions()
+    {
+        QFETCH(QString, version);
+        QFETCH(int, versionNum);
+        QFETCH(bool, hasIds);
+        QFETCH(int, clients);
+        const BouncerSnapshot s = load(version);
+        QCOMPARE(s.versionNum, versionNum);
+        QCOMPARE(s.version, version + QStringLiteral(".0"));
+        QVERIFY(s.missingCommands.isEmpty());
+        QCOMPARE(s.hasKillClient(), versionNum >= 12400);
+
+        // The drained pool: 5 clients holding all 5 servers, one waiting.
+        const auto pool = std::find_if(s.pools.cbegin(), s.pools.cend(),
+                                       [](const BouncerPool &p) { return p.database == QLatin1String("appdb"); });
+        QVERIFY(pool != s.pools.cend());
+        QCOMPARE(pool->user, QStringLiteral("ps_app"));
+        QCOMPARE(pool->clActive, 5);
+        QCOMPARE(pool->clWaiting, 1);
+        QCOMPARE(pool->svActive, 5);
+        QCOMPARE(pool->servers(), 5);
+        QVERIFY(pool->maxWaitSeconds > 2.0 && pool->maxWaitSeconds < 3.0);
+        QCOMPARE(pool->poolMode, QStringLiteral("transaction"));
+        QCOMPARE(pool->size, 5);
+        QCOMPARE(pool->sizeSource, QStringLiteral("default_pool_size"));
+        QCOMPARE(pool->utilisation(), 1.0);
+
+        QCOMPARE(s.clients.size(), clients);
+        QCOMPARE(s.servers.size(), 5);
+        QCOMPARE(s.clients[0].applicationName, QStringLiteral("billing"));
+        QCOMPARE(s.clients[0].link, s.servers[0].ptr);
+        QCOMPARE(s.servers[0].link, s.clients[0].ptr);
+        QVERIFY(s.servers[0].remotePid > 0);
+        QCOMPARE(!s.clients[0].id.isEmpty(), hasIds);
+        QCOMPARE(s.clients[5].state, QStringLiteral("waiting"));
+        QVERIFY(s.clients[5].link.isEmpty());
+
+        const auto appdb = std::find_if(s.databases.cbegin(), s.databases.cend(),
+                                        [](const BouncerDatabase &d) { return d.name == QLatin1String("appdb"); });
+        QCOMPARE(appdb->poolSize, 5);
+        QCOMPARE(s.setting(QStringLiteral("pool_mode")), QStringLiteral("transaction"));
+        QVERIFY(s.findSetting(QStringLiteral("listen_port")).has_value());
+        QVERIFY(!s.findSetting(QStringLiteral("listen_port"))->changeable);
+        QVERIFY(s.findSetting(QStringLiteral("default_pool_size"))->changeable);
+        QCOMPARE(s.lists.value(QStringLiteral("databases")), 3);
+    }
+
+    void idleClientStateOf125()
+    {
+        const BouncerSnapshot s = load(QStringLiteral("1.25"));
+        QCOMPARE(s.clients.last().state, QStringLiteral("idle"));
+        QCOMPARE(s.clients.last().id, QStringLiteral("120"));
+    }
+
+    void consoleLackingCommands()
+    {
+        const BouncerSnapshot s = load(QStringLiteral("1.18"), {QStringLiteral("lists"), QStringLiteral("config")});
+        QCOMPARE(s.missingCommands, (QStringList{QStringLiteral("SHOW CONFIG"), QStringLiteral("SHOW LISTS")}));
+        QVERIFY(s.lists.isEmpty());
+        QCOMPARE(s.pools.size(), 2); // the rest is read as usual
+        const auto pool = std::find_if(s.pools.cbegin(), s.pools.cend(),
+                                       [](const BouncerPool &p) { return p.database == QLatin1String("appdb"); });
+        QCOMPARE(pool->size, 5); // from SHOW DATABASES
+        QCOMPARE(pool->sizeSource, QStringLiteral("database pool_size")); // no default to compare with
+    }
+
+    void unknownColumnsAndGarbage()
+    {
+        const ResultTable table = ResultTable::fromTsv(
+            QStringLiteral("database\tuser\tcl_active\tsomething_new\n"
+                           "appdb\tapp\tnot-a-number\tx\n"
+                           "short\n"));
+        const QList<BouncerPool> pools = parsePools(table);
+        QCOMPARE(pools.size(), 2);
+        QCOMPARE(pools[0].clActive, 0);   // unreadable number: 0, not a crash
+        QCOMPARE(pools[0].svActive, 0);   // missing column: absent
+        QCOMPARE(pools[1].database, QStringLiteral("short"));
+        QCOMPARE(parseBouncerVersion(QStringLiteral("not pgbouncer"), nullptr), 0);
+    }
+
+    void rates_data()
+    {
+        QTest::addColumn<qint64>("before");
+        QTest::addColumn<qint64>("after");
+        QTest::addColumn<double>("perSecond");
+        QTest::newRow("steady") << qint64(1000) << qint64(1500) << 250.0;
+        QTest::newRow("restart: counter went backwards") << qint64(1000) << qint64(40) << 0.0;
+        QTest::newRow("idle") << qint64(7) << qint64(7) << 0.0;
+    }
+
+    void rates()
+    {
+        QFETCH(qint64, before);
+        QFETCH(qint64, after);
+        QFETCH(double, perSecond);
+        BouncerStats previous;
+        previous.database = QStringLiteral("appdb");
+        previous.totalXacts = before;
+        previous.totalWaitUs = before * 1000;
+        QList<BouncerStats> current{previous};
+        current[0].totalXacts = after;
+        current[0].totalWaitUs = after * 1000;
+        computeRates(current, {previous}, 2.0);
+        QCOMPARE(current[0].xactsPerSecond, perSecond);
+        QCOMPARE(current[0].waitMsPerSecond, perSecond);
+    }
+
+    // The leak signature: active in PgBouncer, idle in transaction on PostgreSQL.
+    void linkAndLeakSignature()
+    {
+        const BouncerSnapshot bouncer = load(QStringLiteral("1.18"));
+        const Snapshot postgres = postgresSide(75);
+        const LinkedLayers linked = linkLayers(bouncer, &postgres);
+        QCOMPARE(linked.clients.size(), bouncer.clients.size());
+        for (int c = 0; c < 5; ++c) {
+            const ClientLink &link = linked.clients[c];
+            QCOMPARE(link.server, c);
+            QVERIFY(link.backend >= 0);
+            QCOMPARE(postgres.sessions[link.backend].pid, bouncer.servers[c].remotePid);
+            QCOMPARE(link.leak, LeakVerdict::Leaked);
+            QVERIFY2(link.reasons.join(u';').contains(QLatin1String("idle in transaction for 75 s")),
+                     qPrintable(link.reasons.join(u';')));
+            QCOMPARE(linked.clientOfPid.value(bouncer.servers[c].remotePid), c);
+        }
+        QCOMPARE(linked.clients[5].server, -1); // the waiting client holds nothing
+        QCOMPARE(linked.clients[5].leak, LeakVerdict::None);
+        const auto starved = std::find_if(linked.findings.cbegin(), linked.findings.cend(),
+                                          [](const Finding &f) { return f.code == QLatin1String("pool-starved"); });
+        QVERIFY(starved != linked.findings.cend());
+        QVERIFY2(starved->message.contains(QLatin1String("pool appdb/ps_app: 1 client(s) waiting")),
+                 qPrintable(starved->message));
+    }
+
+    void youngTransactionsAreNotLeaks()
+    {
+        const BouncerSnapshot bouncer = load(QStringLiteral("1.18"));
+        const Snapshot postgres = postgresSide(2);
+        const LinkedLayers linked = linkLayers(bouncer, &postgres);
+        QCOMPARE(linked.clients[0].leak, LeakVerdict::None);
+        QVERIFY(std::none_of(linked.findings.cbegin(), linked.findings.cend(),
+                             [](const Finding &f) { return f.code == QLatin1String("pool-starved"); }));
+    }
+
+    void poolBudgetAgainstMaxConnections()
+    {
+        BouncerSnapshot bouncer = load(QStringLiteral("1.18"));
+        Snapshot postgres = postgresSide(1);
+        postgres.limits.maxConnections = 8; // 5 usable slots for a pool of 5 (+ reserve)
+        for (BouncerPool &pool : bouncer.pools)
+            pool.size = pool.database == QLatin1String("appdb") ? 40 : pool.size;
+        const LinkedLayers linked = linkLayers(bouncer, &postgres);
+        const auto budget = std::find_if(linked.findings.cbegin(), linked.findings.cend(),
+                                         [](const Finding &f) { return f.code == QLatin1String("pool-budget"); });
+        QVERIFY(budget != linked.findings.cend());
+        QVERIFY2(budget->message.contains(QLatin1String("can open 40 server connections")), qPrintable(budget->message));
+        QVERIFY(budget->message.contains(QLatin1String("5 usable slots")));
+    }
+
+    void withoutPostgresNothingIsLinked()
+    {
+        const BouncerSnapshot bouncer = load(QStringLiteral("1.18"));
+        const LinkedLayers linked = linkLayers(bouncer, nullptr);
+        QCOMPARE(linked.clients[0].server, 0);
+        QCOMPARE(linked.clients[0].backend, -1);
+        QVERIFY(linked.findings.isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBouncer)
+#include "tst_bouncer.moc"
