@@ -23,6 +23,10 @@ const char kUsage[] =
     "  cancel CONNINFO --pid N [--pid M …]      cancel running queries\n"
     "  limit CONNINFO --role R|--database D N   set a CONNECTION LIMIT (-1: none)\n"
     "  limit CONNINFO --role R|--database D --idle-in-transaction-timeout 60s\n"
+    "PgBouncer admin console (snapshot reads it too; --postgres links its clients):\n"
+    "  set CONNINFO key=value   change a setting and report what it really is afterwards\n"
+    "  pause|resume|reconnect|disable|enable|reload CONNINFO [DATABASE]\n"
+    "  kill CONNINFO DATABASE | kill CONNINFO --client ID [--postgres CONNINFO]\n"
     "\n"
     "  poolscope VERB --help    options of a verb\n"
     "  poolscope --version\n"
@@ -61,6 +65,12 @@ int main(int argc, char **argv)
         return runSignal(verbArguments, false);
     if (verb == QLatin1String("limit"))
         return runLimit(verbArguments);
+    if (verb == QLatin1String("set"))
+        return runBouncerSet(verbArguments);
+    for (const char *command : {"pause", "resume", "reconnect", "disable", "enable", "kill", "reload"}) {
+        if (verb == QLatin1String(command))
+            return runBouncerCommand(verbArguments, verb);
+    }
     err() << (verb.isEmpty() ? QStringLiteral("poolscope: no verb given\n")
                              : QStringLiteral("poolscope: unknown verb '%1'\n").arg(verb))
           << kUsage;

@@ -3,6 +3,9 @@
 #include "commands.h"
 #include "textreport.h"
 
+#include "bouncerjson.h"
+#include "bouncerreader.h"
+#include "bouncerreport.h"
 #include "sampler.h"
 #include "sampling.h"
 #include "snapshotjson.h"
@@ -89,34 +92,105 @@ void onInterrupt(int) { g_interrupted = true; }
 
 } // namespace
 
+namespace {
+
+// One PostgreSQL snapshot over an open connection, as the command line reads it.
+std::optional<int> readPostgres(PgConnection &connection, const ReadSetup &setup, const ConnInfo &target,
+                                Snapshot *snapshot)
+{
+    if (const PgError error = configureSession(connection, setup.timeout); error.isError())
+        return reportConnectionError(target, error);
+    PgReader reader(connection);
+    TagMemory tags;
+    snapshot->target = target.displayName();
+    const PgError error = takeSnapshot(connection, reader, tags, setup.rules, setup.timeout, snapshot);
+    connection.close();
+    if (error.isError()) {
+        err() << "poolscope: reading pg_stat_activity on " << target.displayName() << " failed: " << error.message
+              << "\n";
+        err().flush();
+        return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitFailure;
+    }
+    return std::nullopt;
+}
+
+int bouncerSnapshot(PgConnection &connection, const ReadSetup &setup, const QCommandLineParser &parser)
+{
+    BouncerReader reader;
+    BouncerSnapshot bouncer;
+    bouncer.target = setup.target.displayName();
+    const PgError error = reader.read(connection, setup.timeout, &bouncer);
+    connection.close();
+    if (error.isError()) {
+        err() << "poolscope: reading the PgBouncer console failed: " << error.message << "\n";
+        err().flush();
+        return ExitFailure;
+    }
+    // With the PostgreSQL server behind it, each client shows the backend it holds.
+    std::optional<Snapshot> postgres;
+    if (parser.isSet(QStringLiteral("postgres"))) {
+        const auto pgTarget = targetFrom(parser.value(QStringLiteral("postgres")));
+        if (!pgTarget)
+            return ExitUsage;
+        PgConnection pgConnection;
+        if (const PgError pgError = pgConnection.open(*pgTarget, QByteArrayLiteral("poolscope")); pgError.isError())
+            return reportConnectionError(*pgTarget, pgError);
+        postgres.emplace();
+        if (auto exit = readPostgres(pgConnection, setup, *pgTarget, &*postgres))
+            return *exit;
+    }
+    const LinkedLayers linked = linkLayers(bouncer, postgres ? &*postgres : nullptr);
+    if (setup.json)
+        out() << QJsonDocument(bouncerSnapshotToJson(bouncer, postgres ? &*postgres : nullptr, linked)).toJson();
+    else
+        printBouncerReport(out(), bouncer, postgres ? &*postgres : nullptr, linked, setup.report.width,
+                           setup.report.maxSessions);
+    out().flush();
+    return ExitOk;
+}
+
+} // namespace
+
 int runSnapshot(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Print one snapshot of a PostgreSQL server's sessions: each classified as active, waiting, idle, idle in "
-        "transaction or aborted, with its leak verdict and reasons, grouped by owner with the stacks that hold them."));
+        "Print one snapshot. Of a PostgreSQL server: its sessions, each classified as active, waiting, idle, idle in "
+        "transaction or aborted, with its leak verdict and reasons, grouped by owner with the stacks that hold them. "
+        "Of a PgBouncer admin console (found out by itself): its pools, clients and servers, and with --postgres the "
+        "PostgreSQL backend each client holds."));
     addReadOptions(parser);
+    parser.addOption({QStringLiteral("kind"), QStringLiteral("auto, postgresql or pgbouncer [auto]."),
+                      QStringLiteral("kind"), QStringLiteral("auto")});
+    parser.addOption({QStringLiteral("postgres"),
+                      QStringLiteral("For a PgBouncer target: the PostgreSQL server behind it, to link each client "
+                                     "to its backend."),
+                      QStringLiteral("conninfo")});
     ReadSetup setup;
     if (auto exit = readSetup(parser, arguments, &setup))
         return *exit;
+    const QString kindName = parser.value(QStringLiteral("kind"));
+    if (kindName != QLatin1String("auto") && kindName != QLatin1String("postgresql")
+        && kindName != QLatin1String("pgbouncer")) {
+        err() << "poolscope: --kind takes auto, postgresql or pgbouncer\n";
+        err().flush();
+        return ExitUsage;
+    }
 
     PgConnection connection;
-    PgError error = connection.open(setup.target, QByteArrayLiteral("poolscope"));
-    if (!error.isError())
-        error = configureSession(connection, setup.timeout);
-    if (error.isError())
+    if (const PgError error = connection.open(setup.target, QByteArrayLiteral("poolscope")); error.isError())
         return reportConnectionError(setup.target, error);
-    PgReader reader(connection);
-    TagMemory tags;
-    Snapshot snapshot;
-    snapshot.target = setup.target.displayName();
-    error = takeSnapshot(connection, reader, tags, setup.rules, setup.timeout, &snapshot);
-    connection.close();
-    if (error.isError()) {
-        err() << "poolscope: reading pg_stat_activity failed: " << error.message << "\n";
-        err().flush();
-        return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitFailure;
+    TargetKind kind = kindName == QLatin1String("pgbouncer") ? TargetKind::PgBouncer : TargetKind::PostgreSQL;
+    if (kindName == QLatin1String("auto")) {
+        if (const PgError error = detectTargetKind(connection, setup.timeout, &kind); error.isError())
+            return reportConnectionError(setup.target, error);
     }
+    if (kind == TargetKind::PgBouncer)
+        return bouncerSnapshot(connection, setup, parser);
+
+    Snapshot snapshot;
+    if (auto exit = readPostgres(connection, setup, setup.target, &snapshot))
+        return *exit;
     printSnapshot(setup, snapshot, {}, false);
     return ExitOk;
 }

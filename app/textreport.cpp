@@ -66,7 +66,9 @@ void TextTable::print(QTextStream &stream, int width) const
                 cell = cell.left(qMax(1, widths[c] - 1)) + QChar(0x2026);
             line += c + 1 < widths.size() ? cell.leftJustified(widths[c] + 2) : cell;
         }
-        stream << line.trimmed() << '\n';
+        while (line.endsWith(u' '))
+            line.chop(1); // only trailing blanks: an empty first cell must keep its width
+        stream << line << '\n';
     };
     printRow(m_headers);
     for (const QStringList &row : m_rows)

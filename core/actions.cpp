@@ -21,6 +21,8 @@ QString actionStatusName(ActionResult::Status status)
     case ActionResult::Status::TimedOut: return QStringLiteral("timed_out");
     case ActionResult::Status::NotFound: return QStringLiteral("not_found");
     case ActionResult::Status::InvalidArgument: return QStringLiteral("invalid_argument");
+    case ActionResult::Status::NotChangeable: return QStringLiteral("not_changeable");
+    case ActionResult::Status::NotSupported: return QStringLiteral("not_supported");
     case ActionResult::Status::Failed: return QStringLiteral("failed");
     }
     return {};

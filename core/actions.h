@@ -13,7 +13,17 @@ namespace poolscope {
 
 struct ActionResult
 {
-    enum class Status { Done, NoSuchSession, InsufficientPrivilege, TimedOut, NotFound, InvalidArgument, Failed };
+    enum class Status {
+        Done,
+        NoSuchSession,
+        InsufficientPrivilege,
+        TimedOut,
+        NotFound,
+        InvalidArgument,
+        NotChangeable, // PgBouncer: a setting fixed until restart
+        NotSupported,  // PgBouncer: a command this version lacks
+        Failed
+    };
     Status status = Status::Failed;
     QString message;      // one line for the operator
     QString sqlstate;     // when the server sent one

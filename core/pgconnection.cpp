@@ -44,6 +44,21 @@ void collectNotice(void *arg, const PGresult *result)
         notices->append(QString::fromUtf8(PQresultErrorMessage(result)).trimmed());
 }
 
+// "permission denied to terminate process — Only roles with privileges of … (hint: …)", without
+// libpq's "ERROR:  " prefix and line breaks.
+QString serverMessage(const PGresult *result)
+{
+    const char *primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    if (!primary)
+        return QString::fromUtf8(PQresultErrorMessage(result)).simplified();
+    QString message = QString::fromUtf8(primary);
+    if (const char *detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL))
+        message += QStringLiteral(" — ") + QString::fromUtf8(detail);
+    if (const char *hint = PQresultErrorField(result, PG_DIAG_MESSAGE_HINT))
+        message += QStringLiteral(" (hint: ") + QString::fromUtf8(hint) + u')';
+    return message.simplified();
+}
+
 PgError::Kind kindForSqlstate(const QString &sqlstate)
 {
     if (sqlstate == QLatin1String("53300"))
@@ -275,8 +290,7 @@ PgError PgConnection::waitForResults(Clock::time_point deadline, QList<PgResult>
                 results->append(result);
             } else if (!firstError.isError()) {
                 const QString sqlstate = QString::fromLatin1(PQresultErrorField(raw, PG_DIAG_SQLSTATE));
-                firstError = PgError::fromMessage(kindForSqlstate(sqlstate), QString::fromUtf8(PQresultErrorMessage(raw)),
-                                                  sqlstate);
+                firstError = PgError::fromMessage(kindForSqlstate(sqlstate), serverMessage(raw), sqlstate);
             }
             continue;
         }
@@ -311,6 +325,10 @@ PgError PgConnection::waitForResults(Clock::time_point deadline, QList<PgResult>
         close();
         return error;
     }
+    // The PgBouncer console reports every refusal as 08P01; with the connection still up,
+    // that is an answer to the query, not a lost connection.
+    if (firstError.kind == PgError::Kind::Connection)
+        firstError.kind = PgError::Kind::Query;
     return firstError;
 }
 

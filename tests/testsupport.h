@@ -2,6 +2,7 @@
 
 // Helpers for tests that run against the real bench started by tests/bench/bench.sh.
 
+#include <QElapsedTimer>
 #include <QString>
 #include <QTest>
 
@@ -60,6 +61,25 @@ public:
     {
         m_busy = PQsendQuery(m_conn, sql.toUtf8().constData()) == 1;
         return m_busy;
+    }
+
+    // Waits for the answer to send(); false when it did not come within the time.
+    bool finished(int milliseconds)
+    {
+        QElapsedTimer timer;
+        timer.start();
+        while (timer.elapsed() < milliseconds) {
+            if (!PQconsumeInput(m_conn))
+                return false;
+            if (!PQisBusy(m_conn)) {
+                while (PGresult *result = PQgetResult(m_conn))
+                    PQclear(result);
+                m_busy = false;
+                return true;
+            }
+            QTest::qWait(20);
+        }
+        return false;
     }
 
     // True while the backend is still there: a terminated backend fails the round trip.

@@ -311,6 +311,81 @@ private Q_SLOTS:
         QVERIFY2(run.exitCode == 2, qPrintable(describe(run)));
     }
 
+    void bouncerSnapshotLinksClients()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        ClientSession app(POOLSCOPE_TEST_BOUNCER_APP, "cli-billing");
+        QVERIFY(app.exec(QStringLiteral("BEGIN")));
+        QVERIFY(app.exec(QStringLiteral("SELECT 1 /*stack='cli.cpp%3A5'*/")));
+        const Run run = runPoolscope({QStringLiteral("snapshot"), POOLSCOPE_TEST_BOUNCER, QStringLiteral("--json"),
+                                      QStringLiteral("--postgres"), POOLSCOPE_TEST_PG,
+                                      QStringLiteral("--idle-tx-leaked-after"), QStringLiteral("0")});
+        QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
+        const QJsonObject root = QJsonDocument::fromJson(run.out.toUtf8()).object();
+        QCOMPARE(root.value(QStringLiteral("target")).toObject().value(QStringLiteral("kind")).toString(),
+                 QStringLiteral("pgbouncer"));
+        QVERIFY(!root.value(QStringLiteral("pools")).toArray().isEmpty());
+        QVERIFY(!root.value(QStringLiteral("servers")).toArray().isEmpty());
+        bool found = false;
+        for (const QJsonValue &value : root.value(QStringLiteral("clients")).toArray()) {
+            const QJsonObject client = value.toObject();
+            if (client.value(QStringLiteral("application_name")).toString() != QLatin1String("cli-billing"))
+                continue;
+            found = true;
+            QCOMPARE(client.value(QStringLiteral("leak")).toString(), QStringLiteral("leaked"));
+            const QJsonObject backend = client.value(QStringLiteral("backend")).toObject();
+            QCOMPARE(backend.value(QStringLiteral("class")).toString(), QStringLiteral("idle_in_transaction"));
+            QCOMPARE(backend.value(QStringLiteral("stack")).toArray().first().toString(), QStringLiteral("cli.cpp:5"));
+        }
+        QVERIFY(found);
+    }
+
+    void bouncerActionsFromTheCommandLine()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_STATS);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        QTemporaryDir dir;
+        const QProcessEnvironment environment = withAuditLog(dir);
+        Run run = runPoolscope({QStringLiteral("set"), POOLSCOPE_TEST_BOUNCER, QStringLiteral("listen_port=7777"),
+                                QStringLiteral("--yes")},
+                               environment);
+        QVERIFY2(run.exitCode == 1 && run.out.contains(QLatin1String("not_changeable")), qPrintable(describe(run)));
+        run = runPoolscope({QStringLiteral("set"), POOLSCOPE_TEST_BOUNCER_STATS, QStringLiteral("default_pool_size=7"),
+                            QStringLiteral("--yes")},
+                           environment);
+        QVERIFY2(run.exitCode == 4 && run.out.contains(QLatin1String("admin_users")), qPrintable(describe(run)));
+
+        // One client, on a PgBouncer without KILL_CLIENT: through the backend it holds.
+        ClientSession victim(POOLSCOPE_TEST_BOUNCER_APP, "cli-victim");
+        QVERIFY(victim.exec(QStringLiteral("BEGIN")) && victim.exec(QStringLiteral("SELECT 1")));
+        QString ptr; // 1.18 has no client ids: the ptr SHOW CLIENTS shows identifies one
+        {
+            PGconn *raw = PQconnectdb(POOLSCOPE_TEST_BOUNCER.toUtf8().constData());
+            PGresult *clients = PQexec(raw, "SHOW CLIENTS");
+            const int app = PQfnumber(clients, "application_name"), ptrColumn = PQfnumber(clients, "ptr");
+            for (int r = 0; r < PQntuples(clients); ++r) {
+                if (QByteArray(PQgetvalue(clients, r, app)) == "cli-victim")
+                    ptr = QString::fromLatin1(PQgetvalue(clients, r, ptrColumn));
+            }
+            PQclear(clients);
+            PQfinish(raw);
+        }
+        QVERIFY(!ptr.isEmpty());
+        run = runPoolscope({QStringLiteral("kill"), POOLSCOPE_TEST_BOUNCER, QStringLiteral("--client"), ptr,
+                            QStringLiteral("--postgres"), POOLSCOPE_TEST_PG, QStringLiteral("--yes")},
+                           environment);
+        QVERIFY2(run.exitCode == 0 && run.out.contains(QLatin1String("has no KILL_CLIENT")), qPrintable(describe(run)));
+        QVERIFY(!victim.alive());
+
+        QFile audit(dir.filePath(QStringLiteral("audit.jsonl")));
+        QVERIFY(audit.open(QIODevice::ReadOnly));
+        QCOMPARE(audit.readAll().count('\n'), 3);
+    }
+
     void watchCountsSamples()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);

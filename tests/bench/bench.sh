@@ -13,7 +13,8 @@
 #   POOLSCOPE_TEST_PG_APP      the role test workloads connect as
 #   POOLSCOPE_TEST_BOUNCER     PgBouncer admin console
 #   POOLSCOPE_TEST_BOUNCER_STATS PgBouncer console as a stats-only user
-#   POOLSCOPE_TEST_BOUNCER_APP PgBouncer pooled database "appdb" as the app role
+#   POOLSCOPE_TEST_BOUNCER_APP PgBouncer pooled database "appdb" as the app role (transaction pooling, 5)
+#   POOLSCOPE_TEST_BOUNCER_SESSION "appdb" through PgBouncer in session pooling with pool_size 2
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -92,6 +93,7 @@ EOF
     cat > "$dir/pgbouncer.ini" <<EOF
 [databases]
 appdb = host=127.0.0.1 port=$PG_PORT dbname=appdb
+appdb_session = host=127.0.0.1 port=$PG_PORT dbname=appdb pool_mode=session pool_size=2
 postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres
 
 [pgbouncer]
@@ -123,6 +125,7 @@ export POOLSCOPE_TEST_PG_APP='$common port=$PG_PORT dbname=appdb user=ps_app'
 export POOLSCOPE_TEST_BOUNCER='$common port=$bouncer_port dbname=pgbouncer user=postgres'
 export POOLSCOPE_TEST_BOUNCER_STATS='$common port=$bouncer_port dbname=pgbouncer user=ps_stats'
 export POOLSCOPE_TEST_BOUNCER_APP='$common port=$bouncer_port dbname=appdb user=ps_app'
+export POOLSCOPE_TEST_BOUNCER_SESSION='$common port=$bouncer_port dbname=appdb_session user=ps_app'
 export POOLSCOPE_TEST_PG_BIN='$PG_BIN'
 export POOLSCOPE_TEST_BENCH_DIR='$dir'
 EOF
