@@ -23,7 +23,7 @@ const char kUsage[] =
     "  cancel CONNINFO --pid N [--pid M …]      cancel running queries\n"
     "  limit CONNINFO --role R|--database D N   set a CONNECTION LIMIT (-1: none)\n"
     "  limit CONNINFO --role R|--database D --idle-in-transaction-timeout 60s\n"
-    "PgBouncer admin console (snapshot reads it too; --postgres links its clients):\n"
+    "PgBouncer admin console (snapshot and watch read it too; --postgres links its clients):\n"
     "  set CONNINFO key=value   change a setting and report what it really is afterwards\n"
     "  pause|resume|reconnect|disable|enable|reload CONNINFO [DATABASE]\n"
     "  kill CONNINFO DATABASE | kill CONNINFO --client ID [--postgres CONNINFO]\n"

@@ -199,13 +199,17 @@ int runWatch(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Sample a PostgreSQL server continuously over one connection and print each sample: a live view for SSH "
-        "sessions (Ctrl-C stops). With --json, one JSON document per line and sample."));
+        "Sample a PostgreSQL server or a PgBouncer console continuously over one connection and print each sample: "
+        "a live view for SSH sessions (Ctrl-C stops). With --json, one JSON document per line and sample. For a "
+        "console, --postgres samples the server behind it too and links each client to its backend."));
     addReadOptions(parser);
     parser.addOption({QStringLiteral("interval"), QStringLiteral("Time between samples, 0.1s to 60s [1s]."),
                       QStringLiteral("duration"), QStringLiteral("1s")});
     parser.addOption({QStringLiteral("count"), QStringLiteral("Stop after this many samples [until Ctrl-C]."),
                       QStringLiteral("n"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("postgres"),
+                      QStringLiteral("For a PgBouncer target: the PostgreSQL server behind it, sampled too."),
+                      QStringLiteral("conninfo")});
     ReadSetup setup;
     if (auto exit = readSetup(parser, arguments, &setup))
         return *exit;
@@ -222,25 +226,56 @@ int runWatch(const QStringList &arguments)
         err().flush();
         return ExitUsage;
     }
+    std::optional<ConnInfo> postgresTarget;
+    if (parser.isSet(QStringLiteral("postgres"))) {
+        postgresTarget = targetFrom(parser.value(QStringLiteral("postgres")));
+        if (!postgresTarget)
+            return ExitUsage;
+    }
 
     SamplerOptions options;
     options.interval = std::chrono::milliseconds(qint64(*interval * 1000));
     options.queryTimeout = setup.timeout;
     options.rules = setup.rules;
     Sampler sampler(setup.target, options);
+    std::unique_ptr<Sampler> postgresSampler;
+    SnapshotPtr latestPostgres;
+    if (postgresTarget) {
+        SamplerOptions postgresOptions = options;
+        postgresOptions.kind = TargetKind::PostgreSQL;
+        postgresSampler = std::make_unique<Sampler>(*postgresTarget, postgresOptions);
+        QObject::connect(postgresSampler.get(), &Sampler::snapshotReady,
+                         [&](const SnapshotPtr &snapshot) { latestPostgres = snapshot; });
+    }
     LeakTrend trend(setup.rules.risingSamples);
     const bool clearScreen = !setup.json && isatty(STDOUT_FILENO);
     int samples = 0;
     int exitCode = ExitOk;
+    const auto counted = [&] {
+        if (count > 0 && ++samples >= count)
+            QCoreApplication::quit();
+    };
     QObject::connect(&sampler, &Sampler::snapshotReady, [&](const SnapshotPtr &snapshot) {
         const QList<Finding> rising = trend.update(groupOwners(*snapshot, OwnerKey::CodeLocation));
         if (clearScreen)
             out() << "\033[H\033[2J";
         printSnapshot(setup, *snapshot, rising, true);
-        if (count > 0 && ++samples >= count)
-            QCoreApplication::quit();
+        counted();
     });
-    QObject::connect(&sampler, &Sampler::statusChanged, [&](const SamplerStatus &status) {
+    QObject::connect(&sampler, &Sampler::bouncerSnapshotReady, [&](const BouncerSnapshotPtr &bouncer) {
+        const Snapshot *postgres = latestPostgres.get();
+        const LinkedLayers linked = linkLayers(*bouncer, postgres);
+        if (clearScreen)
+            out() << "\033[H\033[2J";
+        if (setup.json)
+            out() << QJsonDocument(bouncerSnapshotToJson(*bouncer, postgres, linked)).toJson(QJsonDocument::Compact)
+                  << '\n';
+        else
+            printBouncerReport(out(), *bouncer, postgres, linked, setup.report.width, setup.report.maxSessions);
+        out().flush();
+        counted();
+    });
+    const auto onStatus = [&](const SamplerStatus &status) {
         if (!status.error.isError())
             return;
         err() << "poolscope: " << samplerStateName(status.state) << ": " << status.error.message;
@@ -253,7 +288,10 @@ int runWatch(const QStringList &arguments)
             exitCode = ExitConnection;
             QCoreApplication::quit();
         }
-    });
+    };
+    QObject::connect(&sampler, &Sampler::statusChanged, onStatus);
+    if (postgresSampler)
+        QObject::connect(postgresSampler.get(), &Sampler::statusChanged, onStatus);
     std::signal(SIGINT, onInterrupt);
     std::signal(SIGTERM, onInterrupt);
     QTimer interruptPoll;
@@ -262,9 +300,13 @@ int runWatch(const QStringList &arguments)
             QCoreApplication::quit();
     });
     interruptPoll.start(100);
+    if (postgresSampler)
+        postgresSampler->start();
     sampler.start();
     QCoreApplication::exec();
-    sampler.stop(); // closes the connection, cancelling any read in flight
+    sampler.stop(); // closes the connections, cancelling any read in flight
+    if (postgresSampler)
+        postgresSampler->stop();
     return exitCode;
 }
 

@@ -6,6 +6,8 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 
+#include <cmath>
+
 Q_LOGGING_CATEGORY(lcSampler, "poolscope.core.sampler", QtWarningMsg)
 
 namespace poolscope {
@@ -29,10 +31,12 @@ Sampler::Sampler(const ConnInfo &target, const SamplerOptions &options, QObject 
 {
     qRegisterMetaType<poolscope::SnapshotPtr>();
     qRegisterMetaType<poolscope::SamplerStatus>();
+    qRegisterMetaType<poolscope::BouncerSnapshotPtr>();
     m_thread.setObjectName(QStringLiteral("sampler ") + target.displayName());
     m_worker->moveToThread(&m_thread);
     // Context objects: once this Sampler is gone, nothing is delivered to it.
     connect(m_worker, &SamplerWorker::snapshotReady, this, &Sampler::snapshotReady);
+    connect(m_worker, &SamplerWorker::bouncerSnapshotReady, this, &Sampler::bouncerSnapshotReady);
     connect(m_worker, &SamplerWorker::statusChanged, this, &Sampler::statusChanged);
 }
 
@@ -122,7 +126,11 @@ bool SamplerWorker::ensureConnected()
     if (m_connection.isOpen())
         return true;
     PgError error = m_connection.open(m_target, QByteArrayLiteral("poolscope"));
-    if (!error.isError())
+    TargetKind kind = m_options.kind.value_or(TargetKind::PostgreSQL);
+    if (!error.isError() && !m_options.kind)
+        error = detectTargetKind(m_connection, m_options.queryTimeout, &kind);
+    // The PgBouncer console knows no set_config(); its commands are answered at once anyway.
+    if (!error.isError() && kind == TargetKind::PostgreSQL)
         error = configureSession(m_connection, m_options.queryTimeout);
     if (error.isError()) {
         m_connection.close();
@@ -133,9 +141,36 @@ bool SamplerWorker::ensureConnected()
                error);
         return false;
     }
-    m_reader = std::make_unique<PgReader>(m_connection);
+    m_status.kind = kind;
+    if (kind == TargetKind::PostgreSQL) {
+        m_reader = std::make_unique<PgReader>(m_connection);
+    } else if (!m_bouncerReader) {
+        m_bouncerReader = std::make_unique<BouncerReader>(); // kept across reconnects: rates need the last totals
+    }
     m_everConnected = true;
     return true;
+}
+
+PgError SamplerWorker::sample(double *readMs)
+{
+    if (m_status.kind == TargetKind::PgBouncer) {
+        auto snapshot = std::make_shared<BouncerSnapshot>();
+        snapshot->target = m_target.displayName();
+        const auto started = Clock::now();
+        const PgError error = m_bouncerReader->read(m_connection, m_options.queryTimeout, snapshot.get());
+        *readMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        if (!error.isError() && !m_stopping)
+            Q_EMIT bouncerSnapshotReady(std::move(snapshot));
+        return error;
+    }
+    auto snapshot = std::make_shared<Snapshot>();
+    snapshot->target = m_target.displayName();
+    const PgError error =
+        takeSnapshot(m_connection, *m_reader, m_tags, m_options.rules, m_options.queryTimeout, snapshot.get());
+    *readMs = snapshot->readMs;
+    if (!error.isError() && !m_stopping)
+        Q_EMIT snapshotReady(std::move(snapshot));
+    return error;
 }
 
 void SamplerWorker::tick()
@@ -145,10 +180,8 @@ void SamplerWorker::tick()
     if (!ensureConnected())
         return;
     const auto started = Clock::now();
-    auto snapshot = std::make_shared<Snapshot>();
-    snapshot->target = m_target.displayName();
-    const PgError error =
-        takeSnapshot(m_connection, *m_reader, m_tags, m_options.rules, m_options.queryTimeout, snapshot.get());
+    double readMs = 0;
+    const PgError error = sample(&readMs);
     if (m_stopping)
         return;
     if (error.isError()) {
@@ -166,7 +199,7 @@ void SamplerWorker::tick()
     // Back off on our own when a read costs the server more than 1 % of the interval.
     double intervalMs = double(m_options.interval.count());
     if (m_options.adaptive)
-        intervalMs = std::min(std::max(intervalMs, snapshot->readMs * 100.0), double(SamplerOptions::kMaxInterval.count()));
+        intervalMs = std::min(std::max(intervalMs, std::ceil(readMs) * 100.0), double(SamplerOptions::kMaxInterval.count()));
     if (m_status.state != SamplerStatus::State::Connected || m_status.attempt != 0
         || m_status.effectiveIntervalMs != intervalMs) {
         m_status.attempt = 0;
@@ -174,7 +207,6 @@ void SamplerWorker::tick()
         m_status.effectiveIntervalMs = intervalMs;
         report(SamplerStatus::State::Connected);
     }
-    Q_EMIT snapshotReady(std::move(snapshot));
     const double elapsedMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     m_timer->start(std::chrono::milliseconds(qint64(std::max(0.0, intervalMs - elapsedMs))));
 }

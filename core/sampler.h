@@ -1,5 +1,7 @@
 #pragma once
 
+#include "bouncerreader.h"
+#include "bouncersnapshot.h"
 #include "classifier.h"
 #include "conninfo.h"
 #include "pgconnection.h"
@@ -19,6 +21,7 @@ struct SamplerOptions
     std::chrono::milliseconds interval{1000};     // 100 ms … 60 s
     std::chrono::milliseconds queryTimeout{5000}; // client deadline and server statement_timeout
     bool adaptive = true; // stretch the interval when a read costs more than 1 % of it
+    std::optional<TargetKind> kind; // empty: ask the target on connect
     LeakRules rules;
 
     static constexpr std::chrono::milliseconds kMinInterval{100};
@@ -30,6 +33,7 @@ struct SamplerStatus
     enum class State { Connecting, Connected, Reconnecting, Failing, Stopped };
     State state = State::Stopped;
     PgError error;      // why we are reconnecting or failing
+    std::optional<TargetKind> kind; // known once connected
     int attempt = 0;    // reconnect attempts since the last good sample
     qint64 retryInMs = 0;
     double effectiveIntervalMs = 0;
@@ -37,7 +41,7 @@ struct SamplerStatus
 
 QString samplerStateName(SamplerStatus::State state);
 
-// Samples one PostgreSQL target on a thread of its own, over exactly one connection kept
+// Samples one target, a PostgreSQL server or a PgBouncer console, on a thread of its own, over exactly one connection kept
 // open for the whole run. Samples never overlap: the next one is armed only after the
 // previous one reported. A dropped connection is a state, retried with jittered backoff.
 class Sampler : public QObject
@@ -54,7 +58,8 @@ public:
     void stop();
 
 Q_SIGNALS:
-    void snapshotReady(const poolscope::SnapshotPtr &snapshot);
+    void snapshotReady(const poolscope::SnapshotPtr &snapshot);             // PostgreSQL targets
+    void bouncerSnapshotReady(const poolscope::BouncerSnapshotPtr &snapshot); // PgBouncer consoles
     void statusChanged(const poolscope::SamplerStatus &status);
 
 private:

@@ -25,6 +25,7 @@ public:
 
 Q_SIGNALS:
     void snapshotReady(const poolscope::SnapshotPtr &snapshot);
+    void bouncerSnapshotReady(const poolscope::BouncerSnapshotPtr &snapshot);
     void statusChanged(const poolscope::SamplerStatus &status);
 
 private:
@@ -32,11 +33,13 @@ private:
     bool ensureConnected();
     void report(SamplerStatus::State state, const PgError &error = {});
     void scheduleReconnect();
+    PgError sample(double *readMs); // one read of whichever kind the target is; emits it
 
     ConnInfo m_target;
     SamplerOptions m_options;
     PgConnection m_connection;
     std::unique_ptr<PgReader> m_reader;
+    std::unique_ptr<BouncerReader> m_bouncerReader;
     TagMemory m_tags;
     QTimer *m_timer = nullptr;
     SamplerStatus m_status;

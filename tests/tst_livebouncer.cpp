@@ -4,7 +4,10 @@
 #include "bounceractions.h"
 #include "bouncerreader.h"
 #include "linker.h"
+#include "sampler.h"
 #include "sampling.h"
+
+#include <QSignalSpy>
 
 #include <memory>
 
@@ -222,6 +225,55 @@ private Q_SLOTS:
         QVERIFY(postgres.terminate({pid, std::nullopt}).ok());
         QVERIFY(!victim.alive());
         QVERIFY(bystander.alive());
+    }
+
+    // The threaded sampler follows a console: kind found out, rates from the totals, one connection.
+    void samplerFollowsAConsole()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
+        QList<BouncerSnapshotPtr> snapshots;
+        std::optional<TargetKind> kind;
+        connect(&sampler, &Sampler::bouncerSnapshotReady, this,
+                [&](const BouncerSnapshotPtr &snapshot) { snapshots.append(snapshot); });
+        connect(&sampler, &Sampler::statusChanged, this, [&](const SamplerStatus &status) {
+            if (status.kind)
+                kind = status.kind;
+        });
+        QSignalSpy postgresSnapshots(&sampler, &Sampler::snapshotReady);
+        sampler.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
+        QCOMPARE(kind, TargetKind::PgBouncer);
+
+        ClientSession traffic(POOLSCOPE_TEST_BOUNCER_APP, "traffic");
+        const auto rate = [&] {
+            for (const BouncerStats &s : snapshots.last()->stats) {
+                if (s.database == QLatin1String("appdb"))
+                    return s.xactsPerSecond;
+            }
+            return 0.0;
+        };
+        QElapsedTimer timer;
+        timer.start();
+        bool seen = false;
+        while (!seen && timer.elapsed() < 5000) {
+            for (int i = 0; i < 20; ++i)
+                QVERIFY(traffic.exec(QStringLiteral("SELECT 1")));
+            QTest::qWait(100);
+            seen = rate() > 0;
+        }
+        QVERIFY2(seen, "no transaction rate seen for appdb");
+        const BouncerSnapshot &last = *snapshots.last();
+        QVERIFY(last.clientsReadAtMs > 0 && last.clientsReadAtMs <= last.takenAtMs);
+        const int ours = int(std::count_if(last.clients.cbegin(), last.clients.cend(), [](const BouncerClient &c) {
+            return c.database == QLatin1String("pgbouncer") && c.applicationName == QLatin1String("poolscope");
+        }));
+        QCOMPARE(ours, 1);
+        QCOMPARE(postgresSnapshots.size(), 0);
+        sampler.stop();
     }
 
     void sessionPooling()
