@@ -43,6 +43,20 @@ int finish(const QCommandLineParser &parser, const ConnInfo &target, const QStri
     return result.status == ActionResult::Status::InsufficientPrivilege ? ExitPrivilege : ExitFailure;
 }
 
+// Says what will be done, asks, and opens the action connection; an exit code when it must
+// stop there.
+std::optional<int> announceAndConnect(const QCommandLineParser &parser, const ConnInfo &target, const QString &what,
+                                      BouncerActions &actions)
+{
+    out() << "Will " << what << " on PgBouncer " << target.displayName() << ".\n";
+    out().flush();
+    if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
+        return answer;
+    if (const PgError error = actions.connect(); error.isError())
+        return reportConnectionError(target, error);
+    return std::nullopt;
+}
+
 // Kills one client where the version cannot: terminates the PostgreSQL backend of the server
 // connection it holds, which makes PgBouncer drop the client.
 ActionResult killClientThroughPostgres(const ConnInfo &console, const QString &client, const QString &postgresInfo,
@@ -107,13 +121,9 @@ int runBouncerSet(const QStringList &arguments)
     const auto target = targetFrom(parser.positionalArguments().constFirst());
     if (!target || !timeoutOk)
         return ExitUsage;
-    out() << "Will SET " << key << " = " << value << " on PgBouncer " << target->displayName() << ".\n";
-    out().flush();
-    if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
-        return answer;
     BouncerActions actions(*target, timeout);
-    if (const PgError error = actions.connect(); error.isError())
-        return reportConnectionError(*target, error);
+    if (auto exit = announceAndConnect(parser, *target, QStringLiteral("SET %1 = %2").arg(key, value), actions))
+        return *exit;
     return finish(parser, *target, QStringLiteral("pgbouncer-set"),
                   QJsonObject{{QStringLiteral("key"), key}, {QStringLiteral("value"), value}}, key,
                   actions.set(key, value));
@@ -152,13 +162,9 @@ int runBouncerCommand(const QStringList &arguments, const QString &verb)
     const QString client = oneClient ? parser.value(QStringLiteral("client")) : QString();
     const QString what = oneClient ? QStringLiteral("kill client %1").arg(client)
                                    : BouncerActions::commandName(*command) + (database.isEmpty() ? QString() : u' ' + database);
-    out() << "Will " << what << " on PgBouncer " << target->displayName() << ".\n";
-    out().flush();
-    if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
-        return answer;
     BouncerActions actions(*target, timeout);
-    if (const PgError error = actions.connect(); error.isError())
-        return reportConnectionError(*target, error);
+    if (auto exit = announceAndConnect(parser, *target, what, actions))
+        return *exit;
     if (oneClient) {
         ActionResult result = actions.killClient(client);
         if (result.status == ActionResult::Status::NotSupported || result.status == ActionResult::Status::InvalidArgument) {
