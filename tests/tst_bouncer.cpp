@@ -75,6 +75,8 @@ private Q_SLOTS:
         QTest::addColumn<bool>("hasIds");
         QTest::addColumn<int>("clients");
         QTest::newRow("1.18 recorded") << QStringLiteral("1.18") << 11800 << false << 7;
+        QTest::newRow("1.21 from docs") << QStringLiteral("1.21") << 12100 << false << 7;
+        QTest::newRow("1.24 from docs") << QStringLiteral("1.24") << 12400 << true << 7;
         QTest::newRow("1.25 from docs") << QStringLiteral("1.25") << 12500 << true << 8;
     }
 
@@ -123,6 +125,19 @@ private Q_SLOTS:
         QVERIFY(!s.findSetting(QStringLiteral("listen_port"))->changeable);
         QVERIFY(s.findSetting(QStringLiteral("default_pool_size"))->changeable);
         QCOMPARE(s.lists.value(QStringLiteral("databases")), 3);
+    }
+
+    void renamedReservePoolColumn()
+    {
+        // reserve_pool (up to 1.23) and reserve_pool_size (1.24+) read into the same field.
+        for (const char *version : {"1.18", "1.24"}) {
+            ResultTable table = loadTables(QString::fromLatin1(version))[QStringLiteral("databases")];
+            const int column = table.has(u"reserve_pool_size") ? table.column(u"reserve_pool_size")
+                                                                : table.column(u"reserve_pool");
+            QVERIFY(column >= 0);
+            table.rows[0][column] = QStringLiteral("3");
+            QCOMPARE(parseDatabases(table).first().reservePool, 3);
+        }
     }
 
     void idleClientStateOf125()
