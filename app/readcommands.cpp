@@ -11,6 +11,7 @@
 #include "snapshotjson.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
 
@@ -71,18 +72,42 @@ std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &argu
     return std::nullopt;
 }
 
-void printSnapshot(const ReadSetup &setup, const Snapshot &snapshot, const QList<Finding> &trend, bool jsonLines)
+// The PgBouncer clients holding each backend, from a console linked to this server.
+struct ViaPgBouncer
+{
+    QHash<int, QString> text;     // pid -> "app 10.0.0.5:51234 (active)"
+    QHash<int, QJsonObject> json; // pid -> {application_name, addr, port, state, id}
+    QList<Finding> findings;
+};
+
+void printSnapshot(const ReadSetup &setup, const Snapshot &snapshot, const QList<Finding> &trend, bool jsonLines,
+                   const ViaPgBouncer &via = {})
 {
     const QList<OwnerSummary> owners = groupOwners(snapshot, setup.ownerKey);
     QList<Finding> extra = ownerShareFindings(owners, snapshot, setup.rules, setup.ownerKey);
+    extra.append(via.findings);
     extra.append(trend);
     if (setup.json) {
-        const QJsonDocument document(snapshotToJson(snapshot, owners, setup.ownerKey, extra));
+        QJsonObject root = snapshotToJson(snapshot, owners, setup.ownerKey, extra);
+        if (!via.json.isEmpty()) {
+            QJsonArray sessions = root.value(QStringLiteral("sessions")).toArray();
+            for (QJsonValueRef value : sessions) {
+                QJsonObject session = value.toObject();
+                const int pid = session.value(QStringLiteral("pid")).toInt();
+                if (via.json.contains(pid))
+                    session.insert(QStringLiteral("pgbouncer_client"), via.json.value(pid));
+                value = session;
+            }
+            root.insert(QStringLiteral("sessions"), sessions);
+        }
+        const QJsonDocument document(root);
         out() << document.toJson(jsonLines ? QJsonDocument::Compact : QJsonDocument::Indented);
         if (jsonLines)
             out() << '\n';
     } else {
-        printTextReport(out(), snapshot, owners, setup.ownerKey, extra, setup.report);
+        TextReportOptions report = setup.report;
+        report.via = via.text;
+        printTextReport(out(), snapshot, owners, setup.ownerKey, extra, report);
     }
     out().flush();
 }
@@ -111,6 +136,56 @@ std::optional<int> readPostgres(PgConnection &connection, const ReadSetup &setup
         err().flush();
         return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitFailure;
     }
+    return std::nullopt;
+}
+
+// Reads a PgBouncer console in front of this server and notes, per backend, the client
+// that holds it.
+std::optional<int> readVia(const QString &consoleInfo, const ReadSetup &setup, const Snapshot &postgres,
+                           ViaPgBouncer *via)
+{
+    const auto console = targetFrom(consoleInfo);
+    if (!console)
+        return ExitUsage;
+    PgConnection connection;
+    if (const PgError error = connection.open(*console, QByteArrayLiteral("poolscope")); error.isError())
+        return reportConnectionError(*console, error);
+    BouncerReader reader;
+    BouncerSnapshot bouncer;
+    bouncer.target = console->displayName();
+    if (const PgError error = reader.read(connection, setup.timeout, &bouncer); error.isError()) {
+        err() << "poolscope: reading the PgBouncer console failed: " << error.message << "\n";
+        err().flush();
+        return ExitFailure;
+    }
+    const LinkedLayers linked = linkLayers(bouncer, &postgres);
+    for (const ClientLink &link : linked.clients) {
+        if (link.backend < 0)
+            continue;
+        const BouncerClient &client = bouncer.clients[link.client];
+        const int pid = postgres.sessions[link.backend].pid;
+        via->text.insert(pid, QStringLiteral("%1 %2:%3 (%4)").arg(client.applicationName, client.addr)
+                                  .arg(client.port).arg(client.state));
+        via->json.insert(pid, QJsonObject{{QStringLiteral("application_name"), client.applicationName},
+                                          {QStringLiteral("addr"), client.addr},
+                                          {QStringLiteral("port"), client.port},
+                                          {QStringLiteral("state"), client.state},
+                                          {QStringLiteral("id"), client.id.isEmpty() ? QJsonValue() : QJsonValue(client.id)}});
+    }
+    // Servers no client holds right now: PgBouncer's own idle connections, kept for reuse.
+    QHash<int, const Session *> sessionByPid;
+    for (const Session &s : postgres.sessions)
+        sessionByPid.insert(s.pid, &s);
+    for (const BouncerServer &server : bouncer.servers) {
+        const Session *session = sessionByPid.value(server.remotePid);
+        if (!session || via->text.contains(server.remotePid) || session->clientPort != server.localPort)
+            continue;
+        via->text.insert(server.remotePid, QStringLiteral("pool %1/%2, no client (%3)")
+                                               .arg(server.database, server.user, server.state));
+        via->json.insert(server.remotePid, QJsonObject{{QStringLiteral("pool"), QString(server.database + u'/' + server.user)},
+                                                       {QStringLiteral("server_state"), server.state}});
+    }
+    via->findings = linked.findings;
     return std::nullopt;
 }
 
@@ -166,6 +241,10 @@ int runSnapshot(const QStringList &arguments)
                       QStringLiteral("For a PgBouncer target: the PostgreSQL server behind it, to link each client "
                                      "to its backend."),
                       QStringLiteral("conninfo")});
+    parser.addOption({QStringLiteral("pgbouncer"),
+                      QStringLiteral("For a PostgreSQL target: a PgBouncer console in front of it, to show the client "
+                                     "holding each backend."),
+                      QStringLiteral("conninfo")});
     ReadSetup setup;
     if (auto exit = readSetup(parser, arguments, &setup))
         return *exit;
@@ -191,7 +270,12 @@ int runSnapshot(const QStringList &arguments)
     Snapshot snapshot;
     if (auto exit = readPostgres(connection, setup, setup.target, &snapshot))
         return *exit;
-    printSnapshot(setup, snapshot, {}, false);
+    ViaPgBouncer via;
+    if (parser.isSet(QStringLiteral("pgbouncer"))) {
+        if (auto exit = readVia(parser.value(QStringLiteral("pgbouncer")), setup, snapshot, &via))
+            return *exit;
+    }
+    printSnapshot(setup, snapshot, {}, false, via);
     return ExitOk;
 }
 

@@ -118,19 +118,26 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
     // Sessions.
     const QList<const Session *> ordered = sessionsByUrgency(snapshot);
     stream << "\n";
-    TextTable sessions({QStringLiteral("PID"), QStringLiteral("CLASS"), QStringLiteral("LEAK"), QStringLiteral("FOR"),
-                        QStringLiteral("OWNER"), QStringLiteral("USER"), QStringLiteral("DB"),
-                        QStringLiteral("BLOCKED BY"), QStringLiteral("QUERY")});
+    QStringList headers{QStringLiteral("PID"), QStringLiteral("CLASS"), QStringLiteral("LEAK"), QStringLiteral("FOR"),
+                        QStringLiteral("OWNER"), QStringLiteral("USER"), QStringLiteral("DB"), QStringLiteral("BLOCKED BY")};
+    if (!options.via.isEmpty())
+        headers << QStringLiteral("VIA PGBOUNCER");
+    headers << QStringLiteral("QUERY");
+    TextTable sessions(headers);
     const int shown = int(qMin<qsizetype>(ordered.size(), options.maxSessions));
     for (int i = 0; i < shown; ++i) {
         const Session &s = *ordered[i];
         QStringList blockers;
         for (int pid : s.blockedBy)
             blockers.append(QString::number(pid));
-        sessions.addRow({QString::number(s.pid), sessionClassName(s.sessionClass),
-                         s.leak == LeakVerdict::None ? QString() : leakVerdictName(s.leak),
-                         s.stateChangeMs > 0 ? formatDuration(s.stateSeconds) : QString(), ownerOf(s, ownerKey), s.user,
-                         s.database, blockers.join(u','), s.visible ? oneLine(s.query) : QStringLiteral("(hidden)")});
+        QStringList row{QString::number(s.pid), sessionClassName(s.sessionClass),
+                        s.leak == LeakVerdict::None ? QString() : leakVerdictName(s.leak),
+                        s.stateChangeMs > 0 ? formatDuration(s.stateSeconds) : QString(), ownerOf(s, ownerKey), s.user,
+                        s.database, blockers.join(u',')};
+        if (!options.via.isEmpty())
+            row << options.via.value(s.pid);
+        row << (s.visible ? oneLine(s.query) : QStringLiteral("(hidden)"));
+        sessions.addRow(row);
     }
     sessions.print(stream, options.width);
     if (ordered.size() > shown)

@@ -3,6 +3,7 @@
 #include "owners.h"
 #include "snapshot.h"
 
+#include <QHash>
 #include <QTextStream>
 
 namespace poolscope::cli {
@@ -13,6 +14,7 @@ struct TextReportOptions
     int maxSessions = 50;   // rows of the session table; leaked and suspected rows come first
     int maxOwners = 15;
     int maxFrames = 8;      // frames of each leaking stack
+    QHash<int, QString> via; // backend pid -> the PgBouncer client holding it, when linked
 };
 
 // The readable report of `poolscope snapshot` and `poolscope watch`.

@@ -342,6 +342,31 @@ private Q_SLOTS:
         QVERIFY(found);
     }
 
+    // The other direction: each backend shows the PgBouncer client that holds it.
+    void postgresSnapshotShowsPgBouncerClients()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        ClientSession app(POOLSCOPE_TEST_BOUNCER_APP, "via-app");
+        QVERIFY(app.exec(QStringLiteral("BEGIN")) && app.exec(QStringLiteral("SELECT 1")));
+        const Run run = runPoolscope({QStringLiteral("snapshot"), POOLSCOPE_TEST_PG, QStringLiteral("--json"),
+                                      QStringLiteral("--pgbouncer"), POOLSCOPE_TEST_BOUNCER});
+        QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
+        bool found = false;
+        for (const QJsonValue &value :
+             QJsonDocument::fromJson(run.out.toUtf8()).object().value(QStringLiteral("sessions")).toArray()) {
+            const QJsonObject via = value.toObject().value(QStringLiteral("pgbouncer_client")).toObject();
+            if (via.value(QStringLiteral("application_name")).toString() == QLatin1String("via-app")) {
+                found = true;
+                QCOMPARE(value.toObject().value(QStringLiteral("class")).toString(),
+                         QStringLiteral("idle_in_transaction"));
+                QCOMPARE(via.value(QStringLiteral("state")).toString(), QStringLiteral("active"));
+            }
+        }
+        QVERIFY2(found, qPrintable(run.out.left(3000)));
+    }
+
     void bouncerActionsFromTheCommandLine()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
