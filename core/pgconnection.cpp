@@ -160,7 +160,8 @@ PgError PgConnection::connectionError(PgError::Kind kind) const
     // libpq puts the SQLSTATE of a refused login only in the text; map the ones we act on.
     QString sqlstate;
     if (message.contains(QLatin1String("too many clients already"))
-        || message.contains(QLatin1String("remaining connection slots are reserved"))) {
+        || message.contains(QLatin1String("remaining connection slots are reserved"))
+        || message.contains(QLatin1String("too many connections for"))) { // role or database limit
         sqlstate = QStringLiteral("53300");
         kind = PgError::Kind::TooManyConnections;
     } else if (message.contains(QLatin1String("password authentication failed"))

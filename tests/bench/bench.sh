@@ -13,6 +13,10 @@
 #   POOLSCOPE_TEST_PG_APP      the role test workloads connect as
 #   POOLSCOPE_TEST_BOUNCER     PgBouncer admin console
 #   POOLSCOPE_TEST_BOUNCER_STATS PgBouncer console as a stats-only user
+#   POOLSCOPE_TEST_SMALL       superuser conninfo of a second, tiny cluster (max_connections 8,
+#                              2 reserved for superusers) that speaks TLS with a throwaway CA
+#   POOLSCOPE_TEST_SMALL_APP   the same cluster as a plain role, for filling it up
+#   POOLSCOPE_TEST_TLS_CA      that CA's certificate
 #   POOLSCOPE_TEST_BOUNCER_APP PgBouncer pooled database "appdb" as the app role (transaction pooling, 5)
 #   POOLSCOPE_TEST_BOUNCER_SESSION "appdb" through PgBouncer in session pooling with pool_size 2
 set -euo pipefail
@@ -82,6 +86,8 @@ CREATE ROLE ps_stats LOGIN PASSWORD '$PASSWORD';
 CREATE DATABASE appdb OWNER ps_app;
 EOF
 
+    start_small_cluster "$dir"
+
     local bouncer_port
     bouncer_port=$(free_port)
     while [ "$bouncer_port" = "$PG_PORT" ]; do bouncer_port=$(free_port); done
@@ -117,6 +123,7 @@ EOF
     port_in_use "$bouncer_port" || die "PgBouncer is not listening on $bouncer_port"
 
     local common="host=127.0.0.1 password=$PASSWORD connect_timeout=5"
+    local small="password=$PASSWORD connect_timeout=5 port=$SMALL_PORT dbname=postgres"
     cat > "$dir/env" <<EOF
 export POOLSCOPE_TEST_PG='$common port=$PG_PORT dbname=postgres user=postgres'
 export POOLSCOPE_TEST_PG_MONITOR='$common port=$PG_PORT dbname=postgres user=ps_monitor'
@@ -126,10 +133,50 @@ export POOLSCOPE_TEST_BOUNCER='$common port=$bouncer_port dbname=pgbouncer user=
 export POOLSCOPE_TEST_BOUNCER_STATS='$common port=$bouncer_port dbname=pgbouncer user=ps_stats'
 export POOLSCOPE_TEST_BOUNCER_APP='$common port=$bouncer_port dbname=appdb user=ps_app'
 export POOLSCOPE_TEST_BOUNCER_SESSION='$common port=$bouncer_port dbname=appdb_session user=ps_app'
+export POOLSCOPE_TEST_SMALL='host=localhost $small user=postgres sslmode=verify-full sslrootcert=$dir/tls/ca.crt'
+export POOLSCOPE_TEST_SMALL_APP='host=localhost $small user=ps_app sslmode=verify-full sslrootcert=$dir/tls/ca.crt'
+export POOLSCOPE_TEST_TLS_CA='$dir/tls/ca.crt'
 export POOLSCOPE_TEST_PG_BIN='$PG_BIN'
 export POOLSCOPE_TEST_BENCH_DIR='$dir'
 EOF
     echo "bench: PostgreSQL on 127.0.0.1:$PG_PORT, PgBouncer on 127.0.0.1:$bouncer_port ($dir)"
+}
+
+# A second cluster for the fault tests: small enough to fill up, and speaking TLS with a
+# certificate for "localhost" signed by a CA made here and thrown away with the bench.
+start_small_cluster() {
+    local dir=$1
+    SMALL_PORT=$(free_port)
+    while [ "$SMALL_PORT" = "$PG_PORT" ]; do SMALL_PORT=$(free_port); done
+    mkdir -p "$dir/tls"
+    (
+        cd "$dir/tls"
+        openssl req -new -x509 -days 2 -nodes -subj "/CN=PoolScope test CA" -keyout ca.key -out ca.crt
+        openssl req -new -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+        printf 'subjectAltName=DNS:localhost\n' > san.ext
+        openssl x509 -req -days 2 -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -extfile san.ext -out server.crt
+        chmod 0600 server.key
+    ) >"$dir/tls.log" 2>&1 || { cat "$dir/tls.log" >&2; die "could not make the test certificates"; }
+    if [ "$(id -u)" = 0 ]; then chown -R postgres: "$dir/tls"; fi
+    as_owner "$PG_BIN/initdb" -D "$dir/pg-small" -U postgres --pwfile="$dir/pwfile" \
+        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb-small.log" 2>&1 \
+        || { cat "$dir/initdb-small.log" >&2; die "initdb of the small cluster failed"; }
+    cat >> "$dir/pg-small/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $SMALL_PORT
+unix_socket_directories = '$dir'
+max_connections = 8
+superuser_reserved_connections = 2
+shared_buffers = 16MB
+fsync = off
+ssl = on
+ssl_cert_file = '$dir/tls/server.crt'
+ssl_key_file = '$dir/tls/server.key'
+EOF
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/pg-small" -l "$dir/postgres-small.log" -w -t 60 start >/dev/null \
+        || { cat "$dir/postgres-small.log" >&2; die "the small cluster did not start"; }
+    PGPASSWORD=$PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SMALL_PORT" -U postgres -d postgres \
+        -c "CREATE ROLE ps_app LOGIN PASSWORD '$PASSWORD'"
 }
 
 stop() {
@@ -138,9 +185,13 @@ stop() {
     if [ -f "$dir/pgbouncer.pid" ]; then
         kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true
     fi
-    if [ -f "$dir/pg/postmaster.pid" ]; then
-        as_owner "$PG_BIN/pg_ctl" -D "$dir/pg" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
-    fi
+    for cluster in pg pg-small; do
+        if [ -f "$dir/$cluster/postmaster.pid" ]; then
+            # A test may have left a backend stopped (SIGSTOP): wake everything so it can exit.
+            pkill -CONT -P "$(head -n 1 "$dir/$cluster/postmaster.pid")" 2>/dev/null || true
+            as_owner "$PG_BIN/pg_ctl" -D "$dir/$cluster" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+        fi
+    done
     rm -rf "$dir"
 }
 

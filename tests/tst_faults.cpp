@@ -1,0 +1,287 @@
+// Faults PoolScope is opened in the middle of, on the real bench: restarts, a hung backend,
+// a full server, TLS, and never leaving a session of its own behind.
+#include "testsupport.h"
+
+#include "sampler.h"
+#include "sampling.h"
+
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTimer>
+
+#include <csignal>
+#include <memory>
+#include <unistd.h>
+
+using namespace poolscope;
+
+namespace {
+
+ConnInfo target(const QString &conninfo)
+{
+    QString error;
+    return *ConnInfo::parse(conninfo, &error);
+}
+
+// Runs a server tool as the clusters' owner, as the bench does.
+bool asServerOwner(const QStringList &command)
+{
+    QProcess process;
+    if (geteuid() == 0)
+        process.start(QStringLiteral("runuser"), QStringList{QStringLiteral("-u"), QStringLiteral("postgres"),
+                                                             QStringLiteral("--")} + command);
+    else
+        process.start(command.first(), command.mid(1));
+    // Wait with the event loop turning, so the heartbeat measures PoolScope, not this helper.
+    QSignalSpy finished(&process, &QProcess::finished);
+    return (finished.size() > 0 || finished.wait(120000)) && process.exitStatus() == QProcess::NormalExit
+        && process.exitCode() == 0;
+}
+
+int poolscopeSessions(const QString &superuser)
+{
+    ClientSession probe(superuser, "test-probe");
+    return probe
+        .value(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'poolscope%'"))
+        .toInt();
+}
+
+// Records what a sampler reports, and how long the event loop of this thread ever stalls.
+struct Watcher
+{
+    explicit Watcher(Sampler &sampler)
+    {
+        QObject::connect(&sampler, &Sampler::snapshotReady, &context, [this](const SnapshotPtr &s) {
+            snapshots.append(s);
+            snapshotTimes.append(clock.elapsed());
+        });
+        QObject::connect(&sampler, &Sampler::statusChanged, &context,
+                         [this](const SamplerStatus &s) { statuses.append({clock.elapsed(), s}); });
+        heartbeat.setInterval(10);
+        QObject::connect(&heartbeat, &QTimer::timeout, &context, [this] {
+            const qint64 now = clock.elapsed();
+            longestStallMs = qMax(longestStallMs, now - lastBeat - 10);
+            lastBeat = now;
+        });
+        clock.start();
+        heartbeat.start();
+    }
+    QString describe() const
+    {
+        QStringList lines;
+        for (const auto &[at, status] : statuses)
+            lines.append(QStringLiteral("%1 ms: %2 %3").arg(at).arg(samplerStateName(status.state), status.error.message));
+        return lines.join(u'\n');
+    }
+    bool sawError(PgError::Kind kind) const
+    {
+        return std::any_of(statuses.cbegin(), statuses.cend(),
+                           [kind](const auto &s) { return s.second.error.kind == kind; });
+    }
+    QObject context;
+    QElapsedTimer clock;
+    QTimer heartbeat;
+    qint64 lastBeat = 0;
+    qint64 longestStallMs = 0;
+    QList<SnapshotPtr> snapshots;
+    QList<qint64> snapshotTimes;
+    QList<std::pair<qint64, SamplerStatus>> statuses;
+};
+
+} // namespace
+
+class TestFaults : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void restartUnderARunningSampler_data()
+    {
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("fast") << QStringLiteral("fast");
+        QTest::newRow("immediate") << QStringLiteral("immediate");
+    }
+
+    void restartUnderARunningSampler()
+    {
+        QFETCH(QString, mode);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BENCH_DIR);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_BIN);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(100);
+        Sampler sampler(target(POOLSCOPE_TEST_SMALL), options);
+        Watcher watcher(sampler);
+        sampler.start();
+        QTRY_VERIFY2_WITH_TIMEOUT(watcher.snapshots.size() >= 3, qPrintable(watcher.describe()), 15000);
+        const SnapshotPtr before = watcher.snapshots.last();
+
+        QVERIFY(asServerOwner({POOLSCOPE_TEST_PG_BIN + QStringLiteral("/pg_ctl"), QStringLiteral("-D"),
+                               POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pg-small"), QStringLiteral("-m"), mode,
+                               QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("stop")}));
+        const int seenWhileUp = int(watcher.snapshots.size());
+        QVERIFY(asServerOwner({POOLSCOPE_TEST_PG_BIN + QStringLiteral("/pg_ctl"), QStringLiteral("-D"),
+                               POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pg-small"), QStringLiteral("-l"),
+                               POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/postgres-small.log"), QStringLiteral("-w"),
+                               QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("start")}));
+        const qint64 backAt = watcher.clock.elapsed();
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.snapshots.size() > seenWhileUp && watcher.snapshotTimes.last() > backAt, 15000);
+        const qint64 reconnectMs = watcher.snapshotTimes.last() - backAt;
+        qInfo("%s shutdown: first sample %lld ms after the server was back; longest event-loop stall %lld ms",
+              qPrintable(mode), reconnectMs, watcher.longestStallMs);
+
+        QVERIFY(watcher.sawError(PgError::Kind::Connection));
+        QVERIFY2(reconnectMs < 3000, qPrintable(QString::number(reconnectMs)));
+        QVERIFY(watcher.longestStallMs < 500);
+        // No sample was invented for the time the server was down.
+        for (int i = 1; i < watcher.snapshots.size(); ++i)
+            QVERIFY(watcher.snapshots[i]->takenAtMs > watcher.snapshots[i - 1]->takenAtMs);
+        const SnapshotPtr after = watcher.snapshots.last();
+        QCOMPARE(before->limits.maxConnections, 8);
+        QCOMPARE(after->limits.maxConnections, 8);
+        QVERIFY(after->ownPid != before->ownPid);
+        sampler.stop();
+    }
+
+    // A backend that stops answering (SIGSTOP): the read gives up at its deadline, cancels,
+    // reconnects on a fresh backend, and this thread's event loop never waits for any of it.
+    void hungBackend()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        options.queryTimeout = std::chrono::milliseconds(1000);
+        Sampler sampler(target(POOLSCOPE_TEST_PG), options);
+        Watcher watcher(sampler);
+        sampler.start();
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.snapshots.size() >= 2, 5000);
+        const int hungPid = watcher.snapshots.last()->ownPid;
+        QCOMPARE(::kill(hungPid, SIGSTOP), 0);
+        const auto wake = qScopeGuard([hungPid] { ::kill(hungPid, SIGCONT); });
+        const qint64 stoppedAt = watcher.clock.elapsed();
+
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.sawError(PgError::Kind::Timeout), 10000);
+        const auto timeout = std::find_if(watcher.statuses.cbegin(), watcher.statuses.cend(), [](const auto &s) {
+            return s.second.error.kind == PgError::Kind::Timeout;
+        });
+        const qint64 reportedAfterMs = timeout->first - stoppedAt;
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.snapshots.last()->ownPid != hungPid, 10000);
+        qInfo("timeout reported %lld ms after the backend stopped (deadline 1000 ms + 2000 ms for the cancel); "
+              "longest event-loop stall %lld ms",
+              reportedAfterMs, watcher.longestStallMs);
+        QVERIFY2(reportedAfterMs < 5000, qPrintable(QString::number(reportedAfterMs)));
+        QVERIFY(watcher.longestStallMs < 500);
+        sampler.stop();
+    }
+
+    // The sampling connection, once open, stays usable when the server is full; a new one is
+    // refused with 53300 and PoolScope says how to get in.
+    void fullServer()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL_APP);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        Sampler sampler(target(POOLSCOPE_TEST_SMALL_APP), options);
+        Watcher watcher(sampler);
+        sampler.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!watcher.snapshots.isEmpty(), 5000);
+
+        std::vector<std::unique_ptr<ClientSession>> fill;
+        for (int i = 0; i < 10; ++i) {
+            auto session = std::make_unique<ClientSession>(POOLSCOPE_TEST_SMALL_APP, "filler");
+            if (!session->ok()) {
+                QVERIFY2(session->error().contains(QLatin1String("reserved")), qPrintable(session->error()));
+                break;
+            }
+            fill.push_back(std::move(session));
+        }
+        QVERIFY(fill.size() >= 4);
+        const int seen = int(watcher.snapshots.size());
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.snapshots.size() >= seen + 3, 5000);
+        QVERIFY(std::any_of(watcher.snapshots.last()->findings.cbegin(), watcher.snapshots.last()->findings.cend(),
+                            [](const Finding &f) { return f.code == QLatin1String("flood"); }));
+
+        QProcess cli;
+        cli.start(qEnvironmentVariable("POOLSCOPE_BINARY"), {QStringLiteral("snapshot"), POOLSCOPE_TEST_SMALL_APP});
+        QVERIFY(cli.waitForFinished(20000));
+        const QString err = QString::fromUtf8(cli.readAllStandardError());
+        QCOMPARE(cli.exitCode(), 3);
+        QVERIFY2(err.contains(QLatin1String("53300")) && err.contains(QLatin1String("superuser")), qPrintable(err));
+        // The superuser reserve still lets a DBA in.
+        cli.start(qEnvironmentVariable("POOLSCOPE_BINARY"), {QStringLiteral("snapshot"), POOLSCOPE_TEST_SMALL});
+        QVERIFY(cli.waitForFinished(20000));
+        QCOMPARE(cli.exitCode(), 0);
+        sampler.stop();
+    }
+
+    void tls_data()
+    {
+        QTest::addColumn<QString>("extra");
+        QTest::addColumn<QString>("error"); // empty: connects
+        QTest::newRow("verify-full with the CA") << QString() << QString();
+        QTest::newRow("verify-full without the CA") << QStringLiteral("sslrootcert=/nonexistent/ca.crt")
+                                                    << QStringLiteral("root certificate file");
+        QTest::newRow("verify-full, wrong host name") << QStringLiteral("host=127.0.0.1")
+                                                      << QStringLiteral("does not match host name");
+        QTest::newRow("require") << QStringLiteral("sslmode=require") << QString();
+    }
+
+    void tls()
+    {
+        QFETCH(QString, extra);
+        QFETCH(QString, error);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL);
+        PgConnection connection;
+        const PgError result = connection.open(target(POOLSCOPE_TEST_SMALL + u' ' + extra), QByteArrayLiteral("poolscope"));
+        if (error.isEmpty()) {
+            QVERIFY2(!result.isError(), qPrintable(result.message));
+        } else {
+            QVERIFY(result.isError());
+            QVERIFY2(result.message.contains(error), qPrintable(result.message));
+        }
+    }
+
+    // Opening and closing a target a thousand times, and a PoolScope killed mid-sample, leave
+    // no session of PoolScope's behind.
+    void leavesNoSessionBehind()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        const ConnInfo info = target(POOLSCOPE_TEST_PG);
+        for (int i = 0; i < 1000; ++i) {
+            PgConnection connection;
+            QVERIFY(!connection.open(info, QByteArrayLiteral("poolscope")).isError());
+            if (i % 100 == 0) {
+                PgReader reader(connection);
+                TagMemory tags;
+                Snapshot snapshot;
+                QVERIFY(!takeSnapshot(connection, reader, tags, LeakRules{}, std::chrono::seconds(5), &snapshot).isError());
+            }
+        }
+        for (int i = 0; i < 20; ++i) {
+            SamplerOptions options;
+            options.interval = std::chrono::milliseconds(100);
+            Sampler sampler(info, options);
+            QSignalSpy snapshots(&sampler, &Sampler::snapshotReady);
+            sampler.start();
+            if (i % 2)
+                QVERIFY(snapshots.wait(5000));
+        } // destroyed mid-sample half of the time
+        QTRY_COMPARE_WITH_TIMEOUT(poolscopeSessions(POOLSCOPE_TEST_PG), 0, 5000);
+
+        QProcess watch;
+        watch.start(qEnvironmentVariable("POOLSCOPE_BINARY"),
+                    {QStringLiteral("watch"), POOLSCOPE_TEST_PG, QStringLiteral("--interval"), QStringLiteral("0.1s"),
+                     QStringLiteral("--json")});
+        QVERIFY(watch.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(watch.readAllStandardOutput().count('\n') > 0 || poolscopeSessions(POOLSCOPE_TEST_PG) > 0,
+                                 5000);
+        QTest::qWait(350);
+        watch.kill(); // SIGKILL: no chance to clean up
+        QVERIFY(watch.waitForFinished(5000));
+        QTRY_COMPARE_WITH_TIMEOUT(poolscopeSessions(POOLSCOPE_TEST_PG), 0, 10000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestFaults)
+#include "tst_faults.moc"
