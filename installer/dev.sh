@@ -6,19 +6,22 @@
 #   installer/dev.sh test   install what is missing, build, start the test bench, run every
 #                           test, and stop the bench again, whatever the tests did
 #
-# Environment: BUILD_PRESET (dev or asan; default dev).
+# Environment: BUILD_PRESET (dev or asan; default dev), FUZZ_SECONDS (per fuzz target; 20).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PRESET=${BUILD_PRESET:-dev}
 # What building and testing PoolScope needs from Debian.
 PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev libpq-dev postgresql pgbouncer)
+# The fuzz targets need clang and its libFuzzer runtime; the bench needs openssl for its test
+# CA and procps for pkill.
+TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 install_missing() {
     local missing=()
-    for package in "${PACKAGES[@]}"; do
+    for package in "$@"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
@@ -48,6 +51,13 @@ start_bench() {
     "$ROOT/tests/bench/bench.sh" start "$BENCH_DIR"
     # shellcheck disable=SC1091
     . "$BENCH_DIR/env"
+}
+
+run_fuzzers() {
+    log "building and running the fuzz targets (${FUZZ_SECONDS:-20} s each)"
+    cmake --preset fuzz -G Ninja -S "$ROOT" >/dev/null
+    cmake --build --preset fuzz
+    "$ROOT/tests/fuzz/run.sh" "$ROOT/build/fuzz" "${FUZZ_SECONDS:-20}"
 }
 
 run_tests() {
@@ -84,7 +94,7 @@ stop_sample_sessions() {
 
 case "${1:-}" in
     run)
-        install_missing
+        install_missing "${PACKAGES[@]}"
         build
         start_bench
         start_sample_sessions
@@ -92,8 +102,9 @@ case "${1:-}" in
         log "PoolScope on a throwaway server: leaks appear within 10 s (Ctrl-C ends it)"
         "$ROOT/build/$PRESET/app/poolscope" watch "$POOLSCOPE_TEST_PG" --owner-by code ;;
     test)
-        install_missing
+        install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
         build
+        run_fuzzers
         start_bench
         run_tests ;;
     *)

@@ -1,0 +1,1 @@
+SELECT '%%2F' /*route='%%2Fusers',a='b+c',k='v\'w'*/

@@ -1,0 +1,1 @@
+SELECT 1 /*controller:orders,action:pay,line:app/orders.rb:12*/

@@ -1,0 +1,1 @@
+SELECT 1 /*route='%2Fpay',stack='a.cpp%3A1|b.cpp%3A2'*/

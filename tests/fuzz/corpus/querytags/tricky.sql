@@ -1,0 +1,2 @@
+/* load Order */ SELECT $tag$ /* $tag$, E'\'/*', "a/*" -- /*
+/* a /* nested */ b */ /*route='x
