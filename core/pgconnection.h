@@ -82,7 +82,6 @@ public:
 
     // Thread-safe: interrupts a connect or query in progress on another thread.
     void abort();
-    void clearAbort() { m_aborted = false; }
 
     int serverVersion() const;
     int backendPid() const;

@@ -122,7 +122,7 @@ private Q_SLOTS:
         const int seenWhileUp = int(watcher.snapshots.size());
         QVERIFY(asServerOwner({POOLSCOPE_TEST_PG_BIN + QStringLiteral("/pg_ctl"), QStringLiteral("-D"),
                                POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pg-small"), QStringLiteral("-l"),
-                               POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/postgres-small.log"), QStringLiteral("-w"),
+                               POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pg-small.log"), QStringLiteral("-w"),
                                QStringLiteral("-t"), QStringLiteral("60"), QStringLiteral("start")}));
         const qint64 backAt = watcher.clock.elapsed();
         QTRY_VERIFY_WITH_TIMEOUT(watcher.snapshots.size() > seenWhileUp && watcher.snapshotTimes.last() > backAt, 15000);

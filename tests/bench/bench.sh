@@ -46,6 +46,27 @@ psql_super() {
     PGPASSWORD=$PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
 }
 
+# A cluster in DIR/NAME on 127.0.0.1:PORT; the caller appends its own settings, then starts it.
+init_cluster() {
+    local dir=$1 name=$2 port=$3
+    as_owner "$PG_BIN/initdb" -D "$dir/$name" -U postgres --pwfile="$dir/pwfile" \
+        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb-$name.log" 2>&1 \
+        || { cat "$dir/initdb-$name.log" >&2; die "initdb of $name failed"; }
+    cat >> "$dir/$name/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+fsync = off
+EOF
+}
+
+# Starts DIR/NAME, logging to DIR/NAME.log.
+start_cluster() {
+    local dir=$1 name=$2
+    as_owner "$PG_BIN/pg_ctl" -D "$dir/$name" -l "$dir/$name.log" -w -t 60 start >/dev/null \
+        || { cat "$dir/$name.log" >&2; die "PostgreSQL in $dir/$name did not start"; }
+}
+
 start() {
     local dir=$1
     [ -x "$PG_BIN/initdb" ] || die "PostgreSQL server binaries not found (install the 'postgresql' package)"
@@ -57,25 +78,18 @@ start() {
     PG_PORT=$(free_port)
     printf '%s\n' "$PASSWORD" > "$dir/pwfile"
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/pwfile"; fi
-    as_owner "$PG_BIN/initdb" -D "$dir/pg" -U postgres --pwfile="$dir/pwfile" \
-        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
-        || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    init_cluster "$dir" pg "$PG_PORT"
     cat >> "$dir/pg/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$dir'
 # Room for the 2,000-session benchmark plus the tests.
 max_connections = 2300
 shared_buffers = 64MB
-fsync = off
 synchronous_commit = off
 full_page_writes = off
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
 log_min_messages = warning
 EOF
-    as_owner "$PG_BIN/pg_ctl" -D "$dir/pg" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
-        || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
+    start_cluster "$dir" pg
 
     psql_super <<EOF
 CREATE EXTENSION pg_stat_statements;
@@ -158,23 +172,16 @@ start_small_cluster() {
         chmod 0600 server.key
     ) >"$dir/tls.log" 2>&1 || { cat "$dir/tls.log" >&2; die "could not make the test certificates"; }
     if [ "$(id -u)" = 0 ]; then chown -R postgres: "$dir/tls"; fi
-    as_owner "$PG_BIN/initdb" -D "$dir/pg-small" -U postgres --pwfile="$dir/pwfile" \
-        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb-small.log" 2>&1 \
-        || { cat "$dir/initdb-small.log" >&2; die "initdb of the small cluster failed"; }
+    init_cluster "$dir" pg-small "$SMALL_PORT"
     cat >> "$dir/pg-small/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $SMALL_PORT
-unix_socket_directories = '$dir'
 max_connections = 8
 superuser_reserved_connections = 2
 shared_buffers = 16MB
-fsync = off
 ssl = on
 ssl_cert_file = '$dir/tls/server.crt'
 ssl_key_file = '$dir/tls/server.key'
 EOF
-    as_owner "$PG_BIN/pg_ctl" -D "$dir/pg-small" -l "$dir/postgres-small.log" -w -t 60 start >/dev/null \
-        || { cat "$dir/postgres-small.log" >&2; die "the small cluster did not start"; }
+    start_cluster "$dir" pg-small
     PGPASSWORD=$PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SMALL_PORT" -U postgres -d postgres \
         -c "CREATE ROLE ps_app LOGIN PASSWORD '$PASSWORD'"
 }
