@@ -5,6 +5,7 @@
 #include "sampler.h"
 #include "sampling.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTimer>
@@ -140,6 +141,51 @@ private Q_SLOTS:
         QCOMPARE(before->limits.maxConnections, 8);
         QCOMPARE(after->limits.maxConnections, 8);
         QVERIFY(after->ownPid != before->ownPid);
+        sampler.stop();
+    }
+
+    // PgBouncer restarted under a console sampler: it reconnects, and the rates computed from
+    // counters that went back to zero are zero, not negative.
+    void pgbouncerRestart()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BENCH_DIR);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
+        QList<BouncerSnapshotPtr> snapshots;
+        QList<SamplerStatus> statuses;
+        connect(&sampler, &Sampler::bouncerSnapshotReady, this, [&](const BouncerSnapshotPtr &s) { snapshots.append(s); });
+        connect(&sampler, &Sampler::statusChanged, this, [&](const SamplerStatus &s) { statuses.append(s); });
+        sampler.start();
+        {
+            ClientSession traffic(POOLSCOPE_TEST_BOUNCER_APP, "traffic");
+            for (int i = 0; i < 50; ++i)
+                QVERIFY(traffic.exec(QStringLiteral("SELECT 1")));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 3, 5000);
+
+        QFile pidFile(POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pgbouncer.pid"));
+        QVERIFY(pidFile.open(QIODevice::ReadOnly));
+        const pid_t pid = pid_t(pidFile.readAll().trimmed().toInt());
+        QVERIFY(pid > 0);
+        QCOMPARE(::kill(pid, SIGTERM), 0); // 1.18: immediate shutdown
+        QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 10000);
+        const int beforeRestart = int(snapshots.size());
+        QVERIFY(asServerOwner({QStringLiteral("pgbouncer"), QStringLiteral("-d"),
+                               POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pgbouncer.ini")}));
+        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() > beforeRestart + 2, 15000);
+        QVERIFY(std::any_of(statuses.cbegin(), statuses.cend(), [](const SamplerStatus &s) {
+            return s.state == SamplerStatus::State::Reconnecting;
+        }));
+        for (const BouncerSnapshotPtr &snapshot : std::as_const(snapshots)) {
+            for (const BouncerStats &stats : snapshot->stats) {
+                QVERIFY(stats.xactsPerSecond >= 0);
+                QVERIFY(stats.queriesPerSecond >= 0);
+                QVERIFY(stats.waitMsPerSecond >= 0);
+            }
+        }
         sampler.stop();
     }
 
