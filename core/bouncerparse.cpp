@@ -2,6 +2,9 @@
 
 #include <QRegularExpression>
 
+#include <algorithm>
+#include <limits>
+
 namespace poolscope {
 
 namespace {
@@ -13,7 +16,33 @@ struct Columns
     int operator[](const char *name) const { return int(table.columns.indexOf(QLatin1String(name))); }
 };
 
-int toInt(const ResultTable &t, int row, int column, int fallback = 0) { return int(t.number(row, column, fallback)); }
+// A number that must fit an int (a port, a pid), saturated rather than wrapped.
+int toInt(const ResultTable &t, int row, int column, int fallback = 0)
+{
+    return int(std::clamp<qint64>(t.number(row, column, fallback), std::numeric_limits<int>::min(),
+                                  std::numeric_limits<int>::max()));
+}
+
+// A count of connections. Real ones are far below this bound; a console answering nonsense
+// must not make the sums PoolScope takes over them overflow.
+constexpr qint64 kMostConnections = 100'000'000;
+
+int toCount(const ResultTable &t, int row, int column)
+{
+    return int(std::clamp<qint64>(t.number(row, column, 0), 0, kMostConnections));
+}
+
+// A cumulative counter: never negative, and far enough from the limit that differences fit.
+qint64 toTotal(const ResultTable &t, int row, int column)
+{
+    return std::clamp<qint64>(t.number(row, column, 0), 0, std::numeric_limits<qint64>::max() / 4);
+}
+
+int settingCount(const BouncerSnapshot &snapshot, const QString &key, bool *ok)
+{
+    const qint64 value = snapshot.setting(key).toLongLong(ok);
+    return int(std::clamp<qint64>(value, 0, kMostConnections));
+}
 
 } // namespace
 
@@ -34,7 +63,7 @@ std::optional<BouncerSetting> BouncerSnapshot::findSetting(const QString &key) c
 
 int parseBouncerVersion(const QString &text, QString *version)
 {
-    static const QRegularExpression pattern(QStringLiteral(R"(PgBouncer\s+(\d+)\.(\d+)(?:\.(\d+))?)"));
+    static const QRegularExpression pattern(QStringLiteral(R"(PgBouncer\s+(\d{1,4})\.(\d{1,2})(?:\.(\d{1,2}))?)"));
     const auto match = pattern.match(text);
     if (!match.hasMatch())
         return 0;
@@ -56,17 +85,17 @@ QList<BouncerPool> parsePools(const ResultTable &t)
         BouncerPool p;
         p.database = t.text(r, database);
         p.user = t.text(r, user);
-        p.clActive = toInt(t, r, clActive);
-        p.clWaiting = toInt(t, r, clWaiting);
+        p.clActive = toCount(t, r, clActive);
+        p.clWaiting = toCount(t, r, clWaiting);
         if (clIdle >= 0)
-            p.clIdle = toInt(t, r, clIdle);
-        p.clCancelRequests = toInt(t, r, clActiveCancel) + toInt(t, r, clWaitingCancel);
-        p.svActive = toInt(t, r, svActive);
-        p.svIdle = toInt(t, r, svIdle);
-        p.svUsed = toInt(t, r, svUsed);
-        p.svTested = toInt(t, r, svTested);
-        p.svLogin = toInt(t, r, svLogin);
-        p.maxWaitSeconds = t.number(r, maxWait) + t.number(r, maxWaitUs) / 1e6;
+            p.clIdle = toCount(t, r, clIdle);
+        p.clCancelRequests = toCount(t, r, clActiveCancel) + toCount(t, r, clWaitingCancel);
+        p.svActive = toCount(t, r, svActive);
+        p.svIdle = toCount(t, r, svIdle);
+        p.svUsed = toCount(t, r, svUsed);
+        p.svTested = toCount(t, r, svTested);
+        p.svLogin = toCount(t, r, svLogin);
+        p.maxWaitSeconds = double(toTotal(t, r, maxWait)) + double(toTotal(t, r, maxWaitUs)) / 1e6;
         p.poolMode = t.text(r, poolMode);
         pools.append(p);
     }
@@ -91,7 +120,7 @@ QList<BouncerClient> parseClients(const ResultTable &t)
         cl.applicationName = t.text(r, app);
         cl.ptr = t.text(r, ptr);
         cl.link = t.text(r, link);
-        cl.waitSeconds = t.number(r, wait) + t.number(r, waitUs) / 1e6;
+        cl.waitSeconds = double(toTotal(t, r, wait)) + double(toTotal(t, r, waitUs)) / 1e6;
         cl.connectTime = t.text(r, connectTime);
         cl.requestTime = t.text(r, requestTime);
         clients.append(cl);
@@ -142,12 +171,12 @@ QList<BouncerDatabase> parseDatabases(const ResultTable &t)
         d.port = toInt(t, r, port);
         d.database = t.text(r, database);
         d.forceUser = t.text(r, forceUser);
-        d.poolSize = toInt(t, r, poolSize);
-        d.minPoolSize = toInt(t, r, minPoolSize);
-        d.reservePool = toInt(t, r, reserve);
+        d.poolSize = toCount(t, r, poolSize);
+        d.minPoolSize = toCount(t, r, minPoolSize);
+        d.reservePool = toCount(t, r, reserve);
         d.poolMode = t.text(r, poolMode);
-        d.maxConnections = toInt(t, r, maxConnections);
-        d.currentConnections = toInt(t, r, currentConnections);
+        d.maxConnections = toCount(t, r, maxConnections);
+        d.currentConnections = toCount(t, r, currentConnections);
         d.paused = toInt(t, r, paused) != 0;
         d.disabled = toInt(t, r, disabled) != 0;
         databases.append(d);
@@ -176,11 +205,11 @@ QList<BouncerStats> parseStats(const ResultTable &t)
     for (int r = 0; r < t.rows.size(); ++r) {
         BouncerStats s;
         s.database = t.text(r, database);
-        s.totalXacts = t.number(r, xacts);
-        s.totalQueries = t.number(r, queries);
-        s.totalWaitUs = t.number(r, wait);
-        s.totalReceived = t.number(r, received);
-        s.totalSent = t.number(r, sent);
+        s.totalXacts = toTotal(t, r, xacts);
+        s.totalQueries = toTotal(t, r, queries);
+        s.totalWaitUs = toTotal(t, r, wait);
+        s.totalReceived = toTotal(t, r, received);
+        s.totalSent = toTotal(t, r, sent);
         stats.append(s);
     }
     return stats;
@@ -233,9 +262,10 @@ void assembleBouncerSnapshot(BouncerSnapshot &snapshot, const QMap<QString, Resu
 void resolvePoolSizes(BouncerSnapshot &snapshot)
 {
     bool ok = false;
-    const int defaultSize = snapshot.setting(QStringLiteral("default_pool_size")).toInt(&ok);
+    const int defaultSize = settingCount(snapshot, QStringLiteral("default_pool_size"), &ok);
     // SHOW CONFIG names it reserve_pool_size in every version; only SHOW DATABASES renamed its column.
-    const int defaultReserve = snapshot.setting(QStringLiteral("reserve_pool_size")).toInt();
+    bool reserveOk = false;
+    const int defaultReserve = settingCount(snapshot, QStringLiteral("reserve_pool_size"), &reserveOk);
     for (BouncerPool &pool : snapshot.pools) {
         const auto db = std::find_if(snapshot.databases.cbegin(), snapshot.databases.cend(),
                                      [&](const BouncerDatabase &d) { return d.name == pool.database; });

@@ -16,7 +16,7 @@ void checkBudget(const BouncerSnapshot &bouncer, const Snapshot &postgres, Linke
     const int usable = postgres.limits.usableSlots();
     if (usable <= 0)
         return;
-    int budget = 0;
+    qint64 budget = 0;
     QStringList parts;
     for (const BouncerPool &pool : bouncer.pools) {
         if (pool.database == QLatin1String("pgbouncer"))

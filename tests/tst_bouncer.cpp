@@ -173,6 +173,29 @@ private Q_SLOTS:
         QCOMPARE(parseBouncerVersion(QStringLiteral("not pgbouncer"), nullptr), 0);
     }
 
+    // Found by fuzz_bouncer: counts near INT_MAX made the cancel-request sum overflow.
+    void absurdNumbersSaturate()
+    {
+        const ResultTable pools = ResultTable::fromTsv(QStringLiteral(
+            "database\tuser\tcl_active\tcl_active_cancel_req\tcl_waiting_cancel_req\tsv_active\tsv_idle\tmaxwait\n"
+            "db\tu\t99999999999\t2147483647\t2147483647\t-5\t2147483647\t-1\n"));
+        const BouncerPool pool = parsePools(pools).first();
+        QCOMPARE(pool.clActive, 100'000'000);
+        QCOMPARE(pool.clCancelRequests, 200'000'000);
+        QCOMPARE(pool.svActive, 0);
+        QCOMPARE(pool.servers(), 100'000'000);
+        QCOMPARE(pool.maxWaitSeconds, 0.0);
+        const ResultTable stats = ResultTable::fromTsv(
+            QStringLiteral("database\ttotal_xact_count\ndb\t-9223372036854775807\n"));
+        QList<BouncerStats> now = parseStats(stats);
+        BouncerStats before;
+        before.database = QStringLiteral("db");
+        before.totalXacts = 5;
+        computeRates(now, {before}, 1.0);
+        QCOMPARE(now.first().xactsPerSecond, 0.0);
+        QCOMPARE(parseBouncerVersion(QStringLiteral("PgBouncer 99999999999.1.1"), nullptr), 0);
+    }
+
     void rates_data()
     {
         QTest::addColumn<qint64>("before");
