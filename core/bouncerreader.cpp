@@ -22,6 +22,11 @@ PgError detectTargetKind(PgConnection &connection, std::chrono::milliseconds tim
     return {};
 }
 
+bool BouncerReader::clientListsDue(qint64 usedClients, qint64 lastReadMs, qint64 nowMs)
+{
+    return lastReadMs == 0 || usedClients <= kManyClients || nowMs - lastReadMs >= kSlowListInterval.count();
+}
+
 PgError BouncerReader::read(PgConnection &connection, std::chrono::milliseconds timeout, BouncerSnapshot *snapshot)
 {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -50,9 +55,7 @@ PgError BouncerReader::read(PgConnection &connection, std::chrono::milliseconds 
     qint64 usedClients = 0;
     if (tables.contains(QStringLiteral("lists")))
         usedClients = parseLists(tables[QStringLiteral("lists")]).value(QStringLiteral("used_clients"));
-    const bool due = m_listsReadAtMs == 0 || usedClients <= kManyClients
-        || now - m_listsReadAtMs >= kSlowListInterval.count();
-    if (due) {
+    if (clientListsDue(usedClients, m_listsReadAtMs, now)) {
         for (const QString &command : {QStringLiteral("clients"), QStringLiteral("servers")}) {
             if (const PgError error = ask(command); error.isError())
                 return error;

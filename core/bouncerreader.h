@@ -27,6 +27,10 @@ public:
 
     PgError read(PgConnection &connection, std::chrono::milliseconds timeout, BouncerSnapshot *snapshot);
 
+    // Whether SHOW CLIENTS/SERVERS are due: always while the console has few clients, at
+    // most every kSlowListInterval above kManyClients. lastReadMs 0: never read.
+    static bool clientListsDue(qint64 usedClients, qint64 lastReadMs, qint64 nowMs);
+
 private:
     QMap<QString, ResultTable> m_lists;  // last SHOW CLIENTS / SERVERS
     qint64 m_listsReadAtMs = 0;

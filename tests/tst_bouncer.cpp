@@ -1,6 +1,7 @@
 // PgBouncer console answers, recorded from the bench's 1.18 and written for 1.25 from
 // PgBouncer's documentation, read and linked to PostgreSQL without a server.
 #include "bouncerparse.h"
+#include "bouncerreader.h"
 #include "linker.h"
 
 #include <QDir>
@@ -194,6 +195,29 @@ private Q_SLOTS:
         computeRates(now, {before}, 1.0);
         QCOMPARE(now.first().xactsPerSecond, 0.0);
         QCOMPARE(parseBouncerVersion(QStringLiteral("PgBouncer 99999999999.1.1"), nullptr), 0);
+    }
+
+    void clientListsReadRarelyWhenLarge_data()
+    {
+        QTest::addColumn<qint64>("usedClients");
+        QTest::addColumn<qint64>("lastReadMs");
+        QTest::addColumn<qint64>("nowMs");
+        QTest::addColumn<bool>("due");
+        QTest::newRow("never read") << qint64(50'000) << qint64(0) << qint64(1'000) << true;
+        QTest::newRow("few clients: every sample") << qint64(1'500) << qint64(1'000) << qint64(1'100) << true;
+        QTest::newRow("at the threshold") << qint64(2'000) << qint64(1'000) << qint64(1'100) << true;
+        QTest::newRow("many clients, read 1 s ago") << qint64(5'000) << qint64(1'000) << qint64(2'000) << false;
+        QTest::newRow("many clients, read 9.9 s ago") << qint64(5'000) << qint64(1'000) << qint64(10'900) << false;
+        QTest::newRow("many clients, read 10 s ago") << qint64(5'000) << qint64(1'000) << qint64(11'000) << true;
+    }
+
+    void clientListsReadRarelyWhenLarge()
+    {
+        QFETCH(qint64, usedClients);
+        QFETCH(qint64, lastReadMs);
+        QFETCH(qint64, nowMs);
+        QFETCH(bool, due);
+        QCOMPARE(BouncerReader::clientListsDue(usedClients, lastReadMs, nowMs), due);
     }
 
     void rates_data()
