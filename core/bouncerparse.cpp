@@ -102,56 +102,34 @@ QList<BouncerPool> parsePools(const ResultTable &t)
     return pools;
 }
 
-QList<BouncerClient> parseClients(const ResultTable &t)
-{
-    const Columns c{t};
-    const int id = c["id"], user = c["user"], database = c["database"], state = c["state"], addr = c["addr"],
-              port = c["port"], app = c["application_name"], ptr = c["ptr"], link = c["link"], wait = c["wait"],
-              waitUs = c["wait_us"], connectTime = c["connect_time"], requestTime = c["request_time"];
-    QList<BouncerClient> clients;
-    for (int r = 0; r < t.rows.size(); ++r) {
-        BouncerClient cl;
-        cl.id = t.text(r, id);
-        cl.user = t.text(r, user);
-        cl.database = t.text(r, database);
-        cl.state = t.text(r, state);
-        cl.addr = t.text(r, addr);
-        cl.port = toInt(t, r, port);
-        cl.applicationName = t.text(r, app);
-        cl.ptr = t.text(r, ptr);
-        cl.link = t.text(r, link);
-        cl.waitSeconds = double(toTotal(t, r, wait)) + double(toTotal(t, r, waitUs)) / 1e6;
-        cl.connectTime = t.text(r, connectTime);
-        cl.requestTime = t.text(r, requestTime);
-        clients.append(cl);
-    }
-    return clients;
-}
-
-QList<BouncerServer> parseServers(const ResultTable &t)
+QList<BouncerConnection> parseConnections(const ResultTable &t)
 {
     const Columns c{t};
     const int id = c["id"], user = c["user"], database = c["database"], state = c["state"], addr = c["addr"],
               port = c["port"], localPort = c["local_port"], ptr = c["ptr"], link = c["link"],
-              remotePid = c["remote_pid"], app = c["application_name"], connectTime = c["connect_time"];
-    QList<BouncerServer> servers;
+              remotePid = c["remote_pid"], app = c["application_name"], wait = c["wait"], waitUs = c["wait_us"],
+              connectTime = c["connect_time"], requestTime = c["request_time"];
+    QList<BouncerConnection> connections;
+    connections.reserve(t.rows.size());
     for (int r = 0; r < t.rows.size(); ++r) {
-        BouncerServer s;
-        s.id = t.text(r, id);
-        s.user = t.text(r, user);
-        s.database = t.text(r, database);
-        s.state = t.text(r, state);
-        s.addr = t.text(r, addr);
-        s.port = toInt(t, r, port);
-        s.localPort = toInt(t, r, localPort);
-        s.ptr = t.text(r, ptr);
-        s.link = t.text(r, link);
-        s.remotePid = toInt(t, r, remotePid);
-        s.applicationName = t.text(r, app);
-        s.connectTime = t.text(r, connectTime);
-        servers.append(s);
+        BouncerConnection b;
+        b.id = t.text(r, id);
+        b.user = t.text(r, user);
+        b.database = t.text(r, database);
+        b.state = t.text(r, state);
+        b.addr = t.text(r, addr);
+        b.port = toInt(t, r, port);
+        b.localPort = toInt(t, r, localPort);
+        b.ptr = t.text(r, ptr);
+        b.link = t.text(r, link);
+        b.remotePid = toInt(t, r, remotePid);
+        b.applicationName = t.text(r, app);
+        b.waitSeconds = double(toTotal(t, r, wait)) + double(toTotal(t, r, waitUs)) / 1e6;
+        b.connectTime = t.text(r, connectTime);
+        b.requestTime = t.text(r, requestTime);
+        connections.append(b);
     }
-    return servers;
+    return connections;
 }
 
 QList<BouncerDatabase> parseDatabases(const ResultTable &t)
@@ -253,9 +231,9 @@ void assembleBouncerSnapshot(BouncerSnapshot &snapshot, const QMap<QString, Resu
     if (tables.contains(QStringLiteral("lists")))
         snapshot.lists = parseLists(tables[QStringLiteral("lists")]);
     if (tables.contains(QStringLiteral("clients")))
-        snapshot.clients = parseClients(tables[QStringLiteral("clients")]);
+        snapshot.clients = parseConnections(tables[QStringLiteral("clients")]);
     if (tables.contains(QStringLiteral("servers")))
-        snapshot.servers = parseServers(tables[QStringLiteral("servers")]);
+        snapshot.servers = parseConnections(tables[QStringLiteral("servers")]);
     resolvePoolSizes(snapshot);
 }
 
@@ -264,8 +242,7 @@ void resolvePoolSizes(BouncerSnapshot &snapshot)
     bool ok = false;
     const int defaultSize = settingCount(snapshot, QStringLiteral("default_pool_size"), &ok);
     // SHOW CONFIG names it reserve_pool_size in every version; only SHOW DATABASES renamed its column.
-    bool reserveOk = false;
-    const int defaultReserve = settingCount(snapshot, QStringLiteral("reserve_pool_size"), &reserveOk);
+    const int defaultReserve = settingCount(snapshot, QStringLiteral("reserve_pool_size"), nullptr);
     for (BouncerPool &pool : snapshot.pools) {
         const auto db = std::find_if(snapshot.databases.cbegin(), snapshot.databases.cend(),
                                      [&](const BouncerDatabase &d) { return d.name == pool.database; });

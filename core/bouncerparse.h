@@ -9,8 +9,7 @@ namespace poolscope {
 // 1.18 to 1.25 add, rename and drop columns, and a missing one is left at its default.
 int parseBouncerVersion(const QString &text, QString *version); // "PgBouncer 1.18.0" -> 11800
 QList<BouncerPool> parsePools(const ResultTable &table);
-QList<BouncerClient> parseClients(const ResultTable &table);
-QList<BouncerServer> parseServers(const ResultTable &table);
+QList<BouncerConnection> parseConnections(const ResultTable &table); // SHOW CLIENTS or SHOW SERVERS
 QList<BouncerDatabase> parseDatabases(const ResultTable &table);
 QList<BouncerSetting> parseConfig(const ResultTable &table);
 QList<BouncerStats> parseStats(const ResultTable &table);

@@ -32,37 +32,26 @@ struct BouncerPool
     double utilisation() const { return size > 0 ? double(svActive) / size : 0; }
 };
 
-struct BouncerClient
+// One row of SHOW CLIENTS or SHOW SERVERS: PgBouncer answers both with the same columns.
+struct BouncerConnection
 {
     QString id; // 1.24+: what KILL_CLIENT takes
     QString user;
     QString database;
-    QString state; // active, waiting, idle (1.25+), active_cancel_req, …
+    QString state; // clients: active, waiting, idle (1.25+)…; servers: active, idle, used, tested, new…
     QString addr;
     int port = 0;
-    QString applicationName;
+    int localPort = 0;  // a server's local port = pg_stat_activity.client_port of its backend
     QString ptr;
-    QString link; // the server it holds, or empty
-    double waitSeconds = 0;
+    QString link;       // the server a client holds, or the client a server serves; empty if none
+    int remotePid = 0;  // a server's backend pid = pg_stat_activity.pid
+    QString applicationName;
+    double waitSeconds = 0; // clients: how long it has waited for a server
     QString connectTime;
     QString requestTime;
 };
-
-struct BouncerServer
-{
-    QString id;
-    QString user;
-    QString database;
-    QString state; // active, idle, used, tested, new, …
-    QString addr;
-    int port = 0;
-    int localPort = 0; // = pg_stat_activity.client_port of its backend
-    QString ptr;
-    QString link; // the client it serves, or empty
-    int remotePid = 0; // = pg_stat_activity.pid
-    QString applicationName;
-    QString connectTime;
-};
+using BouncerClient = BouncerConnection;
+using BouncerServer = BouncerConnection;
 
 struct BouncerDatabase
 {
