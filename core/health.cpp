@@ -1,0 +1,92 @@
+#include "health.h"
+
+#include "classifier.h"
+
+#include <algorithm>
+
+namespace poolscope {
+
+namespace {
+
+constexpr int kMostParts = 3; // a line, not a report
+
+int idleInTransaction(const OwnerSummary &owner)
+{
+    return owner.byClass[int(SessionClass::IdleInTransaction)]
+        + owner.byClass[int(SessionClass::IdleInTransactionAborted)];
+}
+
+} // namespace
+
+QString healthLine(const Snapshot &snapshot, const QList<OwnerSummary> &owners, OwnerKey key)
+{
+    QStringList parts;
+    const int usable = snapshot.limits.usableSlots();
+    for (const Finding &finding : snapshot.findings) {
+        if (finding.severity == Finding::Severity::Critical)
+            parts.append(finding.message);
+    }
+    // groupOwners puts the owners with leaks first.
+    for (const OwnerSummary &owner : owners) {
+        if (owner.leaked == 0 || parts.size() >= kMostParts)
+            break;
+        const QString holder = key == OwnerKey::CodeLocation ? QStringLiteral("code at %1").arg(owner.owner) : owner.owner;
+        QString part = usable > 0 ? QStringLiteral("%1 holds %2 of %3 usable slots idle in transaction")
+                                        .arg(holder).arg(idleInTransaction(owner)).arg(usable)
+                                  : QStringLiteral("%1 holds %2 sessions idle in transaction")
+                                        .arg(holder).arg(idleInTransaction(owner));
+        part += QStringLiteral(", %1 leaked").arg(owner.leaked);
+        if (owner.oldestTransactionSeconds > 0)
+            part += QStringLiteral("; oldest %1").arg(formatDuration(owner.oldestTransactionSeconds));
+        parts.append(part);
+    }
+    for (const Finding &finding : snapshot.findings) {
+        if (finding.severity == Finding::Severity::Warning && parts.size() < kMostParts)
+            parts.append(finding.message);
+    }
+    const int waiting = snapshot.totals.count(SessionClass::Waiting);
+    if (waiting > 0 && parts.size() < kMostParts)
+        parts.append(QStringLiteral("%1 session(s) waiting on a lock").arg(waiting));
+    if (!parts.isEmpty())
+        return parts.join(QStringLiteral("; "));
+    if (usable > 0)
+        return QStringLiteral("Healthy: %1 of %2 usable slots in use (%3 %), nothing leaked")
+            .arg(snapshot.totals.total)
+            .arg(usable)
+            .arg(qRound(snapshot.totals.total * 100.0 / usable));
+    return QStringLiteral("Healthy: %1 sessions, nothing leaked").arg(snapshot.totals.total);
+}
+
+QString healthLine(const BouncerSnapshot &snapshot)
+{
+    QStringList parts;
+    QList<const BouncerPool *> waiting;
+    int clients = 0, servers = 0;
+    for (const BouncerPool &pool : snapshot.pools) {
+        clients += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
+        servers += pool.servers();
+        if (pool.clWaiting > 0)
+            waiting.append(&pool);
+    }
+    std::sort(waiting.begin(), waiting.end(),
+              [](const BouncerPool *a, const BouncerPool *b) { return a->clWaiting > b->clWaiting; });
+    for (const BouncerPool *pool : std::as_const(waiting)) {
+        if (parts.size() >= kMostParts)
+            break;
+        parts.append(QStringLiteral("pool %1/%2: %3 client(s) waiting, longest %4; %5 of %6 servers active")
+                         .arg(pool->database, pool->user)
+                         .arg(pool->clWaiting)
+                         .arg(formatDuration(pool->maxWaitSeconds))
+                         .arg(pool->svActive)
+                         .arg(pool->size));
+    }
+    for (const Finding &finding : snapshot.findings) {
+        if (parts.size() < kMostParts)
+            parts.append(finding.message);
+    }
+    if (!parts.isEmpty())
+        return parts.join(QStringLiteral("; "));
+    return QStringLiteral("Healthy: %1 client(s) on %2 server connection(s), none waiting").arg(clients).arg(servers);
+}
+
+} // namespace poolscope
