@@ -30,3 +30,4 @@ run() { # target, seed directories…
 run fuzz_querytags "$here/corpus/querytags" "$here/../fixtures"
 run fuzz_bouncer "$here/corpus/bouncer" "$here/../fixtures/pgbouncer-1.18" "$here/../fixtures/pgbouncer-1.25"
 run fuzz_text "$here/corpus/text"
+run fuzz_audit "$here/corpus/audit"

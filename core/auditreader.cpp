@@ -1,0 +1,69 @@
+#include "auditreader.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonParseError>
+
+namespace poolscope {
+
+AuditReadResult readAuditLog(const QString &path, int maxEntries)
+{
+    QFile file(path);
+    if (!file.exists())
+        return {};
+    if (!file.open(QIODevice::ReadOnly)) {
+        AuditReadResult result;
+        result.error = QStringLiteral("cannot read the audit log %1: %2").arg(path, file.errorString());
+        return result;
+    }
+    return parseAuditLog(file.readAll(), maxEntries);
+}
+
+AuditReadResult parseAuditLog(const QByteArray &bytes, int maxEntries)
+{
+    AuditReadResult result;
+    int lineNumber = 0;
+    qsizetype start = 0;
+    while (start < bytes.size()) {
+        qsizetype end = bytes.indexOf('\n', start);
+        if (end < 0)
+            end = bytes.size();
+        const QByteArray line = bytes.mid(start, end - start).trimmed();
+        start = end + 1;
+        ++lineNumber;
+        if (line.isEmpty())
+            continue;
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(line, &parseError);
+        if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+            // A line cut by a crash mid-write, or not ours: say so and go on.
+            if (result.problems.size() < 100)
+                result.problems.append(QStringLiteral("line %1: %2").arg(lineNumber).arg(
+                    parseError.error != QJsonParseError::NoError ? parseError.errorString() : QStringLiteral("not a JSON object")));
+            continue;
+        }
+        const QJsonObject object = document.object();
+        AuditEntry entry;
+        entry.time = QDateTime::fromString(object.value(QStringLiteral("time")).toString(), Qt::ISODateWithMs);
+        entry.target = object.value(QStringLiteral("target")).toString();
+        entry.action = object.value(QStringLiteral("action")).toString();
+        entry.arguments = object.value(QStringLiteral("arguments")).toObject();
+        const QJsonObject outcome = object.value(QStringLiteral("result")).toObject();
+        entry.status = outcome.value(QStringLiteral("status")).toString();
+        entry.message = outcome.value(QStringLiteral("message")).toString();
+        entry.sqlstate = outcome.value(QStringLiteral("sqlstate")).toString();
+        if (entry.action.isEmpty() || !entry.time.isValid()) {
+            if (result.problems.size() < 100)
+                result.problems.append(QStringLiteral("line %1: no time or action").arg(lineNumber));
+            continue;
+        }
+        result.entries.append(entry);
+        if (maxEntries > 0 && result.entries.size() >= 2 * maxEntries) // trim in blocks, not per line
+            result.entries.remove(0, result.entries.size() - maxEntries);
+    }
+    if (maxEntries > 0 && result.entries.size() > maxEntries)
+        result.entries.remove(0, result.entries.size() - maxEntries);
+    return result;
+}
+
+} // namespace poolscope
