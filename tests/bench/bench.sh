@@ -190,7 +190,12 @@ stop() {
     local dir=$1
     [ -d "$dir" ] || return 0
     if [ -f "$dir/pgbouncer.pid" ]; then
-        kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null || true
+        local pid
+        pid=$(cat "$dir/pgbouncer.pid")
+        kill "$pid" 2>/dev/null || true
+        # Wait for it to go: it removes its socket on the way out, into a directory that
+        # must not be recreated after rm -rf below.
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
     for cluster in pg pg-small; do
         if [ -f "$dir/$cluster/postmaster.pid" ]; then
