@@ -1,5 +1,6 @@
 #include "clicommon.h"
 #include "commands.h"
+#include "guiapp.h"
 
 #include <QCoreApplication>
 
@@ -10,7 +11,8 @@ using namespace poolscope::cli;
 namespace {
 
 const char kUsage[] =
-    "Usage: poolscope VERB [options]\n"
+    "Usage: poolscope [CONNINFO…] [--read-only]   open the window on these targets\n"
+    "       poolscope VERB [options]              the command line, for SSH sessions and scripts\n"
     "\n"
     "Inspect PostgreSQL connection pools: every session as active, waiting, idle, idle in\n"
     "transaction or leaked, grouped by owner with the stack that checked it out.\n"
@@ -33,10 +35,35 @@ const char kUsage[] =
     "\n"
     "Exit codes: 0 ok, 1 failed, 2 usage, 3 connection, 4 privilege, 5 declined.\n";
 
+bool isCommandLineVerb(const char *argument)
+{
+    static const char *const verbs[] = {"snapshot", "watch",  "terminate", "cancel", "limit",  "set", "pause",
+                                        "resume",   "reconnect", "disable", "enable", "kill", "reload", "help",
+                                        "--version", "-v",    "--help",    "-h"};
+    for (const char *verb : verbs) {
+        if (qstrcmp(argument, verb) == 0)
+            return true;
+    }
+    return false;
+}
+
+// The window takes connection strings, URIs and options; a bare word is a mistyped verb
+// (libpq accepts no conninfo without "=").
+bool looksLikeWindowArgument(const char *argument)
+{
+    const QByteArray text(argument);
+    return text.startsWith('-') || text.contains('=') || text.startsWith("postgres://") || text.startsWith("postgresql://");
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
+    // No verb: the window. The command line never loads a display connection, so it works
+    // over SSH without X.
+    if (argc < 2 || (!isCommandLineVerb(argv[1]) && looksLikeWindowArgument(argv[1])))
+        return poolscope::ui::runGui(argc, argv);
+
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));

@@ -29,6 +29,8 @@ struct BouncerPool
     QString sizeSource;    // "database pool_size" or "default_pool_size"
     int reserve = 0;
     int servers() const { return svActive + svIdle + svUsed + svTested + svLogin; }
+    // The console's own pseudo-pool: its one client is the inspector itself.
+    bool isAdminConsole() const { return database == QLatin1String("pgbouncer"); }
     double utilisation() const { return size > 0 ? double(svActive) / size : 0; }
 };
 

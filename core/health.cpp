@@ -63,6 +63,8 @@ QString healthLine(const BouncerSnapshot &snapshot)
     QList<const BouncerPool *> waiting;
     int clients = 0, servers = 0;
     for (const BouncerPool &pool : snapshot.pools) {
+        if (pool.isAdminConsole())
+            continue;
         clients += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
         servers += pool.servers();
         if (pool.clWaiting > 0)

@@ -135,6 +135,8 @@ HistoryPoint History::pointFor(const BouncerSnapshot &snapshot, qint64 timeMs)
     double maxWait = 0;
     QHash<QString, int> byDatabase;
     for (const BouncerPool &pool : snapshot.pools) {
+        if (pool.isAdminConsole())
+            continue;
         bands[0] += pool.svActive;
         bands[1] += pool.svIdle;
         bands[2] += pool.svUsed;

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's two commands, for a fresh Debian 12 machine or a developer's own.
 #
-#   installer/dev.sh run    install what is missing, build, and open PoolScope on a throwaway
-#                           local PostgreSQL with a few sessions in trouble (Ctrl-C ends it)
+#   installer/dev.sh run    install what is missing, build, and open PoolScope's window on a
+#                           throwaway local PostgreSQL and PgBouncer with a few sessions in
+#                           trouble (closing the window or Ctrl-C ends it; without a display,
+#                           the command line's watch)
 #   installer/dev.sh test   install what is missing, build, start the test bench, run every
 #                           test, and stop the bench again, whatever the tests did
 #
@@ -12,7 +14,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PRESET=${BUILD_PRESET:-dev}
 # What building and testing PoolScope needs from Debian.
-PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev libpq-dev postgresql pgbouncer)
+# fonts-dejavu-core: the window's text, also when the tests draw it offscreen.
+PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev fonts-dejavu-core libpq-dev postgresql pgbouncer)
 # The fuzz targets need clang and its libFuzzer runtime; the bench needs openssl for its test
 # CA and procps for pkill.
 TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps)
@@ -99,8 +102,13 @@ case "${1:-}" in
         start_bench
         start_sample_sessions
         trap 'stop_sample_sessions; stop_bench' EXIT
-        log "PoolScope on a throwaway server: leaks appear within 10 s (Ctrl-C ends it)"
-        "$ROOT/build/$PRESET/app/poolscope" watch "$POOLSCOPE_TEST_PG" --owner-by code ;;
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            log "PoolScope on a throwaway server and its PgBouncer: leaks appear within 10 s (close the window to end)"
+            "$ROOT/build/$PRESET/app/poolscope" "$POOLSCOPE_TEST_PG" "$POOLSCOPE_TEST_BOUNCER"
+        else
+            log "no display: the command line instead; leaks appear within 10 s (Ctrl-C ends it)"
+            "$ROOT/build/$PRESET/app/poolscope" watch "$POOLSCOPE_TEST_PG" --owner-by code
+        fi ;;
     test)
         install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
         build

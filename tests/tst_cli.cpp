@@ -25,7 +25,11 @@ struct Run
 Run runPoolscope(const QStringList &arguments, const QProcessEnvironment &environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
-    process.setProcessEnvironment(environment);
+    // The command line must work over SSH: no display, ever, for these runs.
+    QProcessEnvironment headless = environment;
+    for (const char *variable : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+        headless.remove(QString::fromLatin1(variable));
+    process.setProcessEnvironment(headless);
     process.setStandardInputFile(QProcess::nullDevice());
     QElapsedTimer timer;
     timer.start();
@@ -85,7 +89,9 @@ private Q_SLOTS:
         for (const char *verb : {"snapshot", "watch", "terminate", "cancel", "limit"})
             QTest::newRow(verb) << QStringList{QString::fromLatin1(verb), QStringLiteral("--help")} << 0
                                 << QStringLiteral("Usage:");
-        QTest::newRow("no verb") << QStringList() << 2 << QStringLiteral("no verb given");
+        // Without a verb the window would open; with no display to open it on, say how to go on.
+        QTest::newRow("no verb, no display") << QStringList() << 2 << QStringLiteral("no display");
+        QTest::newRow("conninfo, no display") << QStringList{QStringLiteral("host=x")} << 2 << QStringLiteral("poolscope snapshot");
         QTest::newRow("unknown verb") << QStringList{QStringLiteral("frobnicate")} << 2 << QStringLiteral("unknown verb");
         QTest::newRow("unknown option") << QStringList{QStringLiteral("snapshot"), QStringLiteral("--frob"),
                                                        QStringLiteral("host=x")}

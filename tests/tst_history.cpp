@@ -265,6 +265,12 @@ private Q_SLOTS:
         pool.svActive = 5;
         pool.size = 5;
         snapshot.pools.append(pool);
+        BouncerPool console; // the admin console's pseudo-pool: its client is PoolScope itself
+        console.database = QStringLiteral("pgbouncer");
+        console.user = QStringLiteral("pgbouncer");
+        console.clActive = 1;
+        console.size = 2;
+        snapshot.pools.append(console);
         QCOMPARE(healthLine(snapshot), QStringLiteral("Healthy: 5 client(s) on 5 server connection(s), none waiting"));
         snapshot.pools[0].clWaiting = 12;
         snapshot.pools[0].maxWaitSeconds = 3;
@@ -274,6 +280,7 @@ private Q_SLOTS:
         const HistoryPoint p = history.pointFor(snapshot, kNow);
         QCOMPARE(p.waiting, quint16(12));
         QCOMPARE(p.limit, quint16(5));
+        QCOMPARE(p.bands[4], quint16(5)); // clients active, the console's own not counted
         QCOMPARE(p.bands[0], quint16(5));
         QCOMPARE(p.maxWaitSeconds, 3.0f);
     }

@@ -1,0 +1,306 @@
+// The window against the real bench, drawn offscreen: what an operator sees and does.
+#include "chartpanel.h"
+#include "confirmdialog.h"
+#include "keyedtreemodel.h"
+#include "limitspanel.h"
+#include "mainwindow.h"
+#include "overviewstrip.h"
+#include "sessionspanel.h"
+#include "targetcontroller.h"
+#include "targetview.h"
+#include "testsupport.h"
+#include "treepanel.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QListWidget>
+#include <QPushButton>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QTreeView>
+
+using namespace poolscope;
+using namespace poolscope::ui;
+
+namespace {
+
+// A leak on the error path: the transaction failed and nobody rolled it back.
+const char kLeakingQuery[] =
+    "SELECT 1/0 /*application='billing-api',stack='billing%3A%3Acheckout%20checkout.cpp%3A120|"
+    "http%3A%3Aserve%20server.cpp%3A40'*/";
+
+int proxyRowOfPid(const QAbstractItemModel *model, int pid)
+{
+    for (int r = 0; r < model->rowCount(); ++r) {
+        if (model->index(r, 0).data(SessionTableModel::PidRole).toInt() == pid)
+            return r;
+    }
+    return -1;
+}
+
+QModelIndex findRow(const QAbstractItemModel *model, const QString &prefix, const QModelIndex &parent = {})
+{
+    for (int r = 0; r < model->rowCount(parent); ++r) {
+        const QModelIndex index = model->index(r, 0, parent);
+        if (index.data().toString().startsWith(prefix))
+            return index;
+        if (const QModelIndex inner = findRow(model, prefix, index); inner.isValid())
+            return inner;
+    }
+    return {};
+}
+
+} // namespace
+
+class TestLiveGui : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+
+    WindowOptions options() const
+    {
+        WindowOptions o;
+        o.auditLogPath = m_dir.filePath(QStringLiteral("audit.jsonl"));
+        o.sampler.interval = std::chrono::milliseconds(300);
+        o.sampler.adaptive = false;
+        o.sampler.rules.abortedLeakedAfter = 1;
+        o.restoreTargets = false;
+        return o;
+    }
+
+    // Screenshots land next to the build for a person to look at; the test prints where.
+    void saveScreenshot(QWidget *widget, const QString &name)
+    {
+        QString dir = qEnvironmentVariable("POOLSCOPE_SCREENSHOTS");
+        if (dir.isEmpty())
+            dir = m_dir.filePath(QStringLiteral("screenshots"));
+        QDir().mkpath(dir);
+        const QString path = dir + u'/' + name + QStringLiteral(".png");
+        QTest::qWait(50); // let layouts of a just-shown tab settle
+        QVERIFY(widget->grab().save(path));
+        qInfo().noquote() << "screenshot:" << path;
+    }
+
+    TargetView *open(const QString &conninfo)
+    {
+        QString error;
+        const auto info = ConnInfo::parse(conninfo, &error);
+        if (!info)
+            qFatal("bad conninfo: %s", qPrintable(error));
+        return m_window->openTarget(*info, conninfo, false);
+    }
+
+    static void acceptConfirmationListing(int pid, bool *seen)
+    {
+        // The confirmation is modal: answer it from the event loop it runs.
+        QTimer::singleShot(100, qApp, [pid, seen] {
+            auto *dialog = qobject_cast<ConfirmSessionsDialog *>(QApplication::activeModalWidget());
+            if (!dialog) {
+                acceptConfirmationListing(pid, seen);
+                return;
+            }
+            auto *table = dialog->findChild<QTableWidget *>(QStringLiteral("confirmSessions"));
+            *seen = table && table->rowCount() == 1 && table->item(0, 0)->text() == QString::number(pid);
+            dialog->findChild<QPushButton *>(QStringLiteral("confirmAction"))->click();
+        });
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8()); // not the user's settings
+    }
+
+    void init()
+    {
+        m_window = std::make_unique<MainWindow>(options());
+        m_window->resize(1280, 800);
+        m_window->show();
+    }
+
+    void cleanup() { m_window.reset(); }
+
+    void leakShowsWithItsOwnerAndStackAndCanBeTerminated()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession leaker(POOLSCOPE_TEST_PG_APP, "billing-api");
+        ClientSession healthy(POOLSCOPE_TEST_PG_APP, "catalog");
+        QVERIFY2(leaker.ok() && healthy.ok(), qPrintable(leaker.error()));
+        QVERIFY(leaker.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!leaker.exec(QString::fromLatin1(kLeakingQuery))); // division by zero: aborted
+
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        // The overview says it in words, naming the owner.
+        QTRY_VERIFY_WITH_TIMEOUT(view->overview()->healthText().startsWith(u"billing-api holds 1 of"), 15000);
+        QVERIFY2(view->overview()->statusText().startsWith(u"connected · PostgreSQL"), qPrintable(view->overview()->statusText()));
+        auto *sidebar = m_window->findChild<QListWidget *>(QStringLiteral("targetList"));
+        QVERIFY(sidebar->item(0)->text().contains(u"1 leaked"));
+
+        // The sessions table has the leaker, marked, with its reason.
+        QAbstractItemModel *sessions = view->sessions()->view()->model();
+        const int row = proxyRowOfPid(sessions, leaker.pid());
+        QVERIFY(row >= 0);
+        QVERIFY(sessions->index(row, SessionTableModel::Verdict).data().toString().startsWith(u"leaked: "));
+        QCOMPARE(sessions->index(row, SessionTableModel::CodeLocation).data().toString(),
+                 QStringLiteral("billing::checkout checkout.cpp:120"));
+
+        // The owners view puts the leak site first and shows its stack.
+        view->tabs()->setCurrentWidget(view->owners());
+        QAbstractItemModel *owners = view->owners()->view()->model();
+        QTRY_VERIFY(owners->rowCount() > 0);
+        QCOMPARE(owners->index(0, 0).data().toString(), QStringLiteral("billing-api"));
+        const QModelIndex stack = owners->index(0, 0, owners->index(0, 0));
+        view->owners()->view()->setCurrentIndex(stack);
+        const QString frames = view->owners()->stackText();
+        QVERIFY2(frames.contains(u"#0 billing::checkout checkout.cpp:120") && frames.contains(u"#1 http::serve server.cpp:40"),
+                 qPrintable(frames));
+
+        // The charts have drawn several samples.
+        QTRY_VERIFY_WITH_TIMEOUT(view->charts()->lastPointCount() >= 3, 10000);
+        qInfo("chart redraw: %.1f ms for %d points", view->charts()->lastRedrawMs(), view->charts()->lastPointCount());
+        saveScreenshot(m_window.get(), QStringLiteral("owners"));
+        view->tabs()->setCurrentWidget(view->sessions());
+        saveScreenshot(m_window.get(), QStringLiteral("sessions"));
+
+        // Terminate it from the table: the confirmation lists exactly that session, the
+        // result shows on its row and in the audit log.
+        QTableView *table = view->sessions()->view();
+        table->selectRow(proxyRowOfPid(table->model(), leaker.pid()));
+        bool confirmationListedIt = false;
+        acceptConfirmationListing(leaker.pid(), &confirmationListedIt);
+        view->terminateSelected();
+        QVERIFY(confirmationListedIt);
+        QTRY_VERIFY_WITH_TIMEOUT(!leaker.alive(), 10000);
+        QVERIFY(healthy.alive());
+        QFile audit(options().auditLogPath);
+        QTRY_VERIFY(audit.exists());
+        QVERIFY(audit.open(QIODevice::ReadOnly));
+        const QByteArray log = audit.readAll();
+        QVERIFY2(log.contains("\"action\":\"terminate\"") && log.contains(QByteArray::number(leaker.pid()))
+                     && log.contains("\"status\":\"done\""),
+                 log.constData());
+        QVERIFY(!log.contains("bench-secret"));
+        QTRY_VERIFY_WITH_TIMEOUT(view->overview()->healthText().startsWith(u"Healthy"), 10000);
+    }
+
+    void readOnlyHidesEveryAction()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession client(POOLSCOPE_TEST_PG_APP, "ro-check");
+        QVERIFY(client.ok());
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        QTRY_VERIFY_WITH_TIMEOUT(proxyRowOfPid(view->sessions()->view()->model(), client.pid()) >= 0, 10000);
+        m_window->setReadOnly(true);
+        QVERIFY(view->isReadOnly());
+        QVERIFY(view->sessions()->findChild<QPushButton *>(QStringLiteral("terminateSessions"))->isHidden());
+        QVERIFY(view->owners()->findChild<QPushButton *>(QStringLiteral("terminateLeaked"))->isHidden());
+        QTableView *table = view->sessions()->view();
+        table->selectRow(proxyRowOfPid(table->model(), client.pid()));
+        const qint64 auditSize = QFileInfo(options().auditLogPath).size(); // 0 when there is none yet
+        view->terminateSelected(); // the Delete key: nothing may happen
+        QTest::qWait(300);
+        QVERIFY(!QApplication::activeModalWidget());
+        QVERIFY(client.alive());
+        QCOMPARE(QFileInfo(options().auditLogPath).size(), auditSize);
+        m_window->setReadOnly(false);
+        QVERIFY(!view->sessions()->findChild<QPushButton *>(QStringLiteral("terminateSessions"))->isHidden());
+    }
+
+    void blockingShowsHolderAndWaiter()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession holder(POOLSCOPE_TEST_PG_APP, "lock-holder");
+        ClientSession waiter(POOLSCOPE_TEST_PG_APP, "lock-waiter");
+        QVERIFY(holder.ok() && waiter.ok());
+        QVERIFY(holder.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS gui_locks (id int PRIMARY KEY, n int);"
+                                           "INSERT INTO gui_locks VALUES (1, 0) ON CONFLICT DO NOTHING")));
+        QVERIFY(holder.exec(QStringLiteral("BEGIN")));
+        QVERIFY(holder.exec(QStringLiteral("UPDATE gui_locks SET n = n + 1 WHERE id = 1")));
+        QVERIFY(waiter.send(QStringLiteral("UPDATE gui_locks SET n = n + 1 WHERE id = 1")));
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        view->tabs()->setCurrentWidget(view->blocking());
+        QAbstractItemModel *tree = view->blocking()->view()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(findRow(tree, QStringLiteral("pid %1").arg(holder.pid())).isValid(), 10000);
+        const QModelIndex root = findRow(tree, QStringLiteral("pid %1").arg(holder.pid()));
+        QVERIFY(!root.parent().isValid());
+        QCOMPARE(tree->rowCount(root), 1);
+        QVERIFY(tree->index(0, 0, root).data().toString().startsWith(QStringLiteral("pid %1").arg(waiter.pid())));
+        const QString tabText = view->tabs()->tabText(view->tabs()->indexOf(view->blocking()));
+        QVERIFY2(tabText.contains(u"(1)"), qPrintable(tabText + QStringLiteral(" waiting=%1 blocked=%2").arg(view->target().postgres()->totals.count(SessionClass::Waiting)).arg(tree->rowCount())));
+        saveScreenshot(m_window.get(), QStringLiteral("blocking"));
+        QVERIFY(holder.exec(QStringLiteral("ROLLBACK")));
+        QVERIFY(waiter.finished(5000));
+        QTRY_VERIFY_WITH_TIMEOUT(tree->rowCount() == 0, 10000);
+    }
+
+    void bouncerPoolsShowClientsAndServers()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        ClientSession client(POOLSCOPE_TEST_BOUNCER_APP, "through-bouncer");
+        QVERIFY2(client.ok(), qPrintable(client.error()));
+        QVERIFY(client.exec(QStringLiteral("BEGIN")));
+        QVERIFY(client.exec(QStringLiteral("SELECT 1"))); // holds a server in transaction pooling
+        TargetView *view = open(POOLSCOPE_TEST_BOUNCER);
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().kind() == TargetKind::PgBouncer && view->pools()->model()->rowCount() > 0, 10000);
+        QCOMPARE(view->tabs()->widget(0), view->pools());
+        QAbstractItemModel *pools = view->pools()->view()->model();
+        const QModelIndex appdb = findRow(pools, QStringLiteral("appdb/ps_app"));
+        QVERIFY(appdb.isValid());
+        QTRY_VERIFY_WITH_TIMEOUT(findRow(pools, QStringLiteral("server → backend pid"), appdb).isValid(), 10000);
+        QVERIFY(findRow(pools, QStringLiteral("client 127.0.0.1:"), appdb).isValid());
+        QVERIFY2(view->overview()->statusText().contains(u"PgBouncer"), qPrintable(view->overview()->statusText()));
+        QTRY_VERIFY_WITH_TIMEOUT(view->charts()->lastPointCount() >= 2, 10000);
+        view->tabs()->setCurrentWidget(view->limits());
+        auto *settings = view->limits()->findChild<QTableWidget *>(QStringLiteral("limitsTable"));
+        QVERIFY(settings->rowCount() > 10);
+        view->tabs()->setCurrentWidget(view->pools());
+        saveScreenshot(m_window.get(), QStringLiteral("pgbouncer"));
+        QVERIFY(client.exec(QStringLiteral("COMMIT")));
+    }
+
+    void hungServerNeverFreezesTheWindow()
+    {
+        // A listener that accepts and never answers: libpq waits for connect_timeout.
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        const QString conninfo = QStringLiteral("host=127.0.0.1 port=%1 dbname=x user=x connect_timeout=2").arg(silent.serverPort());
+        QElapsedTimer clock;
+        qint64 last = 0, longestStall = 0;
+        QTimer heartbeat;
+        heartbeat.setInterval(10);
+        connect(&heartbeat, &QTimer::timeout, this, [&] {
+            longestStall = std::max(longestStall, clock.elapsed() - last);
+            last = clock.elapsed();
+        });
+        clock.start();
+        heartbeat.start();
+        TargetView *view = open(conninfo);
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().status().state == SamplerStatus::State::Reconnecting
+                                     || view->target().status().state == SamplerStatus::State::Failing,
+                                 15000);
+        QTest::qWait(500);
+        heartbeat.stop();
+        qInfo("longest stall of the window's event loop while the server hung: %lld ms", longestStall);
+        QVERIFY2(view->overview()->statusText().contains(u"attempt"), qPrintable(view->overview()->statusText()));
+        QVERIFY2(longestStall < 1000, "the GUI thread waited on the network");
+        saveScreenshot(m_window.get(), QStringLiteral("unreachable"));
+    }
+};
+
+QTEST_MAIN(TestLiveGui)
+#include "tst_livegui.moc"

@@ -1,0 +1,219 @@
+// The window's models on fixtures: merging samples keeps rows, selection and expansion.
+#include "classifier.h"
+#include "keyedtreemodel.h"
+#include "sessiontablemodel.h"
+#include "treerows.h"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+#include <QTreeView>
+
+using namespace poolscope;
+using namespace poolscope::ui;
+
+namespace {
+
+constexpr qint64 kNow = 1'800'000'000'000;
+
+Session session(int pid, const char *app, const char *state, qint64 backendStart = 0, const char *query = "SELECT 1")
+{
+    Session s;
+    s.pid = pid;
+    s.applicationName = QString::fromLatin1(app);
+    s.user = QStringLiteral("shop");
+    s.database = QStringLiteral("shop");
+    s.state = QString::fromLatin1(state);
+    s.query = QString::fromLatin1(query);
+    s.backendStartMs = backendStart ? backendStart : kNow - 600'000 - pid;
+    s.xactStartMs = QString::fromLatin1(state).startsWith(u"idle in") ? kNow - 120'000 : 0;
+    s.queryStartMs = kNow - 120'000;
+    s.stateChangeMs = kNow - 120'000;
+    return s;
+}
+
+SnapshotPtr snapshotOf(QList<Session> sessions)
+{
+    auto snapshot = std::make_shared<Snapshot>();
+    snapshot->takenAtMs = kNow;
+    snapshot->limits.maxConnections = 100;
+    snapshot->sessions = std::move(sessions);
+    TagMemory memory;
+    memory.apply(*snapshot);
+    classify(*snapshot, LeakRules{});
+    return snapshot;
+}
+
+int pidAt(const QAbstractItemModel &model, int row)
+{
+    return model.index(row, SessionTableModel::Pid).data(SessionTableModel::PidRole).toInt();
+}
+
+const char kStackQuery[] = "SELECT 1 /*stack='billing%3A%3Acharge%20charge.cpp%3A88|http%3A%3Aserve'*/";
+
+} // namespace
+
+class TestUiModels : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sessionMergeKeepsSelectionAndScroll()
+    {
+        SessionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        SessionFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        QTableView view;
+        view.setModel(&proxy);
+        model.merge(snapshotOf({session(1, "a", "idle"), session(2, "a", "active"), session(3, "b", "idle"),
+                                session(4, "b", "idle"), session(5, "c", "active")}));
+        QCOMPARE(model.rowCount(), 5);
+        const int row3 = model.rowOfKey(session(3, "b", "idle").key());
+        view.selectRow(proxy.mapFromSource(model.index(row3, 0)).row());
+
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        // 1 and 2 go, 3 changes state, 6 arrives.
+        model.merge(snapshotOf({session(3, "b", "idle in transaction"), session(4, "b", "idle"),
+                                session(5, "c", "active"), session(6, "d", "active")}));
+        QCOMPARE(resets.count(), 0);
+        QCOMPARE(removed.count(), 1); // one run: rows 0..1
+        QCOMPARE(inserted.count(), 1);
+        QCOMPARE(model.rowCount(), 4);
+        const QModelIndexList selected = view.selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(selected.first().data(SessionTableModel::PidRole).toInt(), 3);
+        QCOMPARE(model.session(model.rowOfKey(session(3, "b", "idle").key())).sessionClass, SessionClass::IdleInTransaction);
+    }
+
+    void reusedPidIsANewRow()
+    {
+        SessionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.merge(snapshotOf({session(7, "a", "idle", kNow - 50'000)}));
+        model.setActionResult(session(7, "a", "idle", kNow - 50'000).key(), QStringLiteral("done"), true);
+        QCOMPARE(model.index(0, SessionTableModel::LastAction).data().toString(), QStringLiteral("done"));
+        // Same pid, another backend: the old row and its action result go.
+        model.merge(snapshotOf({session(7, "b", "active", kNow - 1'000)}));
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.index(0, SessionTableModel::Application).data().toString(), QStringLiteral("b"));
+        QCOMPARE(model.index(0, SessionTableModel::LastAction).data().toString(), QString());
+    }
+
+    void leakedRowsStandOutWithTheirReason()
+    {
+        SessionTableModel model;
+        auto leaked = session(9, "billing", "idle in transaction (aborted)");
+        model.merge(snapshotOf({leaked, session(10, "a", "idle")}));
+        const int row = model.rowOfKey(leaked.key());
+        QVERIFY(model.index(row, 0).data(Qt::BackgroundRole).isValid());
+        QVERIFY(!model.index(1 - row, 0).data(Qt::BackgroundRole).isValid());
+        QVERIFY2(model.index(row, SessionTableModel::Verdict).data().toString().startsWith(u"leaked: "),
+                 qPrintable(model.index(row, SessionTableModel::Verdict).data().toString()));
+        QVERIFY(!model.index(row, 0).data(Qt::ToolTipRole).toString().isEmpty());
+    }
+
+    void durationsCountUpBetweenSamples()
+    {
+        SessionTableModel model;
+        model.merge(snapshotOf({session(1, "a", "idle in transaction")}));
+        const double inState = model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble();
+        const double transaction = model.index(0, SessionTableModel::Transaction).data(SessionTableModel::SortRole).toDouble();
+        QCOMPARE(qRound(inState), 120); // as the server saw it when sampled
+        const QString shown = model.index(0, SessionTableModel::InState).data().toString();
+        QTest::qWait(1100);
+        QVERIFY(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble() >= inState + 1);
+        QVERIFY(model.index(0, SessionTableModel::Transaction).data(SessionTableModel::SortRole).toDouble() >= transaction + 1);
+        QVERIFY(model.index(0, SessionTableModel::InState).data().toString() != shown);
+    }
+
+    void filterProxySortsByRawValues()
+    {
+        SessionTableModel model;
+        SessionFilterProxy proxy;
+        proxy.setSourceModel(&model);
+        model.merge(snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
+        proxy.sort(SessionTableModel::Pid, Qt::AscendingOrder);
+        QCOMPARE(pidAt(proxy, 0), 9); // numerically, not "100" < "20" < "9"
+        QCOMPARE(pidAt(proxy, 2), 100);
+        SessionFilter filter;
+        filter.classes = SessionFilter::classBit(SessionClass::Active);
+        proxy.setFilter(filter);
+        QCOMPARE(proxy.rowCount(), 1);
+        QCOMPARE(pidAt(proxy, 0), 20);
+    }
+
+    void ownerTreeMergeKeepsExpansionAndCurrent()
+    {
+        KeyedTreeModel model(ownerColumns());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTreeView view;
+        view.setModel(&model);
+        const auto first = snapshotOf({session(1, "billing", "idle in transaction (aborted)", 0, kStackQuery),
+                                       session(2, "billing", "idle", 0, kStackQuery), session(3, "catalog", "active")});
+        model.merge(ownerRows(*first, OwnerKey::Application));
+        QCOMPARE(model.rowCount(), 2);
+        const QModelIndex billing = model.index(0, 0);
+        QCOMPARE(billing.data().toString(), QStringLiteral("billing"));
+        QCOMPARE(model.index(0, 2).data().toInt(), 1); // leaked
+        const QModelIndex stack = model.index(0, 0, billing);
+        QCOMPARE(stack.data().toString(), QStringLiteral("billing::charge charge.cpp:88"));
+        QCOMPARE(stack.data(KeyedTreeModel::FramesRole).toStringList().size(), 2);
+        QCOMPARE(model.rowCount(stack), 2); // both sessions
+        view.expand(billing);
+        view.setCurrentIndex(stack);
+
+        // catalog goes, a new owner comes, billing gains a session.
+        const auto second = snapshotOf({session(1, "billing", "idle in transaction (aborted)", 0, kStackQuery),
+                                        session(2, "billing", "idle", 0, kStackQuery),
+                                        session(4, "billing", "active", 0, kStackQuery), session(5, "orders", "active")});
+        model.merge(ownerRows(*second, OwnerKey::Application));
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("billing"));
+        QCOMPARE(model.index(1, 0).data().toString(), QStringLiteral("orders"));
+        QVERIFY(view.isExpanded(model.index(0, 0)));
+        QCOMPARE(view.currentIndex().data().toString(), QStringLiteral("billing::charge charge.cpp:88"));
+        QCOMPARE(model.rowCount(view.currentIndex()), 3);
+        QCOMPARE(model.index(0, 1).data().toInt(), 3);
+        QCOMPARE(model.index(0, 0).data(KeyedTreeModel::PidsRole).value<QList<int>>(), (QList<int>{1, 2, 4}));
+    }
+
+    void blockingTreeFollowsChains()
+    {
+        auto holder = session(10, "billing", "idle in transaction");
+        auto waiter = session(11, "orders", "active");
+        waiter.waitEventType = QStringLiteral("Lock");
+        waiter.waitEvent = QStringLiteral("transactionid");
+        waiter.blockedBy = {10};
+        auto second = session(12, "orders", "active");
+        second.waitEventType = QStringLiteral("Lock");
+        second.waitEvent = QStringLiteral("tuple");
+        second.blockedBy = {11};
+        const auto snapshot = snapshotOf({holder, waiter, second, session(13, "x", "idle")});
+        const QList<TreeRow> rows = blockingRows(*snapshot);
+        QCOMPARE(rows.size(), 1);
+        QVERIFY(rows[0].display.value(0).toString().startsWith(u"pid 10"));
+        QCOMPARE(rows[0].children.size(), 1);
+        QVERIFY(rows[0].children[0].display.value(0).toString().startsWith(u"pid 11"));
+        QCOMPARE(rows[0].children[0].children.size(), 1);
+        QVERIFY(rows[0].children[0].children[0].display.value(0).toString().startsWith(u"pid 12"));
+    }
+
+    void blockingCycleTerminates()
+    {
+        auto a = session(20, "a", "active");
+        auto b = session(21, "b", "active");
+        a.blockedBy = {21};
+        b.blockedBy = {20};
+        const QList<TreeRow> rows = blockingRows(*snapshotOf({a, b}));
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows[0].children.size(), 1);
+        QCOMPARE(rows[0].children[0].children.size(), 0); // the cycle is not followed round again
+    }
+};
+
+QTEST_MAIN(TestUiModels)
+#include "tst_uimodels.moc"

@@ -1,0 +1,72 @@
+#include "confirmdialog.h"
+
+#include "classifier.h"
+#include "owners.h"
+
+#include <QDialogButtonBox>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+namespace poolscope::ui {
+
+ConfirmSessionsDialog::ConfirmSessionsDialog(const QString &target, const QList<Session> &sessions, bool terminate,
+                                             QWidget *parent)
+    : QDialog(parent)
+{
+    const QString verb = terminate ? tr("Terminate") : tr("Cancel the query of");
+    setWindowTitle(terminate ? tr("Terminate sessions") : tr("Cancel queries"));
+    auto *layout = new QVBoxLayout(this);
+    auto *intro = new QLabel(terminate ? tr("These %n session(s) on %1 will be ended. Their open transactions roll "
+                                            "back and their clients see the connection close.", nullptr,
+                                            int(sessions.size())).arg(target)
+                                       : tr("The running query of these %n session(s) on %1 will be cancelled.", nullptr,
+                                            int(sessions.size())).arg(target),
+                             this);
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *table = new QTableWidget(int(sessions.size()), 5, this);
+    table->setObjectName(QStringLiteral("confirmSessions"));
+    table->setHorizontalHeaderLabels({tr("PID"), tr("Owner"), tr("State"), tr("In state"), tr("Query")});
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->verticalHeader()->hide();
+    for (int r = 0; r < sessions.size(); ++r) {
+        const Session &s = sessions[r];
+        table->setItem(r, 0, new QTableWidgetItem(QString::number(s.pid)));
+        table->setItem(r, 1, new QTableWidgetItem(ownerOf(s, OwnerKey::Application)));
+        table->setItem(r, 2, new QTableWidgetItem(sessionClassName(s.sessionClass)));
+        table->setItem(r, 3, new QTableWidgetItem(formatDuration(s.stateSeconds)));
+        table->setItem(r, 4, new QTableWidgetItem(s.query.simplified().left(200)));
+    }
+    table->resizeColumnsToContents();
+    table->horizontalHeader()->setStretchLastSection(true);
+    layout->addWidget(table);
+
+    auto *buttons = new QDialogButtonBox(this);
+    QPushButton *cancel = buttons->addButton(QDialogButtonBox::Cancel);
+    QPushButton *act = buttons->addButton(tr("%1 %n session(s)", nullptr, int(sessions.size())).arg(verb),
+                                          QDialogButtonBox::DestructiveRole);
+    act->setObjectName(QStringLiteral("confirmAction"));
+    cancel->setDefault(true);
+    cancel->setFocus();
+    connect(act, &QPushButton::clicked, this, &QDialog::accept);
+    connect(cancel, &QPushButton::clicked, this, &QDialog::reject);
+    layout->addWidget(buttons);
+    resize(760, 200 + 24 * qMin(12, int(sessions.size())));
+}
+
+bool confirmChange(QWidget *parent, const QString &target, const QString &change)
+{
+    QMessageBox box(QMessageBox::Warning, QObject::tr("Confirm change"),
+                    QObject::tr("On %1:\n\n%2").arg(target, change), QMessageBox::Cancel, parent);
+    QPushButton *apply = box.addButton(QObject::tr("Apply"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == apply;
+}
+
+} // namespace poolscope::ui

@@ -1,0 +1,406 @@
+#include "mainwindow.h"
+
+#include "auditlogdialog.h"
+#include "chartpanel.h"
+#include "connectiondialog.h"
+#include "targetcontroller.h"
+#include "targetview.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPushButton>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace poolscope::ui {
+
+namespace {
+
+QIcon dot(const QColor &color)
+{
+    QPixmap pixmap(14, 14);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    painter.setRenderHint(QPainter::Antialiasing);
+    painter.setPen(color.darker(140));
+    painter.setBrush(color);
+    painter.drawEllipse(QRectF(1.5, 1.5, 11, 11));
+    return QIcon(pixmap);
+}
+
+// What is written to the settings: the conninfo without its password.
+QString storable(const QString &conninfoText)
+{
+    QString error;
+    const auto info = ConnInfo::parse(conninfoText, &error);
+    return info ? info->redacted() : QString();
+}
+
+} // namespace
+
+MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_options(options)
+    , m_sidebar(new QListWidget(this))
+    , m_stack(new QStackedWidget(this))
+    , m_welcome(new QWidget(this))
+{
+    setWindowTitle(QStringLiteral("PoolScope"));
+    m_sidebar->setObjectName(QStringLiteral("targetList"));
+    m_sidebar->setWordWrap(true);
+    m_sidebar->setTextElideMode(Qt::ElideRight);
+    m_sidebar->setMinimumWidth(200);
+
+    auto *welcomeLayout = new QVBoxLayout(m_welcome);
+    auto *welcomeText = new QLabel(tr("<h2>No target open</h2><p>Add a PostgreSQL server or a PgBouncer admin console "
+                                      "(File ▸ Add target, Ctrl+N), or start PoolScope with connection strings: "
+                                      "<code>poolscope \"host=db1 dbname=postgres\"</code>.</p>"
+                                      "<p>Reading needs <b>pg_monitor</b>; ending sessions needs "
+                                      "<b>pg_signal_backend</b>.</p>"),
+                                   m_welcome);
+    welcomeText->setWordWrap(true);
+    welcomeText->setAlignment(Qt::AlignCenter);
+    auto *addButton = new QPushButton(tr("Add a target…"), m_welcome);
+    connect(addButton, &QPushButton::clicked, this, &MainWindow::addTarget);
+    welcomeLayout->addStretch();
+    welcomeLayout->addWidget(welcomeText);
+    welcomeLayout->addWidget(addButton, 0, Qt::AlignCenter);
+    welcomeLayout->addStretch();
+    m_stack->addWidget(m_welcome);
+
+    auto *splitter = new QSplitter(this);
+    splitter->setObjectName(QStringLiteral("mainSplitter"));
+    splitter->addWidget(m_sidebar);
+    splitter->addWidget(m_stack);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({230, 1050});
+    setCentralWidget(splitter);
+    createActions();
+
+    connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int row) {
+        m_stack->setCurrentWidget(row >= 0 && row < m_entries.size() ? static_cast<QWidget *>(m_entries[row].view) : m_welcome);
+        for (QAction *action : std::as_const(m_targetActions))
+            action->setEnabled(row >= 0);
+    });
+    // Sample ages in the sidebar count up between samples.
+    auto *clock = new QTimer(this);
+    clock->setInterval(1000);
+    connect(clock, &QTimer::timeout, this, [this] {
+        for (const Entry &entry : std::as_const(m_entries))
+            updateItem(entry);
+    });
+    clock->start();
+
+    QSettings settings;
+    resize(1280, 800);
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    setReadOnly(options.forceReadOnly || settings.value(QStringLiteral("readOnly"), false).toBool());
+    if (options.restoreTargets)
+        restoreTargets();
+    for (QAction *action : std::as_const(m_targetActions))
+        action->setEnabled(!m_entries.isEmpty());
+}
+
+MainWindow::~MainWindow()
+{
+    for (Entry &entry : m_entries)
+        entry.controller->stop();
+}
+
+void MainWindow::createActions()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    QAction *add = file->addAction(tr("&Add target…"), this, &MainWindow::addTarget);
+    add->setShortcut(QKeySequence::New);
+    QAction *edit = file->addAction(tr("&Edit target…"), this, &MainWindow::editTarget);
+    QAction *duplicate = file->addAction(tr("D&uplicate target"), this, &MainWindow::duplicateTarget);
+    QAction *remove = file->addAction(tr("&Remove target"), this, &MainWindow::removeTarget);
+    remove->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
+    file->addSeparator();
+    QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    QAction *refresh = view->addAction(tr("&Reconnect and refresh"), this, &MainWindow::reconnectTarget);
+    refresh->setShortcut(QKeySequence::Refresh);
+    QAction *pause = view->addAction(tr("&Pause or resume charts"), this, [this] {
+        if (TargetView *v = currentView())
+            v->togglePause();
+    });
+    pause->setShortcut(QKeySequence(Qt::Key_Space));
+    QAction *find = view->addAction(tr("&Find sessions"), this, [this] {
+        if (TargetView *v = currentView())
+            v->focusFind();
+    });
+    find->setShortcut(QKeySequence::Find);
+    QAction *copy = view->addAction(tr("&Copy selection"), this, [this] {
+        if (TargetView *v = currentView())
+            v->copySelection();
+    });
+    copy->setShortcut(QKeySequence::Copy);
+    copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_stack->addAction(copy);
+
+    QMenu *actions = menuBar()->addMenu(tr("&Actions"));
+    QAction *terminate = actions->addAction(tr("&Terminate selected sessions…"), this, [this] {
+        if (TargetView *v = currentView())
+            v->terminateSelected();
+    });
+    terminate->setShortcut(QKeySequence::Delete);
+    m_readOnlyAction = actions->addAction(tr("&Read-only mode"));
+    m_readOnlyAction->setCheckable(true);
+    m_readOnlyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    connect(m_readOnlyAction, &QAction::toggled, this, &MainWindow::setReadOnly);
+    actions->addSeparator();
+    actions->addAction(tr("&Audit log…"), this, [this] {
+        AuditLogDialog dialog(m_options.auditLogPath, this);
+        dialog.exec();
+    });
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About PoolScope"), this, [this] {
+        QMessageBox::about(this, tr("About PoolScope"),
+                           tr("<h3>PoolScope %1</h3><p>Inspector for PostgreSQL and PgBouncer connection pools.</p>"
+                              "<p>Audit log: %2</p>")
+                               .arg(QStringLiteral(POOLSCOPE_VERSION), m_options.auditLogPath.toHtmlEscaped()));
+    });
+
+    auto *toolBar = addToolBar(tr("Main"));
+    toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    toolBar->addAction(add);
+    toolBar->addAction(refresh);
+    toolBar->addAction(pause);
+    toolBar->addAction(m_readOnlyAction);
+    m_targetActions = {edit, duplicate, remove, refresh, pause, terminate};
+}
+
+TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &conninfoText, bool remember)
+{
+    Entry entry;
+    entry.controller = new TargetController(target, m_options.sampler, this);
+    entry.view = new TargetView(*entry.controller, m_options.auditLogPath, m_stack);
+    entry.view->setReadOnly(m_readOnly);
+    entry.conninfoText = conninfoText;
+    entry.remember = remember;
+    entry.item = new QListWidgetItem(m_sidebar);
+    m_stack->addWidget(entry.view);
+    m_entries.append(entry);
+    TargetController *controller = entry.controller;
+    const auto refreshItem = [this, controller] {
+        for (const Entry &e : std::as_const(m_entries)) {
+            if (e.controller == controller)
+                updateItem(e);
+        }
+    };
+    connect(controller, &TargetController::statusChanged, this, refreshItem);
+    connect(controller, &TargetController::sampled, this, refreshItem);
+    connect(entry.view, &TargetView::message, this, &MainWindow::showMessage);
+    updateItem(entry);
+    m_sidebar->setCurrentItem(entry.item);
+    controller->start();
+    if (remember)
+        saveTargets();
+    return entry.view;
+}
+
+void MainWindow::updateItem(const Entry &entry)
+{
+    const TargetController &c = *entry.controller;
+    const SamplerStatus &status = c.status();
+    QString detail = samplerStateName(status.state);
+    QColor color(0x9e, 0x9e, 0x9e);
+    switch (status.state) {
+    case SamplerStatus::State::Connected: {
+        color = QColor(0x43, 0xa0, 0x47);
+        if (const SnapshotPtr p = c.postgres(); p && c.kind() == TargetKind::PostgreSQL) {
+            detail = tr("%1 sessions").arg(p->totals.total);
+            if (p->totals.leaked > 0) {
+                detail += tr(", %1 leaked").arg(p->totals.leaked);
+                color = QColor(0xe5, 0x39, 0x35);
+            }
+        } else if (const BouncerSnapshotPtr b = c.bouncer()) {
+            int waiting = 0;
+            for (const BouncerPool &pool : b->pools)
+                waiting += pool.clWaiting;
+            detail = tr("%n pool(s)", nullptr, int(b->pools.size()));
+            if (waiting > 0) {
+                detail += tr(", %1 waiting").arg(waiting);
+                color = QColor(0xe5, 0x39, 0x35);
+            }
+        }
+        break;
+    }
+    case SamplerStatus::State::Connecting: color = QColor(0x90, 0xca, 0xf9); break;
+    case SamplerStatus::State::Reconnecting: color = QColor(0xfb, 0x8c, 0x00); break;
+    case SamplerStatus::State::Failing: color = QColor(0xc6, 0x28, 0x28); break;
+    case SamplerStatus::State::Stopped: break;
+    }
+    if (c.lastSampleAtMs() > 0 && status.state != SamplerStatus::State::Connected) {
+        const qint64 age = (QDateTime::currentMSecsSinceEpoch() - c.lastSampleAtMs()) / 1000;
+        detail += tr(" · last sample %1 s ago").arg(age);
+    }
+    entry.item->setText(c.displayName() + u'\n' + detail);
+    entry.item->setIcon(dot(color));
+    QString tip = c.connInfo().redacted();
+    if (!status.error.message.isEmpty())
+        tip += u'\n' + status.error.message;
+    entry.item->setToolTip(tip);
+}
+
+void MainWindow::addTarget()
+{
+    ConnectionDialog dialog(this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QString error;
+    if (const auto info = dialog.connInfo(&error))
+        openTarget(*info, dialog.conninfoText(), true);
+}
+
+void MainWindow::editTarget()
+{
+    const int row = currentEntry();
+    if (row < 0)
+        return;
+    ConnectionDialog dialog(this);
+    dialog.setConnInfo(m_entries[row].conninfoText);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    QString error;
+    const auto info = dialog.connInfo(&error);
+    if (!info)
+        return;
+    const bool remember = m_entries[row].remember;
+    removeTarget();
+    openTarget(*info, dialog.conninfoText(), remember);
+}
+
+void MainWindow::duplicateTarget()
+{
+    const int row = currentEntry();
+    if (row >= 0)
+        openTarget(m_entries[row].controller->connInfo(), m_entries[row].conninfoText, m_entries[row].remember);
+}
+
+void MainWindow::removeTarget()
+{
+    const int row = currentEntry();
+    if (row < 0)
+        return;
+    Entry entry = m_entries.takeAt(row);
+    entry.controller->stop(); // the sampling connection closes now
+    m_stack->removeWidget(entry.view);
+    delete entry.item;
+    delete entry.view;
+    delete entry.controller;
+    saveTargets();
+}
+
+void MainWindow::reconnectTarget()
+{
+    const int row = currentEntry();
+    if (row < 0)
+        return;
+    TargetController *controller = m_entries[row].controller;
+    controller->stop();
+    controller->start();
+    showMessage(tr("Reconnecting to %1…").arg(controller->displayName()));
+}
+
+int MainWindow::currentEntry() const
+{
+    const int row = m_sidebar->currentRow();
+    return row >= 0 && row < m_entries.size() ? row : -1;
+}
+
+TargetView *MainWindow::currentView() const
+{
+    const int row = currentEntry();
+    return row >= 0 ? m_entries[row].view : nullptr;
+}
+
+QList<TargetView *> MainWindow::targetViews() const
+{
+    QList<TargetView *> views;
+    for (const Entry &entry : m_entries)
+        views.append(entry.view);
+    return views;
+}
+
+void MainWindow::selectTarget(int index)
+{
+    if (index >= 0 && index < m_entries.size())
+        m_sidebar->setCurrentItem(m_entries[index].item);
+}
+
+void MainWindow::setReadOnly(bool readOnly)
+{
+    if (m_options.forceReadOnly)
+        readOnly = true;
+    m_readOnly = readOnly;
+    {
+        QSignalBlocker block(m_readOnlyAction);
+        m_readOnlyAction->setChecked(readOnly);
+    }
+    m_readOnlyAction->setEnabled(!m_options.forceReadOnly);
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.view->setReadOnly(readOnly);
+    if (!m_options.forceReadOnly)
+        QSettings().setValue(QStringLiteral("readOnly"), readOnly);
+    setWindowTitle(readOnly ? tr("PoolScope (read-only)") : QStringLiteral("PoolScope"));
+}
+
+void MainWindow::showMessage(const QString &text)
+{
+    statusBar()->showMessage(text, 15000);
+}
+
+void MainWindow::saveTargets() const
+{
+    QStringList targets;
+    for (const Entry &entry : m_entries) {
+        if (entry.remember) {
+            const QString text = storable(entry.conninfoText);
+            if (!text.isEmpty())
+                targets.append(text);
+        }
+    }
+    QSettings().setValue(QStringLiteral("targets"), targets);
+}
+
+void MainWindow::restoreTargets()
+{
+    const QStringList targets = QSettings().value(QStringLiteral("targets")).toStringList();
+    for (const QString &text : targets) {
+        QString error;
+        if (const auto info = ConnInfo::parse(text, &error))
+            openTarget(*info, text, true);
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    if (auto *splitter = findChild<QSplitter *>(QStringLiteral("mainSplitter")))
+        settings.setValue(QStringLiteral("window/splitter"), splitter->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace poolscope::ui

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "sampler.h"
+
+#include <QMainWindow>
+
+QT_BEGIN_NAMESPACE
+class QAction;
+class QLabel;
+class QListWidget;
+class QListWidgetItem;
+class QStackedWidget;
+QT_END_NAMESPACE
+
+namespace poolscope::ui {
+
+class TargetController;
+class TargetView;
+
+struct WindowOptions
+{
+    bool forceReadOnly = false; // --read-only: no action can be switched on
+    QString auditLogPath;
+    SamplerOptions sampler;
+    bool restoreTargets = true; // reopen the targets of the last run (not with --demo or targets given)
+};
+
+// The window: a sidebar of targets, each with its live status, and the view of the selected
+// one. Targets are remembered without passwords.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(const WindowOptions &options, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a target and selects it; `remember` keeps it for the next start.
+    TargetView *openTarget(const ConnInfo &target, const QString &conninfoText, bool remember);
+    QList<TargetView *> targetViews() const;
+    TargetView *currentView() const;
+    void selectTarget(int index);
+    bool isReadOnly() const { return m_readOnly; }
+    void setReadOnly(bool readOnly);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    struct Entry
+    {
+        TargetController *controller = nullptr;
+        TargetView *view = nullptr;
+        QListWidgetItem *item = nullptr;
+        QString conninfoText; // as typed; a password in it never reaches the settings
+        bool remember = false;
+    };
+    void createActions();
+    void addTarget();
+    void editTarget();
+    void duplicateTarget();
+    void removeTarget();
+    void reconnectTarget();
+    void updateItem(const Entry &entry);
+    void saveTargets() const;
+    void restoreTargets();
+    int currentEntry() const;
+    void showMessage(const QString &text);
+
+    WindowOptions m_options;
+    QList<Entry> m_entries;
+    QListWidget *m_sidebar;
+    QStackedWidget *m_stack;
+    QWidget *m_welcome;
+    QAction *m_readOnlyAction = nullptr;
+    QList<QAction *> m_targetActions; // enabled only with a target selected
+    bool m_readOnly = false;
+};
+
+} // namespace poolscope::ui

@@ -1,0 +1,186 @@
+#include "overviewstrip.h"
+
+#include "classifier.h"
+#include "targetcontroller.h"
+
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace poolscope::ui {
+
+namespace {
+
+constexpr int kTiles = 6;
+
+QString statusLine(const TargetController &target)
+{
+    const SamplerStatus &status = target.status();
+    QString kind;
+    if (const BouncerSnapshotPtr b = target.bouncer(); b && target.kind() == TargetKind::PgBouncer)
+        kind = QStringLiteral("PgBouncer ") + b->version;
+    else if (const SnapshotPtr p = target.postgres())
+        kind = QStringLiteral("PostgreSQL ") + p->serverVersion;
+    QString age;
+    if (target.lastSampleAtMs() > 0) {
+        const double seconds = (QDateTime::currentMSecsSinceEpoch() - target.lastSampleAtMs()) / 1000.0;
+        age = QObject::tr("last sample %1 ago").arg(seconds < 10 ? QString::number(seconds, 'f', 1) + QStringLiteral(" s")
+                                                                 : formatDuration(seconds));
+    }
+    QStringList parts{samplerStateName(status.state)};
+    if (!kind.isEmpty())
+        parts.append(kind);
+    if (!age.isEmpty())
+        parts.append(age);
+    if (status.state == SamplerStatus::State::Connected && status.effectiveIntervalMs > 0)
+        parts.append(QObject::tr("every %1 s").arg(status.effectiveIntervalMs / 1000.0, 0, 'g', 3));
+    if (status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing) {
+        parts.append(QObject::tr("attempt %1, next in %2 s").arg(status.attempt).arg(status.retryInMs / 1000.0, 0, 'f', 1));
+        if (!status.error.message.isEmpty())
+            parts.append(status.error.message);
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
+} // namespace
+
+OverviewStrip::OverviewStrip(const TargetController &target, QWidget *parent)
+    : QWidget(parent)
+    , m_target(target)
+    , m_health(new QLabel(this))
+    , m_status(new QLabel(this))
+{
+    auto *tiles = new QHBoxLayout;
+    tiles->setSpacing(18);
+    for (int i = 0; i < kTiles; ++i)
+        m_tiles.append(addTile(tiles));
+    tiles->addStretch();
+    m_health->setObjectName(QStringLiteral("healthLine"));
+    m_health->setWordWrap(true);
+    m_health->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_health->setMargin(6);
+    m_health->setAutoFillBackground(true);
+    m_status->setObjectName(QStringLiteral("statusLine"));
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_status->setWordWrap(true);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(tiles);
+    layout->addWidget(m_health);
+    layout->addWidget(m_status);
+    refresh();
+}
+
+OverviewStrip::Tile OverviewStrip::addTile(QHBoxLayout *layout)
+{
+    auto *box = new QVBoxLayout;
+    box->setSpacing(0);
+    Tile tile{new QLabel(this), new QLabel(this)};
+    QFont big = tile.value->font();
+    big.setPointSizeF(big.pointSizeF() * 1.8);
+    big.setBold(true);
+    tile.value->setFont(big);
+    tile.caption->setForegroundRole(QPalette::PlaceholderText);
+    box->addWidget(tile.value);
+    box->addWidget(tile.caption);
+    layout->addLayout(box);
+    return tile;
+}
+
+void OverviewStrip::setTile(int index, const QString &value, const QString &caption, const QString &toolTip,
+                            bool alarming)
+{
+    Tile &tile = m_tiles[index];
+    tile.value->setText(value);
+    tile.caption->setText(caption);
+    tile.value->setToolTip(toolTip);
+    tile.caption->setToolTip(toolTip);
+    QPalette pal = palette();
+    if (alarming)
+        pal.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
+    tile.value->setPalette(pal);
+}
+
+void OverviewStrip::refresh()
+{
+    const bool bouncer = m_target.kind() == TargetKind::PgBouncer;
+    if (bouncer && m_target.bouncer()) {
+        const BouncerSnapshot &b = *m_target.bouncer();
+        int clients = 0, waiting = 0, servers = 0, size = 0, active = 0;
+        double maxWait = 0;
+        int pools = 0;
+        for (const BouncerPool &pool : b.pools) {
+            if (pool.isAdminConsole())
+                continue; // PoolScope's own console connection
+            ++pools;
+            clients += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
+            waiting += pool.clWaiting;
+            servers += pool.servers();
+            active += pool.svActive;
+            size += pool.size;
+            maxWait = std::max(maxWait, pool.maxWaitSeconds);
+        }
+        setTile(0, QString::number(clients), tr("clients"));
+        setTile(1, QString::number(waiting), tr("waiting for a server"), {}, waiting > 0);
+        setTile(2, formatDuration(maxWait), tr("longest wait (maxwait)"), {}, maxWait >= 1);
+        setTile(3, QStringLiteral("%1 / %2").arg(active).arg(size), tr("servers active of pool sizes"));
+        setTile(4, QString::number(servers), tr("server connections"));
+        setTile(5, QString::number(pools), tr("pools"));
+    } else if (const SnapshotPtr p = m_target.postgres()) {
+        const Totals &t = p->totals;
+        const int usable = p->limits.usableSlots();
+        setTile(0, QStringLiteral("%1 / %2").arg(t.total).arg(usable), tr("sessions of usable slots"),
+                tr("max_connections %1, %2 reserved for superusers").arg(p->limits.maxConnections).arg(p->limits.superuserReserved),
+                usable > 0 && t.total * 100 >= usable * m_target.options().rules.floodWarnPercent);
+        setTile(1, QString::number(t.count(SessionClass::Active)), tr("active"));
+        setTile(2, QString::number(t.count(SessionClass::Idle)), tr("idle"));
+        const int idleInTx = t.count(SessionClass::IdleInTransaction) + t.count(SessionClass::IdleInTransactionAborted);
+        setTile(3, QString::number(idleInTx), tr("idle in transaction"),
+                tr("%1 of them aborted").arg(t.count(SessionClass::IdleInTransactionAborted)));
+        setTile(4, QString::number(t.leaked), tr("leaked (%1 suspected)").arg(t.suspected), {}, t.leaked > 0);
+        setTile(5, QString::number(t.count(SessionClass::Waiting)), tr("waiting on a lock"));
+    } else {
+        for (int i = 0; i < kTiles; ++i)
+            setTile(i, QStringLiteral("–"), i == 0 ? tr("no sample yet") : QString());
+    }
+
+    bool critical = false, warning = false;
+    for (const Finding &finding : m_target.findings()) {
+        critical = critical || finding.severity == Finding::Severity::Critical;
+        warning = warning || finding.severity == Finding::Severity::Warning;
+    }
+    if (const SnapshotPtr p = m_target.postgres(); p && !bouncer)
+        warning = warning || p->totals.leaked > 0;
+    QString health = m_target.health();
+    const SamplerStatus &status = m_target.status();
+    const bool unreachable = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing;
+    if (unreachable) {
+        // Say it first: what is shown below is as old as the last sample.
+        const QString why = tr("Cannot sample %1: %2").arg(m_target.displayName(), status.error.message);
+        health = health.isEmpty() ? why : why + tr(" — last known: ") + health;
+        critical = true;
+    } else if (health.isEmpty()) {
+        health = tr("Waiting for the first sample…");
+    }
+    m_health->setText(health);
+    QPalette pal = palette();
+    const bool healthy = health.startsWith(QLatin1String("Healthy"));
+    pal.setColor(QPalette::Window, critical ? QColor(0xc6, 0x28, 0x28) : warning ? QColor(0xf5, 0x7c, 0x00)
+                                   : healthy ? QColor(0x2e, 0x7d, 0x32) : pal.color(QPalette::AlternateBase));
+    pal.setColor(QPalette::WindowText, critical || warning || healthy ? QColor(Qt::white) : pal.color(QPalette::WindowText));
+    m_health->setPalette(pal);
+    m_status->setText(statusLine(m_target));
+}
+
+QString OverviewStrip::healthText() const
+{
+    return m_health->text();
+}
+
+QString OverviewStrip::statusText() const
+{
+    return m_status->text();
+}
+
+} // namespace poolscope::ui

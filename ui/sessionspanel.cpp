@@ -1,0 +1,200 @@
+#include "sessionspanel.h"
+
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace poolscope::ui {
+
+SessionsPanel::SessionsPanel(QWidget *parent)
+    : QWidget(parent)
+    , m_model(new SessionTableModel(this))
+    , m_proxy(new SessionFilterProxy(this))
+    , m_view(new QTableView(this))
+    , m_text(new QLineEdit(this))
+    , m_class(new QComboBox(this))
+    , m_leakedOnly(new QCheckBox(tr("&Leaked or suspected only"), this))
+    , m_count(new QLabel(this))
+    , m_cancel(new QPushButton(tr("Cancel &query"), this))
+    , m_terminate(new QPushButton(tr("&Terminate…"), this))
+{
+    m_proxy->setSourceModel(m_model);
+    m_view->setObjectName(QStringLiteral("sessionsTable"));
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(SessionTableModel::InState, Qt::DescendingOrder);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setAlternatingRowColors(true);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionsMovable(true);
+    const int em = m_view->fontMetrics().horizontalAdvance(u'M');
+    const int widths[SessionTableModel::ColumnCount] = {6, 14, 22, 14, 10, 10, 14, 9, 9, 14, 9, 24, 40, 16};
+    for (int c = 0; c < SessionTableModel::ColumnCount; ++c)
+        m_view->setColumnWidth(c, widths[c] * em);
+
+    m_text->setPlaceholderText(tr("Filter: pid, user, database, application, address, query or stack (Ctrl+F)"));
+    m_text->setClearButtonEnabled(true);
+    m_class->addItem(tr("All classes"), ~0u);
+    for (int c = 0; c < kSessionClassCount; ++c)
+        m_class->addItem(sessionClassName(SessionClass(c)), SessionFilter::classBit(SessionClass(c)));
+    m_class->addItem(tr("idle in transaction (both)"), SessionFilter::classBit(SessionClass::IdleInTransaction)
+                                                           | SessionFilter::classBit(SessionClass::IdleInTransactionAborted));
+    m_terminate->setObjectName(QStringLiteral("terminateSessions"));
+    m_terminate->setToolTip(tr("End the selected sessions (pg_terminate_backend), after a confirmation (Del)"));
+    m_cancel->setToolTip(tr("Cancel the running query of the selected sessions (pg_cancel_backend)"));
+    m_terminate->setEnabled(false);
+    m_cancel->setEnabled(false);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_text, 3);
+    bar->addWidget(m_class, 1);
+    bar->addWidget(m_leakedOnly);
+    bar->addWidget(m_count);
+    bar->addStretch();
+    bar->addWidget(m_cancel);
+    bar->addWidget(m_terminate);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 4, 0, 0);
+    layout->addLayout(bar);
+    layout->addWidget(m_view);
+
+    // Typing filters after a short pause, so a 10,000-row table is not refiltered per key.
+    auto *debounce = new QTimer(this);
+    debounce->setSingleShot(true);
+    debounce->setInterval(150);
+    connect(m_text, &QLineEdit::textChanged, debounce, qOverload<>(&QTimer::start));
+    connect(debounce, &QTimer::timeout, this, &SessionsPanel::applyFilter);
+    connect(m_class, &QComboBox::currentIndexChanged, this, &SessionsPanel::applyFilter);
+    connect(m_leakedOnly, &QCheckBox::toggled, this, &SessionsPanel::applyFilter);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        const bool any = m_view->selectionModel()->hasSelection();
+        m_terminate->setEnabled(any);
+        m_cancel->setEnabled(any);
+    });
+    connect(m_terminate, &QPushButton::clicked, this, [this] {
+        if (const QList<Session> sessions = selectedSessions(); !sessions.isEmpty())
+            Q_EMIT actionRequested(sessions, true);
+    });
+    connect(m_cancel, &QPushButton::clicked, this, [this] {
+        if (const QList<Session> sessions = selectedSessions(); !sessions.isEmpty())
+            Q_EMIT actionRequested(sessions, false);
+    });
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &SessionsPanel::updateCount);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &SessionsPanel::updateCount);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &SessionsPanel::updateCount);
+    updateCount();
+}
+
+void SessionsPanel::merge(const SnapshotPtr &snapshot)
+{
+    m_model->merge(snapshot);
+    updateCount();
+}
+
+void SessionsPanel::tick()
+{
+    m_view->viewport()->update();
+}
+
+void SessionsPanel::setActionsVisible(bool visible)
+{
+    m_actionsVisible = visible;
+    m_terminate->setVisible(visible);
+    m_cancel->setVisible(visible);
+}
+
+void SessionsPanel::setActionsBusy(bool busy)
+{
+    const bool any = m_view->selectionModel()->hasSelection();
+    m_terminate->setEnabled(!busy && any);
+    m_cancel->setEnabled(!busy && any);
+}
+
+void SessionsPanel::focusFilter()
+{
+    m_text->setFocus();
+    m_text->selectAll();
+}
+
+void SessionsPanel::showOnly(const SessionFilter &filter)
+{
+    QSignalBlocker blockText(m_text), blockClass(m_class), blockLeaked(m_leakedOnly);
+    m_text->setText(filter.text);
+    m_leakedOnly->setChecked(filter.leakedOnly);
+    m_class->setCurrentIndex(0);
+    m_proxy->setFilter(filter);
+    updateCount();
+}
+
+void SessionsPanel::applyFilter()
+{
+    SessionFilter filter;
+    filter.text = m_text->text().trimmed();
+    filter.classes = m_class->currentData().toUInt();
+    filter.leakedOnly = m_leakedOnly->isChecked();
+    m_proxy->setFilter(filter);
+    updateCount();
+}
+
+void SessionsPanel::updateCount()
+{
+    m_count->setText(tr("%1 of %2 sessions").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+}
+
+QList<Session> SessionsPanel::selectedSessions() const
+{
+    QList<Session> sessions;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows)
+        sessions.append(m_model->session(m_proxy->mapToSource(index).row()));
+    return sessions;
+}
+
+void SessionsPanel::copySelection() const
+{
+    // Tab-separated with a header: pastes into a spreadsheet or a ticket as a table.
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.isEmpty())
+        return;
+    QStringList lines;
+    QStringList header;
+    const auto *h = m_view->horizontalHeader();
+    QList<int> columns;
+    for (int visual = 0; visual < h->count(); ++visual) {
+        const int logical = h->logicalIndex(visual);
+        if (!h->isSectionHidden(logical)) {
+            columns.append(logical);
+            header.append(m_proxy->headerData(logical, Qt::Horizontal, Qt::DisplayRole).toString());
+        }
+    }
+    lines.append(header.join(u'\t'));
+    QModelIndexList sorted = rows;
+    std::sort(sorted.begin(), sorted.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const QModelIndex &row : std::as_const(sorted)) {
+        QStringList cells;
+        for (int column : std::as_const(columns)) {
+            const QModelIndex source = m_proxy->mapToSource(m_proxy->index(row.row(), column));
+            // The query in full, not its one-line display form.
+            const QVariant value = column == SessionTableModel::Query ? m_model->session(source.row()).query
+                                                                       : source.data(Qt::DisplayRole);
+            cells.append(value.toString().simplified());
+        }
+        lines.append(cells.join(u'\t'));
+    }
+    QApplication::clipboard()->setText(lines.join(u'\n') + u'\n');
+}
+
+} // namespace poolscope::ui

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "sessiontablemodel.h"
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTableView;
+QT_END_NAMESPACE
+
+namespace poolscope::ui {
+
+// Every session of a PostgreSQL target: filter bar, sortable table, copy, and the session
+// actions (hidden in read-only mode).
+class SessionsPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SessionsPanel(QWidget *parent = nullptr);
+
+    void merge(const SnapshotPtr &snapshot);
+    // Durations count up between samples: a repaint of the visible rows is all it takes. A
+    // dataChanged over 10,000 rows behind a sort proxy would cost milliseconds every second.
+    void tick();
+    void setActionsVisible(bool visible);
+    void setActionsBusy(bool busy);
+    void focusFilter();
+    void copySelection() const;
+    QList<Session> selectedSessions() const;
+    SessionTableModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    void showOnly(const SessionFilter &filter); // from elsewhere: "show this owner's sessions"
+
+Q_SIGNALS:
+    void actionRequested(const QList<poolscope::Session> &sessions, bool terminate);
+
+private:
+    void applyFilter();
+    void updateCount();
+
+    SessionTableModel *m_model;
+    SessionFilterProxy *m_proxy;
+    QTableView *m_view;
+    QLineEdit *m_text;
+    QComboBox *m_class;
+    QCheckBox *m_leakedOnly;
+    QLabel *m_count;
+    QPushButton *m_cancel;
+    QPushButton *m_terminate;
+    bool m_actionsVisible = true;
+};
+
+} // namespace poolscope::ui

@@ -1,0 +1,72 @@
+#pragma once
+
+#include "owners.h"
+#include "sessionfilter.h"
+#include "snapshot.h"
+
+#include <QAbstractTableModel>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSortFilterProxyModel>
+
+namespace poolscope::ui {
+
+// Every session of the latest sample, one row each, keyed by pid + backend_start. Durations
+// are computed when asked, from the sample's time plus the time since it arrived, so they
+// tick with a repaint and no signal (all grow alike: the sort order stays right). Each sample
+// is merged in: rows that stay keep their place (and the view its selection and scroll
+// position), rows that went are removed in runs, new ones appended, and the rest announced
+// by one ranged dataChanged, which costs less than many small ones at 10,000 rows.
+class SessionTableModel : public QAbstractTableModel
+{
+    Q_OBJECT
+public:
+    enum Column {
+        Pid, Class, Verdict, Application, User, Database, Client, InState, Transaction, Wait, BlockedBy,
+        CodeLocation, Query, LastAction, ColumnCount
+    };
+    enum Role { SortRole = Qt::UserRole + 1, SessionKeyRole, PidRole };
+
+    explicit SessionTableModel(QObject *parent = nullptr);
+
+    void merge(const SnapshotPtr &snapshot);
+    // The outcome of an action on a session, shown in its row until the session goes.
+    void setActionResult(quint64 sessionKey, const QString &text, bool ok);
+
+    const Session &session(int row) const { return m_rows[row]; }
+    int rowOfKey(quint64 key) const { return m_rowOfKey.value(key, -1); }
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    double ageSeconds(qint64 sinceMs) const; // on the server's clock, advanced by our own since the sample
+    void reindex();
+
+    QList<Session> m_rows;
+    QHash<quint64, int> m_rowOfKey;
+    struct Outcome { QString text; bool ok = false; };
+    QHash<quint64, Outcome> m_outcomes;
+    qint64 m_takenAtMs = 0;
+    QElapsedTimer m_sinceSample;
+};
+
+// Sorts by raw values and filters with the core's SessionFilter.
+class SessionFilterProxy : public QSortFilterProxyModel
+{
+    Q_OBJECT
+public:
+    explicit SessionFilterProxy(QObject *parent = nullptr);
+    void setFilter(const SessionFilter &filter);
+    const SessionFilter &filter() const { return m_filter; }
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+
+private:
+    SessionFilter m_filter;
+};
+
+} // namespace poolscope::ui

@@ -1,0 +1,101 @@
+#include "targetcontroller.h"
+
+#include "health.h"
+
+#include <QDateTime>
+
+namespace poolscope::ui {
+
+TargetController::TargetController(const ConnInfo &target, const SamplerOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_target(target)
+    , m_options(options)
+    , m_leakTrend(options.rules.risingSamples)
+{
+    m_status.state = SamplerStatus::State::Stopped;
+}
+
+TargetController::~TargetController() = default;
+
+void TargetController::start()
+{
+    if (m_running)
+        return;
+    m_sampler = std::make_unique<Sampler>(m_target, m_options);
+    connect(m_sampler.get(), &Sampler::snapshotReady, this, [this](const SnapshotPtr &s) { ingest(s); });
+    connect(m_sampler.get(), &Sampler::bouncerSnapshotReady, this, [this](const BouncerSnapshotPtr &s) { ingest(s); });
+    connect(m_sampler.get(), &Sampler::statusChanged, this, &TargetController::onStatus);
+    m_running = true;
+    m_sampler->start();
+}
+
+void TargetController::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    m_sampler->stop(); // interrupts a read in flight within ~100 ms, closes the connection
+    m_sampler.reset();
+    if (!m_history.isEmpty())
+        m_history.appendGap(QDateTime::currentMSecsSinceEpoch());
+}
+
+void TargetController::setOwnerKey(OwnerKey key)
+{
+    if (key == m_ownerKey)
+        return;
+    m_ownerKey = key;
+    if (m_postgres) {
+        analyse();
+        Q_EMIT sampled();
+    }
+}
+
+void TargetController::ingest(const SnapshotPtr &snapshot, qint64 timeMs)
+{
+    m_postgres = snapshot;
+    m_status.kind = TargetKind::PostgreSQL; // a snapshot may overtake the status that says so
+    m_lastSampleAtMs = timeMs > 0 ? timeMs : QDateTime::currentMSecsSinceEpoch();
+    m_trendFindings = m_leakTrend.update(groupOwners(*snapshot, OwnerKey::CodeLocation));
+    analyse();
+    // The owners chart always counts by application, so that its lines keep one meaning.
+    const QList<OwnerSummary> byApplication =
+        m_ownerKey == OwnerKey::Application ? m_owners : groupOwners(*snapshot, OwnerKey::Application);
+    m_history.append(m_history.pointFor(*snapshot, byApplication, m_lastSampleAtMs));
+    Q_EMIT sampled();
+}
+
+void TargetController::analyse()
+{
+    const Snapshot &snapshot = *m_postgres;
+    m_owners = groupOwners(snapshot, m_ownerKey);
+    m_findings = snapshot.findings;
+    m_findings += ownerShareFindings(m_owners, snapshot, m_options.rules, m_ownerKey);
+    m_findings += m_trendFindings;
+    m_health = healthLine(snapshot, m_owners, m_ownerKey);
+}
+
+void TargetController::ingest(const BouncerSnapshotPtr &snapshot, qint64 timeMs)
+{
+    m_bouncer = snapshot;
+    m_status.kind = TargetKind::PgBouncer;
+    m_lastSampleAtMs = timeMs > 0 ? timeMs : QDateTime::currentMSecsSinceEpoch();
+    m_findings = snapshot->findings;
+    m_health = healthLine(*snapshot);
+    m_history.append(m_history.pointFor(*snapshot, m_lastSampleAtMs));
+    Q_EMIT sampled();
+}
+
+void TargetController::onStatus(const SamplerStatus &status)
+{
+    const std::optional<TargetKind> known = m_status.kind;
+    m_status = status;
+    if (!m_status.kind)
+        m_status.kind = known; // what the target is does not change while it is away
+    const bool lost = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing;
+    if (lost && !m_history.isEmpty())
+        m_history.appendGap(QDateTime::currentMSecsSinceEpoch());
+    Q_EMIT statusChanged();
+}
+
+} // namespace poolscope::ui

@@ -1,0 +1,250 @@
+#include "targetview.h"
+
+#include "actionrunner.h"
+#include "chartpanel.h"
+#include "confirmdialog.h"
+#include "limitspanel.h"
+#include "overviewstrip.h"
+#include "sessionspanel.h"
+#include "targetcontroller.h"
+#include "treepanel.h"
+#include "treerows.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTimer>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace poolscope::ui {
+
+TargetView::TargetView(TargetController &target, const QString &auditLogPath, QWidget *parent)
+    : QWidget(parent)
+    , m_target(target)
+    , m_runner(new ActionRunner(target.connInfo(), auditLogPath, this))
+    , m_overview(new OverviewStrip(target, this))
+    , m_charts(new ChartPanel(target, this))
+    , m_tabs(new QTabWidget(this))
+    , m_sessions(new SessionsPanel(this))
+    , m_owners(new TreePanel(ownerColumns(), true, this))
+    , m_ownerKey(new QComboBox(this))
+    , m_terminateLeaked(new QPushButton(tr("Terminate &leaked sessions here…"), this))
+    , m_blocking(new TreePanel(blockingColumns(), true, this))
+    , m_pools(new TreePanel(poolColumns(), false, this))
+    , m_limits(new LimitsPanel(target, *m_runner, this))
+{
+    m_tabs->setObjectName(QStringLiteral("targetTabs"));
+    m_owners->setObjectName(QStringLiteral("ownersPanel"));
+    m_blocking->setObjectName(QStringLiteral("blockingPanel"));
+    m_pools->setObjectName(QStringLiteral("poolsPanel"));
+
+    for (OwnerKey key : {OwnerKey::Application, OwnerKey::CodeLocation, OwnerKey::User, OwnerKey::Client, OwnerKey::Database})
+        m_ownerKey->addItem(tr("by %1").arg(ownerKeyName(key)), int(key));
+    m_terminateLeaked->setObjectName(QStringLiteral("terminateLeaked"));
+    m_terminateLeaked->setToolTip(tr("End every leaked session of the selected owner or stack, after a confirmation"));
+    m_owners->toolBar()->addWidget(new QLabel(tr("Group"), this));
+    m_owners->toolBar()->addWidget(m_ownerKey);
+    m_owners->toolBar()->addStretch();
+    m_owners->toolBar()->addWidget(m_terminateLeaked);
+    m_owners->view()->sortByColumn(2, Qt::DescendingOrder); // top leak sites first
+    m_owners->setPlaceholder(tr("No client sessions."));
+    m_blocking->view()->sortByColumn(4, Qt::DescendingOrder);
+    m_blocking->setPlaceholder(tr("No session is waiting on a lock held by another."));
+    m_pools->view()->sortByColumn(PoolClientsWaiting, Qt::DescendingOrder);
+    m_pools->setPlaceholder(tr("No pools yet."));
+
+    auto *splitter = new QSplitter(Qt::Vertical, this);
+    splitter->addWidget(m_charts);
+    splitter->addWidget(m_tabs);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 1);
+    splitter->setChildrenCollapsible(false);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+    layout->addWidget(m_overview);
+    layout->addWidget(splitter, 1);
+    // Until the target says what it is, no tab is shown; the panels wait hidden.
+    for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
+                           static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools), static_cast<QWidget *>(m_limits)})
+        panel->hide();
+    arrangeTabs();
+
+    connect(&m_target, &TargetController::sampled, this, &TargetView::onSampled);
+    connect(&m_target, &TargetController::statusChanged, this, [this] {
+        m_overview->refresh();
+        arrangeTabs();
+    });
+    connect(m_ownerKey, &QComboBox::currentIndexChanged, this, [this] {
+        m_owners->merge({}); // other keys, other rows: nothing carries over
+        m_target.setOwnerKey(OwnerKey(m_ownerKey->currentData().toInt()));
+    });
+    connect(m_sessions, &SessionsPanel::actionRequested, this, &TargetView::requestSessionAction);
+    connect(m_terminateLeaked, &QPushButton::clicked, this, &TargetView::terminateLeakedOfCurrentOwner);
+    connect(m_runner, &ActionRunner::outcome, this, &TargetView::onOutcome);
+    connect(m_runner, &ActionRunner::busyChanged, this, [this](bool busy) {
+        m_sessions->setActionsBusy(busy);
+        m_terminateLeaked->setEnabled(!busy);
+        if (busy)
+            Q_EMIT message(tr("Working on %1…").arg(m_target.displayName()));
+    });
+    connect(m_runner, &ActionRunner::finished, this, [this](int done, int failed) {
+        Q_EMIT message(failed == 0 ? tr("%n action(s) done on %1", nullptr, done).arg(m_target.displayName())
+                                   : tr("%1 done, %2 failed on %3 (see the Last action column and the audit log)")
+                                         .arg(done).arg(failed).arg(m_target.displayName()));
+    });
+    // Durations tick and the sample age counts up between samples.
+    auto *clock = new QTimer(this);
+    clock->setInterval(1000);
+    connect(clock, &QTimer::timeout, this, [this] {
+        if (!isVisible())
+            return;
+        m_sessions->tick();
+        m_overview->refresh();
+    });
+    clock->start();
+}
+
+TargetView::~TargetView() = default;
+
+void TargetView::arrangeTabs()
+{
+    m_tabs->setVisible(m_target.kind().has_value());
+    if (!m_target.kind())
+        return;
+    const bool bouncer = *m_target.kind() == TargetKind::PgBouncer;
+    if (m_arrangedForBouncer == bouncer)
+        return;
+    m_arrangedForBouncer = bouncer;
+    m_tabs->clear();
+    if (bouncer) {
+        m_tabs->addTab(m_pools, tr("&Pools"));
+    } else {
+        m_tabs->addTab(m_sessions, tr("&Sessions"));
+        m_tabs->addTab(m_owners, tr("&Owners"));
+        m_tabs->addTab(m_blocking, tr("&Blocking"));
+    }
+    m_tabs->addTab(m_limits, tr("Li&mits"));
+    // The panels of the other kind stay hidden children of this view.
+    for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
+                           static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools)}) {
+        if (m_tabs->indexOf(panel) < 0)
+            panel->hide();
+    }
+}
+
+void TargetView::onSampled()
+{
+    arrangeTabs();
+    m_overview->refresh();
+    m_charts->refresh();
+    if (m_target.kind() == TargetKind::PgBouncer) {
+        if (const BouncerSnapshotPtr b = m_target.bouncer())
+            m_pools->merge(poolRows(*b));
+    } else if (const SnapshotPtr p = m_target.postgres()) {
+        m_sessions->merge(p);
+        m_owners->merge(ownerRows(*p, m_target.ownerKey()));
+        m_blocking->merge(blockingRows(*p));
+        m_tabs->setTabText(m_tabs->indexOf(m_blocking),
+                           p->totals.count(SessionClass::Waiting) > 0
+                               ? tr("&Blocking (%1)").arg(p->totals.count(SessionClass::Waiting))
+                               : tr("&Blocking"));
+    }
+    m_limits->refresh();
+}
+
+void TargetView::setReadOnly(bool readOnly)
+{
+    m_readOnly = readOnly;
+    m_sessions->setActionsVisible(!readOnly);
+    m_terminateLeaked->setVisible(!readOnly);
+    m_limits->setReadOnly(readOnly);
+}
+
+void TargetView::focusFind()
+{
+    if (m_tabs->indexOf(m_sessions) >= 0) {
+        m_tabs->setCurrentWidget(m_sessions);
+        m_sessions->focusFilter();
+    }
+}
+
+void TargetView::togglePause()
+{
+    m_charts->setLive(!m_charts->isLive());
+}
+
+void TargetView::terminateSelected()
+{
+    if (m_readOnly)
+        return;
+    if (m_tabs->currentWidget() == m_sessions) {
+        if (const QList<Session> sessions = m_sessions->selectedSessions(); !sessions.isEmpty())
+            requestSessionAction(sessions, true);
+    } else if (m_tabs->currentWidget() == m_owners) {
+        terminateLeakedOfCurrentOwner();
+    }
+}
+
+void TargetView::copySelection()
+{
+    QWidget *current = m_tabs->currentWidget();
+    if (current == m_sessions)
+        m_sessions->copySelection();
+    else if (auto *tree = qobject_cast<TreePanel *>(current))
+        tree->copySelection();
+}
+
+void TargetView::requestSessionAction(QList<Session> sessions, bool terminate)
+{
+    if (m_readOnly || m_runner->isBusy())
+        return;
+    sessions.erase(std::remove_if(sessions.begin(), sessions.end(), [](const Session &s) { return s.own; }),
+                   sessions.end());
+    if (sessions.isEmpty()) {
+        Q_EMIT message(tr("Nothing to do: PoolScope does not end its own session."));
+        return;
+    }
+    ConfirmSessionsDialog dialog(m_target.displayName(), sessions, terminate, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_runner->signalSessions(sessions, terminate);
+}
+
+void TargetView::terminateLeakedOfCurrentOwner()
+{
+    const SnapshotPtr snapshot = m_target.postgres();
+    const QModelIndex index = m_owners->currentIndex();
+    if (!snapshot || !index.isValid()) {
+        Q_EMIT message(tr("Select an owner or a stack first."));
+        return;
+    }
+    const QList<int> pids = index.data(KeyedTreeModel::PidsRole).value<QList<int>>();
+    QList<Session> leaked;
+    for (const Session &s : snapshot->sessions) {
+        if (s.leak == LeakVerdict::Leaked && pids.contains(s.pid))
+            leaked.append(s);
+    }
+    if (leaked.isEmpty()) {
+        Q_EMIT message(tr("%1 has no leaked session.").arg(index.siblingAtColumn(0).data().toString()));
+        return;
+    }
+    requestSessionAction(leaked, true);
+}
+
+void TargetView::onOutcome(const ActionOutcome &outcome)
+{
+    const QString text = outcome.result.ok() ? actionStatusName(outcome.result.status)
+                                             : actionStatusName(outcome.result.status) + QStringLiteral(": ")
+                                                   + outcome.result.message;
+    if (outcome.sessionKey != 0)
+        m_sessions->model()->setActionResult(outcome.sessionKey, text, outcome.result.ok());
+    else
+        m_limits->showOutcome(outcome);
+    Q_EMIT message(outcome.subject + QStringLiteral(": ") + text);
+}
+
+} // namespace poolscope::ui

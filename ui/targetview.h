@@ -1,0 +1,79 @@
+#pragma once
+
+#include "owners.h"
+#include "snapshot.h"
+
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QComboBox;
+class QPushButton;
+class QTabWidget;
+QT_END_NAMESPACE
+
+namespace poolscope::ui {
+
+class ActionRunner;
+class ChartPanel;
+class LimitsPanel;
+class OverviewStrip;
+class SessionsPanel;
+class TargetController;
+class TreePanel;
+struct ActionOutcome;
+
+// Everything about one target: overview strip, charts, and the sessions, owners, blocking,
+// pools and limits tabs, with the actions (unless read-only).
+class TargetView : public QWidget
+{
+    Q_OBJECT
+public:
+    TargetView(TargetController &target, const QString &auditLogPath, QWidget *parent = nullptr);
+    ~TargetView() override;
+
+    TargetController &target() const { return m_target; }
+    void setReadOnly(bool readOnly);
+    bool isReadOnly() const { return m_readOnly; }
+
+    // Keyboard actions of the window, applied to this view.
+    void focusFind();
+    void togglePause();
+    void terminateSelected();
+    void copySelection();
+
+    OverviewStrip *overview() const { return m_overview; }
+    ChartPanel *charts() const { return m_charts; }
+    SessionsPanel *sessions() const { return m_sessions; }
+    TreePanel *owners() const { return m_owners; }
+    TreePanel *blocking() const { return m_blocking; }
+    TreePanel *pools() const { return m_pools; }
+    LimitsPanel *limits() const { return m_limits; }
+    QTabWidget *tabs() const { return m_tabs; }
+
+Q_SIGNALS:
+    void message(const QString &text); // for the status bar: action results and the like
+
+private:
+    void onSampled();
+    void arrangeTabs();
+    void requestSessionAction(QList<Session> sessions, bool terminate);
+    void terminateLeakedOfCurrentOwner();
+    void onOutcome(const ActionOutcome &outcome);
+
+    TargetController &m_target;
+    ActionRunner *m_runner;
+    OverviewStrip *m_overview;
+    ChartPanel *m_charts;
+    QTabWidget *m_tabs;
+    SessionsPanel *m_sessions;
+    TreePanel *m_owners;
+    QComboBox *m_ownerKey;
+    QPushButton *m_terminateLeaked;
+    TreePanel *m_blocking;
+    TreePanel *m_pools;
+    LimitsPanel *m_limits;
+    bool m_readOnly = false;
+    std::optional<bool> m_arrangedForBouncer;
+};
+
+} // namespace poolscope::ui

@@ -1,0 +1,308 @@
+#include "timechart.h"
+
+#include <QAreaSeries>
+#include <QChart>
+#include <QChartView>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QEvent>
+#include <QLabel>
+#include <QLineSeries>
+#include <QPainter>
+#include <QToolTip>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace poolscope::ui {
+
+namespace {
+
+bool isDark(const QPalette &palette)
+{
+    return palette.color(QPalette::Window).lightness() < 128;
+}
+
+QList<QPointF> pointsOf(const QList<qint64> &times, const QList<double> &values)
+{
+    QList<QPointF> points;
+    points.reserve(times.size());
+    for (int i = 0; i < times.size() && i < values.size(); ++i)
+        points.append(QPointF(double(times[i]), values[i]));
+    return points;
+}
+
+// A step outline over each gap, so that a shaded band hides whatever the lines do there.
+QList<QPointF> gapOutline(const QList<std::pair<qint64, qint64>> &gaps, double top)
+{
+    QList<QPointF> points;
+    for (const auto &[from, to] : gaps) {
+        points.append(QPointF(double(from), 0));
+        points.append(QPointF(double(from), top));
+        points.append(QPointF(double(to), top));
+        points.append(QPointF(double(to), 0));
+    }
+    return points;
+}
+
+} // namespace
+
+TimeChart::TimeChart(const QString &title, QWidget *parent)
+    : QWidget(parent)
+    , m_chart(new QChart)
+{
+    m_title = title;
+    m_chart->setTitle(title);
+    m_chart->setAnimationOptions(QChart::NoAnimation); // live data: animations only cost
+    // Qt Charts' own legend lists every series, empty or not, and cuts names short when
+    // there are many; ours below the chart names only what has data, with its latest value.
+    m_chart->legend()->hide();
+    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_timeAxis = new QDateTimeAxis(m_chart);
+    m_timeAxis->setFormat(QStringLiteral("HH:mm:ss"));
+    m_timeAxis->setTickCount(6);
+    m_valueAxis = new QValueAxis(m_chart);
+    m_valueAxis->setLabelFormat(QStringLiteral("%d"));
+    m_valueAxis->setMin(0);
+    m_chart->addAxis(m_timeAxis, Qt::AlignBottom);
+    m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
+
+    m_view = new QChartView(m_chart, this);
+    m_view->setRenderHint(QPainter::Antialiasing, false); // thousands of points: crisp and cheap
+    m_view->setMinimumHeight(180);
+    m_legend = new QLabel(this);
+    m_legend->setWordWrap(true);
+    m_legend->setTextFormat(Qt::RichText);
+    m_legend->setContentsMargins(8, 0, 8, 4);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_view, 1);
+    layout->addWidget(m_legend);
+    applyTheme();
+}
+
+void TimeChart::setSeries(const QList<Series> &bands, const QList<Series> &lines, const QString &rightAxisTitle)
+{
+    for (QAbstractSeries *series : m_chart->series()) {
+        m_chart->removeSeries(series);
+        delete series;
+    }
+    m_bands.clear();
+    m_lines.clear();
+    m_bandSeries = bands;
+    m_lineSeries = lines;
+    if (m_rightAxis) {
+        m_chart->removeAxis(m_rightAxis);
+        delete m_rightAxis;
+        m_rightAxis = nullptr;
+    }
+    const bool needsRight = std::any_of(lines.cbegin(), lines.cend(), [](const Series &s) { return s.rightAxis; });
+    if (needsRight) {
+        m_rightAxis = new QValueAxis(m_chart);
+        m_rightAxis->setTitleText(rightAxisTitle);
+        m_rightAxis->setMin(0);
+        m_chart->addAxis(m_rightAxis, Qt::AlignRight);
+    }
+
+    for (const Series &band : bands) {
+        auto *area = new QAreaSeries(new QLineSeries, new QLineSeries);
+        area->upperSeries()->setParent(area);
+        area->lowerSeries()->setParent(area);
+        area->setName(band.name);
+        QColor fill = band.color;
+        fill.setAlpha(200);
+        area->setBrush(fill);
+        area->setPen(QPen(band.color.darker(130), 1));
+        m_chart->addSeries(area);
+        area->attachAxis(m_timeAxis);
+        area->attachAxis(m_valueAxis);
+        connect(area, &QAreaSeries::hovered, this, &TimeChart::showReadout);
+        m_bands.append(area);
+    }
+    for (const Series &line : lines) {
+        auto *series = new QLineSeries;
+        series->setName(line.name);
+        series->setPen(QPen(line.color, 2, line.style));
+        m_chart->addSeries(series);
+        series->attachAxis(m_timeAxis);
+        series->attachAxis(line.rightAxis && m_rightAxis ? m_rightAxis : m_valueAxis);
+        connect(series, &QLineSeries::hovered, this, &TimeChart::showReadout);
+        m_lines.append(series);
+    }
+    m_gaps = new QAreaSeries(new QLineSeries);
+    m_gaps->upperSeries()->setParent(m_gaps);
+    m_gaps->setName(tr("no data"));
+    m_gaps->setBrush(QBrush(QColor(128, 128, 128, 235), Qt::BDiagPattern));
+    m_gaps->setPen(Qt::NoPen);
+    m_chart->addSeries(m_gaps);
+    m_gaps->attachAxis(m_timeAxis);
+    m_gaps->attachAxis(m_valueAxis);
+    applyTheme();
+}
+
+void TimeChart::setTitleText(const QString &title)
+{
+    m_title = title;
+}
+
+void TimeChart::setLineNames(const QStringList &names)
+{
+    for (int i = 0; i < m_lines.size(); ++i) {
+        const QString name = names.value(i);
+        m_lines[i]->setName(name);
+    }
+}
+
+void TimeChart::setData(const Data &data)
+{
+    m_data = data;
+    QList<double> cumulative(data.timesMs.size(), 0.0);
+    for (int b = 0; b < m_bands.size(); ++b) {
+        const QList<double> lower = cumulative;
+        const QList<double> values = data.bands.value(b);
+        for (int i = 0; i < cumulative.size(); ++i)
+            cumulative[i] += values.value(i);
+        m_bands[b]->lowerSeries()->replace(pointsOf(data.timesMs, lower));
+        m_bands[b]->upperSeries()->replace(pointsOf(data.timesMs, cumulative));
+    }
+    double dataTop = 0, referenceTop = 0, rightTop = 0;
+    for (double v : std::as_const(cumulative))
+        dataTop = std::max(dataTop, v);
+    for (int l = 0; l < m_lines.size(); ++l) {
+        const QList<double> values = data.lines.value(l);
+        m_lines[l]->replace(pointsOf(data.timesMs, values));
+        const Series &series = m_lineSeries.value(l);
+        double &top = series.rightAxis && m_rightAxis ? rightTop : series.reference ? referenceTop : dataTop;
+        for (double v : values)
+            top = std::max(top, v);
+    }
+    // A limit far above the data is named in the title instead of squashing the data flat.
+    QStringList offScale;
+    double top = std::max(dataTop, 1.0);
+    if (referenceTop <= std::max(dataTop, 5.0) * 4) {
+        top = std::max(top, referenceTop);
+    } else {
+        for (int l = 0; l < m_lines.size(); ++l) {
+            if (m_lineSeries.value(l).reference && !data.lines.value(l).isEmpty())
+                offScale.append(QStringLiteral("%1 %2").arg(m_lines[l]->name()).arg(qRound(data.lines.value(l).last())));
+        }
+    }
+    setCountRange(m_valueAxis, top * 1.1);
+    if (m_rightAxis) {
+        m_rightAxis->setRange(0, std::max(1.0, rightTop * 1.1));
+        m_rightAxis->applyNiceNumbers();
+    }
+    const QString title = offScale.isEmpty() ? m_title : m_title + QStringLiteral(" — above the scale: ") + offScale.join(QStringLiteral(", "));
+    if (m_chart->title() != title)
+        m_chart->setTitle(title);
+    if (m_gaps) {
+        m_gaps->upperSeries()->replace(gapOutline(data.gaps, m_valueAxis->max()));
+    }
+    const qint64 span = std::max<qint64>(1000, data.toMs - data.fromMs);
+    m_timeAxis->setFormat(span > 36 * 3600 * 1000LL ? QStringLiteral("dd MMM HH:mm")
+                          : span > 600 * 1000       ? QStringLiteral("HH:mm")
+                                                    : QStringLiteral("HH:mm:ss"));
+    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(data.fromMs), QDateTime::fromMSecsSinceEpoch(data.fromMs + span));
+    updateLegend();
+}
+
+void TimeChart::updateLegend()
+{
+    // Bands top first, as they are stacked; then the lines; each with its latest value.
+    QStringList entries;
+    const auto entry = [](const QColor &color, const QString &name, const QString &value) {
+        return QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2&nbsp;<b>%3</b>")
+            .arg(color.name(), name.toHtmlEscaped(), value);
+    };
+    const auto number = [](double v) { return v == std::floor(v) ? QString::number(qint64(v)) : QString::number(v, 'f', 1); };
+    for (int b = int(m_bands.size()) - 1; b >= 0; --b) {
+        const QList<double> values = m_data.bands.value(b);
+        if (std::any_of(values.cbegin(), values.cend(), [](double v) { return v > 0; }))
+            entries.append(entry(m_bandSeries[b].color, m_bands[b]->name(), number(values.last())));
+    }
+    for (int l = 0; l < m_lines.size(); ++l) {
+        const QList<double> values = m_data.lines.value(l);
+        if (!m_lines[l]->name().isEmpty() && !values.isEmpty())
+            entries.append(entry(m_lineSeries[l].color, m_lines[l]->name(), number(values.last())));
+    }
+    if (!m_data.gaps.isEmpty())
+        entries.append(entry(QColor(128, 128, 128), tr("no data (target unreachable)"), QString::number(m_data.gaps.size())));
+    m_legend->setText(entries.join(QStringLiteral(" &nbsp; ")));
+}
+
+// Whole-number ticks on a count axis: steps of 1, 2 or 5 × 10^k, about five of them.
+void TimeChart::setCountRange(QValueAxis *axis, double top)
+{
+    const double rough = std::max(1.0, top / 5);
+    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
+    double step = magnitude;
+    for (double factor : {1.0, 2.0, 5.0, 10.0}) {
+        if (factor * magnitude >= rough) {
+            step = factor * magnitude;
+            break;
+        }
+    }
+    const double max = std::ceil(top / step) * step;
+    axis->setTickType(QValueAxis::TicksDynamic);
+    axis->setTickAnchor(0);
+    axis->setTickInterval(step);
+    axis->setRange(0, max);
+}
+
+QImage TimeChart::render(const QSize &size)
+{
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(palette().color(QPalette::Window));
+    QPainter painter(&image);
+    m_view->render(&painter, QRectF(QPointF(0, 0), QSizeF(size)));
+    return image;
+}
+
+void TimeChart::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+        applyTheme();
+    QWidget::changeEvent(event);
+}
+
+void TimeChart::applyTheme()
+{
+    const QPalette pal = palette();
+    const QColor text = pal.color(QPalette::WindowText);
+    const QColor grid = isDark(pal) ? QColor(255, 255, 255, 40) : QColor(0, 0, 0, 30);
+    m_chart->setBackgroundBrush(pal.color(QPalette::Base));
+    m_chart->setTitleBrush(text);
+    m_chart->legend()->setLabelColor(text);
+    for (QAbstractAxis *axis : m_chart->axes()) {
+        axis->setLabelsColor(text);
+        axis->setTitleBrush(text);
+        axis->setGridLineColor(grid);
+        axis->setLinePenColor(grid);
+    }
+}
+
+void TimeChart::showReadout(const QPointF &point, bool state)
+{
+    if (!state || m_data.timesMs.isEmpty()) {
+        QToolTip::hideText();
+        return;
+    }
+    const qint64 t = qint64(point.x());
+    const auto it = std::lower_bound(m_data.timesMs.cbegin(), m_data.timesMs.cend(), t);
+    int i = int(it - m_data.timesMs.cbegin());
+    if (i >= m_data.timesMs.size() || (i > 0 && t - m_data.timesMs[i - 1] < m_data.timesMs[i] - t))
+        i = qMax(0, i - 1);
+    QStringList lines{QDateTime::fromMSecsSinceEpoch(m_data.timesMs[i]).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))};
+    for (int b = m_bands.size() - 1; b >= 0; --b)
+        lines.append(QStringLiteral("%1: %2").arg(m_bands[b]->name()).arg(m_data.bands.value(b).value(i)));
+    for (int l = 0; l < m_lines.size(); ++l) {
+        if (!m_lines[l]->name().isEmpty())
+            lines.append(QStringLiteral("%1: %2").arg(m_lines[l]->name()).arg(m_data.lines.value(l).value(i)));
+    }
+    QToolTip::showText(QCursor::pos(), lines.join(u'\n'), m_view);
+}
+
+} // namespace poolscope::ui

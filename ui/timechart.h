@@ -1,0 +1,82 @@
+#pragma once
+
+#include <QColor>
+#include <QList>
+#include <QString>
+#include <QWidget>
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+class QAbstractSeries;
+class QAreaSeries;
+class QLineSeries;
+class QDateTimeAxis;
+class QLabel;
+class QValueAxis;
+QT_END_NAMESPACE
+
+namespace poolscope::ui {
+
+// A chart of counts over time: stacked bands, lines over them, and shaded gaps where nothing
+// is known. Every Qt Charts call of PoolScope is in this class (Qt Charts is deprecated from
+// Qt 6.10; moving off it touches this file alone). It draws what it is given: callers
+// reduce the data to about one point per pixel first.
+class TimeChart : public QWidget
+{
+    Q_OBJECT
+public:
+    struct Series
+    {
+        QString name;
+        QColor color;
+        Qt::PenStyle style = Qt::SolidLine;
+        bool rightAxis = false; // lines only: a second value axis, e.g. seconds next to counts
+        // Lines only: a limit or threshold. It sets the scale only when it is near the data:
+        // 3 sessions against max_connections 2300 would otherwise be a flat line at zero.
+        bool reference = false;
+    };
+    struct Data
+    {
+        QList<qint64> timesMs;        // one per point, ascending
+        QList<QList<double>> bands;   // per band, one value per point
+        QList<QList<double>> lines;   // per line, one value per point
+        QList<std::pair<qint64, qint64>> gaps; // [from, to) with no samples
+        qint64 fromMs = 0;            // the window shown
+        qint64 toMs = 0;
+    };
+
+    explicit TimeChart(const QString &title, QWidget *parent = nullptr);
+
+    void setSeries(const QList<Series> &bands, const QList<Series> &lines, const QString &rightAxisTitle = {});
+    void setTitleText(const QString &title);
+    void setLineNames(const QStringList &names); // e.g. the top owners of the window
+    void setData(const Data &data);
+    // The chart as a picture, for export and for tests that look at it.
+    QImage render(const QSize &size);
+
+protected:
+    void changeEvent(QEvent *event) override;
+
+private:
+    void applyTheme();
+    void updateLegend();
+    static void setCountRange(QValueAxis *axis, double top);
+    void showReadout(const QPointF &point, bool state);
+
+    QChart *m_chart = nullptr;
+    QChartView *m_view = nullptr;
+    QLabel *m_legend = nullptr;
+    QDateTimeAxis *m_timeAxis = nullptr;
+    QValueAxis *m_valueAxis = nullptr;
+    QValueAxis *m_rightAxis = nullptr;
+    QList<QAreaSeries *> m_bands;
+    QList<QLineSeries *> m_lines;
+    QAreaSeries *m_gaps = nullptr;
+    QList<Series> m_bandSeries;
+    QList<Series> m_lineSeries;
+    QString m_title;
+    Data m_data;
+};
+
+} // namespace poolscope::ui
