@@ -57,9 +57,18 @@ QString healthLine(const Snapshot &snapshot, const QList<OwnerSummary> &owners, 
     return QStringLiteral("Healthy: %1 sessions, nothing leaked").arg(snapshot.totals.total);
 }
 
-QString healthLine(const BouncerSnapshot &snapshot)
+QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked)
 {
     QStringList parts;
+    const auto addFindings = [&](Finding::Severity severity) {
+        for (const QList<Finding> *findings : {&linked, &snapshot.findings}) {
+            for (const Finding &finding : *findings) {
+                if (finding.severity == severity && parts.size() < kMostParts)
+                    parts.append(finding.message);
+            }
+        }
+    };
+    addFindings(Finding::Severity::Critical);
     QList<const BouncerPool *> waiting;
     int clients = 0, servers = 0;
     for (const BouncerPool &pool : snapshot.pools) {
@@ -82,10 +91,8 @@ QString healthLine(const BouncerSnapshot &snapshot)
                          .arg(pool->svActive)
                          .arg(pool->size));
     }
-    for (const Finding &finding : snapshot.findings) {
-        if (parts.size() < kMostParts)
-            parts.append(finding.message);
-    }
+    addFindings(Finding::Severity::Warning);
+    addFindings(Finding::Severity::Info);
     if (!parts.isEmpty())
         return parts.join(QStringLiteral("; "));
     return QStringLiteral("Healthy: %1 client(s) on %2 server connection(s), none waiting").arg(clients).arg(servers);

@@ -19,7 +19,7 @@ void checkBudget(const BouncerSnapshot &bouncer, const Snapshot &postgres, Linke
     qint64 budget = 0;
     QStringList parts;
     for (const BouncerPool &pool : bouncer.pools) {
-        if (pool.database == QLatin1String("pgbouncer"))
+        if (pool.isAdminConsole())
             continue;
         int most = pool.size + pool.reserve;
         const auto db = std::find_if(bouncer.databases.cbegin(), bouncer.databases.cend(),
@@ -52,8 +52,10 @@ LinkedLayers linkLayers(const BouncerSnapshot &bouncer, const Snapshot *postgres
             sessionByPid.insert(postgres->sessions[i].pid, i);
     }
 
-    // Per pool: how many of its servers are held by a client whose transaction sits idle.
+    // Per pool: how many of its servers are held by a client whose transaction sits idle, and
+    // how many of those are leaked by the rules.
     QHash<QString, int> heldIdle;
+    QMap<QString, int> heldLeaked;
     for (int c = 0; c < bouncer.clients.size(); ++c) {
         const BouncerClient &client = bouncer.clients[c];
         ClientLink link;
@@ -78,6 +80,8 @@ LinkedLayers linkLayers(const BouncerSnapshot &bouncer, const Snapshot *postgres
                                             .arg(backend.pid)
                                             .arg(sessionClassName(backend.sessionClass), formatDuration(backend.stateSeconds)));
                     ++heldIdle[client.database + u'/' + client.user];
+                    if (backend.leak == LeakVerdict::Leaked)
+                        ++heldLeaked[client.database + u'/' + client.user];
                 }
             }
         }
@@ -96,6 +100,12 @@ LinkedLayers linkLayers(const BouncerSnapshot &bouncer, const Snapshot *postgres
                                         .arg(formatDuration(pool.maxWaitSeconds))
                                         .arg(pool.svActive)});
     }
+    for (auto it = heldLeaked.cbegin(); it != heldLeaked.cend(); ++it)
+        linked.findings.append({Finding::Severity::Warning, QStringLiteral("held-leak"),
+                                QStringLiteral("%1 client(s) of pool %2 hold servers whose PostgreSQL backends are "
+                                               "leaked in an open transaction")
+                                    .arg(it.value())
+                                    .arg(it.key())});
     if (postgres)
         checkBudget(bouncer, *postgres, linked);
     return linked;

@@ -271,6 +271,11 @@ private Q_SLOTS:
         QVERIFY(starved != linked.findings.cend());
         QVERIFY2(starved->message.contains(QLatin1String("pool appdb/ps_app: 1 client(s) waiting")),
                  qPrintable(starved->message));
+        const auto held = std::find_if(linked.findings.cbegin(), linked.findings.cend(),
+                                       [](const Finding &f) { return f.code == QLatin1String("held-leak"); });
+        QVERIFY(held != linked.findings.cend());
+        QVERIFY2(held->message.startsWith(QLatin1String("5 client(s) of pool appdb/ps_app hold servers")),
+                 qPrintable(held->message));
     }
 
     void youngTransactionsAreNotLeaks()
@@ -279,8 +284,9 @@ private Q_SLOTS:
         const Snapshot postgres = postgresSide(2);
         const LinkedLayers linked = linkLayers(bouncer, &postgres);
         QCOMPARE(linked.clients[0].leak, LeakVerdict::None);
-        QVERIFY(std::none_of(linked.findings.cbegin(), linked.findings.cend(),
-                             [](const Finding &f) { return f.code == QLatin1String("pool-starved"); }));
+        QVERIFY(std::none_of(linked.findings.cbegin(), linked.findings.cend(), [](const Finding &f) {
+            return f.code == QLatin1String("pool-starved") || f.code == QLatin1String("held-leak");
+        }));
     }
 
     void poolBudgetAgainstMaxConnections()

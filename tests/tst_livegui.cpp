@@ -1,4 +1,5 @@
 // The window against the real bench, drawn offscreen: what an operator sees and does.
+#include "alertviews.h"
 #include "chartpanel.h"
 #include "confirmdialog.h"
 #include "keyedtreemodel.h"
@@ -148,6 +149,13 @@ private Q_SLOTS:
         auto *sidebar = m_window->findChild<QListWidget *>(QStringLiteral("targetList"));
         QVERIFY(sidebar->item(0)->text().contains(u"1 leaked"));
 
+        // An alert names it in the banner and in the alert history.
+        QTRY_VERIFY_WITH_TIMEOUT(m_window->alertBanner()->isVisible(), 10000);
+        QVERIFY2(m_window->alertBanner()->text().contains(u"leaked session(s): billing-api 1"),
+                 qPrintable(m_window->alertBanner()->text()));
+        QVERIFY(std::any_of(m_window->alertLog().cbegin(), m_window->alertLog().cend(),
+                            [](const Alert &a) { return a.code == u"leaked" && a.isActive(); }));
+
         // The sessions table has the leaker, marked, with its reason.
         QAbstractItemModel *sessions = view->sessions()->view()->model();
         const int row = proxyRowOfPid(sessions, leaker.pid());
@@ -193,6 +201,11 @@ private Q_SLOTS:
                  log.constData());
         QVERIFY(!log.contains("bench-secret"));
         QTRY_VERIFY_WITH_TIMEOUT(view->overview()->healthText().startsWith(u"Healthy"), 10000);
+        // The alert cleared when the leak went, and stays in the history with both times.
+        QTRY_VERIFY_WITH_TIMEOUT(!m_window->alertBanner()->isVisible(), 10000);
+        const Alert &leaked = *std::find_if(m_window->alertLog().cbegin(), m_window->alertLog().cend(),
+                                            [](const Alert &a) { return a.code == u"leaked"; });
+        QVERIFY(leaked.clearedAtMs >= leaked.firedAtMs && !leaked.isActive());
     }
 
     void readOnlyHidesEveryAction()
@@ -271,6 +284,57 @@ private Q_SLOTS:
         view->tabs()->setCurrentWidget(view->pools());
         saveScreenshot(m_window.get(), QStringLiteral("pgbouncer"));
         QVERIFY(client.exec(QStringLiteral("COMMIT")));
+    }
+
+    void bouncerClientLinkedToItsLeakedBackend()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        // The leak signature: a client active in PgBouncer whose backend sits in an aborted
+        // transaction on PostgreSQL. Only both layers together show it.
+        ClientSession client(POOLSCOPE_TEST_BOUNCER_APP, "leaky-through-bouncer");
+        QVERIFY2(client.ok(), qPrintable(client.error()));
+        QVERIFY(client.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!client.exec(QString::fromLatin1(kLeakingQuery)));
+        open(POOLSCOPE_TEST_PG);
+        TargetView *bouncer = open(POOLSCOPE_TEST_BOUNCER);
+        QAbstractItemModel *pools = bouncer->pools()->view()->model();
+        QTRY_VERIFY_WITH_TIMEOUT(findRow(pools, QStringLiteral("server → backend pid")).data().toString().contains(
+                                     u"idle in transaction (aborted)"),
+                                 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(findRow(pools, QStringLiteral("client 127.0.0.1:")).data().toString().contains(u"leaked"), 15000);
+        const QModelIndex leakedClient = findRow(pools, QStringLiteral("client 127.0.0.1:"));
+        QVERIFY(leakedClient.data().toString().contains(u"holds backend pid"));
+        QVERIFY(leakedClient.data(Qt::BackgroundRole).isValid());
+        QVERIFY2(leakedClient.data(Qt::ToolTipRole).toString().contains(u"idle in transaction (aborted)"),
+                 qPrintable(leakedClient.data(Qt::ToolTipRole).toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(bouncer->overview()->healthText().contains(u"hold servers whose PostgreSQL backends are leaked"), 10000);
+        saveScreenshot(m_window.get(), QStringLiteral("pgbouncer-linked"));
+        QVERIFY(client.exec(QStringLiteral("ROLLBACK")));
+    }
+
+    void darkPaletteIsFollowed()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        const QPalette light = QApplication::palette();
+        QPalette dark;
+        dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        dark.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Button, QColor(0x3a, 0x3a, 0x3a));
+        dark.setColor(QPalette::ButtonText, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Highlight, QColor(0x2a, 0x82, 0xda));
+        QApplication::setPalette(dark);
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        QTRY_VERIFY_WITH_TIMEOUT(view->charts()->lastPointCount() >= 3, 10000);
+        const QImage chart = view->charts()->charts().first()->grab().toImage();
+        const QColor background = chart.pixelColor(chart.width() / 2, 4);
+        saveScreenshot(m_window.get(), QStringLiteral("dark"));
+        QApplication::setPalette(light);
+        QVERIFY2(background.lightness() < 80, qPrintable(background.name())); // the chart follows the palette
     }
 
     void hungServerNeverFreezesTheWindow()

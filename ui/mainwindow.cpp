@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "alertviews.h"
 #include "auditlogdialog.h"
 #include "chartpanel.h"
 #include "connectiondialog.h"
@@ -20,6 +21,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QSystemTrayIcon>
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -56,6 +58,8 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     , m_sidebar(new QListWidget(this))
     , m_stack(new QStackedWidget(this))
     , m_welcome(new QWidget(this))
+    , m_banner(new AlertBanner(this))
+    , m_alertRules(loadAlertRules())
 {
     setWindowTitle(QStringLiteral("PoolScope"));
     m_sidebar->setObjectName(QStringLiteral("targetList"));
@@ -82,12 +86,33 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
 
     auto *splitter = new QSplitter(this);
     splitter->setObjectName(QStringLiteral("mainSplitter"));
+    auto *right = new QWidget(this);
+    auto *rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->setSpacing(0);
+    rightLayout->addWidget(m_banner);
+    rightLayout->addWidget(m_stack, 1);
     splitter->addWidget(m_sidebar);
-    splitter->addWidget(m_stack);
+    splitter->addWidget(right);
     splitter->setStretchFactor(1, 1);
     splitter->setSizes({230, 1050});
     setCentralWidget(splitter);
     createActions();
+    connect(m_banner, &AlertBanner::historyRequested, this, [this] {
+        AlertHistoryDialog dialog(m_alertLog, this);
+        dialog.exec();
+    });
+    // Alerts reach a desktop notification when the desktop has a tray to put it in.
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(dot(QColor(0x1e, 0x88, 0xe5)), this);
+        m_tray->setToolTip(QStringLiteral("PoolScope"));
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+            showNormal();
+            raise();
+            activateWindow();
+        });
+        m_tray->show();
+    }
 
     connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int row) {
         m_stack->setCurrentWidget(row >= 0 && row < m_entries.size() ? static_cast<QWidget *>(m_entries[row].view) : m_welcome);
@@ -171,6 +196,14 @@ void MainWindow::createActions()
         dialog.exec();
     });
 
+    QMenu *alerts = menuBar()->addMenu(tr("A&lerts"));
+    QAction *history = alerts->addAction(tr("Alert &history…"), this, [this] {
+        AlertHistoryDialog dialog(m_alertLog, this);
+        dialog.exec();
+    });
+    history->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
+    alerts->addAction(tr("Alert &thresholds…"), this, &MainWindow::editAlertRules);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About PoolScope"), this, [this] {
         QMessageBox::about(this, tr("About PoolScope"),
@@ -193,6 +226,7 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
 {
     Entry entry;
     entry.controller = new TargetController(target, m_options.sampler, this);
+    entry.controller->setAlertRules(m_alertRules);
     entry.view = new TargetView(*entry.controller, m_options.auditLogPath, m_stack);
     entry.view->setReadOnly(m_readOnly);
     entry.conninfoText = conninfoText;
@@ -210,6 +244,15 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
     connect(controller, &TargetController::statusChanged, this, refreshItem);
     connect(controller, &TargetController::sampled, this, refreshItem);
     connect(entry.view, &TargetView::message, this, &MainWindow::showMessage);
+    entry.view->setPostgresPeers([this] {
+        QList<SnapshotPtr> snapshots;
+        for (const Entry &e : std::as_const(m_entries)) {
+            if (e.controller->kind() == TargetKind::PostgreSQL && e.controller->postgres())
+                snapshots.append(e.controller->postgres());
+        }
+        return snapshots;
+    });
+    connect(controller, &TargetController::alertsChanged, this, &MainWindow::onAlerts);
     updateItem(entry);
     m_sidebar->setCurrentItem(entry.item);
     controller->start();
@@ -303,12 +346,20 @@ void MainWindow::removeTarget()
     if (row < 0)
         return;
     Entry entry = m_entries.takeAt(row);
+    const QString name = entry.controller->displayName();
     entry.controller->stop(); // the sampling connection closes now
     m_stack->removeWidget(entry.view);
     delete entry.item;
     delete entry.view;
     delete entry.controller;
     saveTargets();
+    // Its alerts can no longer clear by themselves: close them in the log now.
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (Alert &alert : m_alertLog) {
+        if (alert.isActive() && alert.target == name)
+            alert.clearedAtMs = now;
+    }
+    refreshBanner();
 }
 
 void MainWindow::reconnectTarget()
@@ -363,6 +414,49 @@ void MainWindow::setReadOnly(bool readOnly)
     if (!m_options.forceReadOnly)
         QSettings().setValue(QStringLiteral("readOnly"), readOnly);
     setWindowTitle(readOnly ? tr("PoolScope (read-only)") : QStringLiteral("PoolScope"));
+}
+
+void MainWindow::onAlerts(const AlertTracker::Changes &changes)
+{
+    for (const Alert &cleared : changes.cleared) {
+        for (Alert &alert : m_alertLog) {
+            if (alert.isActive() && alert.target == cleared.target && alert.code == cleared.code
+                && alert.firedAtMs == cleared.firedAtMs)
+                alert.clearedAtMs = cleared.clearedAtMs;
+        }
+    }
+    for (const Alert &fired : changes.fired) {
+        m_alertLog.append(fired);
+        if (m_tray && m_tray->isVisible())
+            m_tray->showMessage(tr("PoolScope: %1").arg(fired.target), fired.message, QSystemTrayIcon::Warning, 10000);
+    }
+    if (m_alertLog.size() > 5000) // a flapping threshold must not grow this without bound
+        m_alertLog.remove(0, m_alertLog.size() - 5000);
+    refreshBanner();
+}
+
+void MainWindow::refreshBanner()
+{
+    QList<Alert> active;
+    for (const Alert &alert : std::as_const(m_alertLog)) {
+        if (alert.isActive())
+            active.append(alert);
+    }
+    m_banner->setAlerts(active);
+    if (m_tray)
+        m_tray->setIcon(dot(active.isEmpty() ? QColor(0x1e, 0x88, 0xe5) : QColor(0xc6, 0x28, 0x28)));
+}
+
+void MainWindow::editAlertRules()
+{
+    AlertRulesDialog dialog(m_alertRules, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_alertRules = dialog.rules();
+    saveAlertRules(m_alertRules);
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.controller->setAlertRules(m_alertRules);
+    showMessage(tr("Alert thresholds saved; they apply from the next sample."));
 }
 
 void MainWindow::showMessage(const QString &text)

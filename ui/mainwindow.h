@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alerts.h"
 #include "sampler.h"
 
 #include <QMainWindow>
@@ -10,10 +11,12 @@ class QLabel;
 class QListWidget;
 class QListWidgetItem;
 class QStackedWidget;
+class QSystemTrayIcon;
 QT_END_NAMESPACE
 
 namespace poolscope::ui {
 
+class AlertBanner;
 class TargetController;
 class TargetView;
 
@@ -41,6 +44,9 @@ public:
     void selectTarget(int index);
     bool isReadOnly() const { return m_readOnly; }
     void setReadOnly(bool readOnly);
+    // Every alert since start, of every target (also of targets removed since), oldest first.
+    const QList<Alert> &alertLog() const { return m_alertLog; }
+    AlertBanner *alertBanner() const { return m_banner; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -65,12 +71,19 @@ private:
     void restoreTargets();
     int currentEntry() const;
     void showMessage(const QString &text);
+    void onAlerts(const AlertTracker::Changes &changes);
+    void refreshBanner();
+    void editAlertRules();
 
     WindowOptions m_options;
     QList<Entry> m_entries;
     QListWidget *m_sidebar;
     QStackedWidget *m_stack;
     QWidget *m_welcome;
+    AlertBanner *m_banner;
+    QSystemTrayIcon *m_tray = nullptr;
+    AlertRules m_alertRules;
+    QList<Alert> m_alertLog;
     QAction *m_readOnlyAction = nullptr;
     QList<QAction *> m_targetActions; // enabled only with a target selected
     bool m_readOnly = false;

@@ -81,7 +81,6 @@ OverviewStrip::Tile OverviewStrip::addTile(QHBoxLayout *layout)
     big.setPointSizeF(big.pointSizeF() * 1.8);
     big.setBold(true);
     tile.value->setFont(big);
-    tile.caption->setForegroundRole(QPalette::PlaceholderText);
     box->addWidget(tile.value);
     box->addWidget(tile.caption);
     layout->addLayout(box);
@@ -100,6 +99,12 @@ void OverviewStrip::setTile(int index, const QString &value, const QString &capt
     if (alarming)
         pal.setColor(QPalette::WindowText, QColor(0xd3, 0x2f, 0x2f));
     tile.value->setPalette(pal);
+    // Captions a step quieter than the numbers, in light and dark palettes alike.
+    QPalette quiet = palette();
+    QColor text = quiet.color(QPalette::WindowText);
+    text.setAlpha(170);
+    quiet.setColor(QPalette::WindowText, text);
+    tile.caption->setPalette(quiet);
 }
 
 void OverviewStrip::refresh()

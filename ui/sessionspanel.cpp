@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -44,6 +45,8 @@ SessionsPanel::SessionsPanel(QWidget *parent)
     const int widths[SessionTableModel::ColumnCount] = {6, 14, 22, 14, 10, 10, 14, 9, 9, 14, 9, 24, 40, 16};
     for (int c = 0; c < SessionTableModel::ColumnCount; ++c)
         m_view->setColumnWidth(c, widths[c] * em);
+    // Column widths, order and sort as the user left them last time.
+    m_view->horizontalHeader()->restoreState(QSettings().value(QStringLiteral("sessions/header")).toByteArray());
 
     m_text->setPlaceholderText(tr("Filter: pid, user, database, application, address, query or stack (Ctrl+F)"));
     m_text->setClearButtonEnabled(true);
@@ -96,6 +99,11 @@ SessionsPanel::SessionsPanel(QWidget *parent)
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &SessionsPanel::updateCount);
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &SessionsPanel::updateCount);
     updateCount();
+}
+
+SessionsPanel::~SessionsPanel()
+{
+    QSettings().setValue(QStringLiteral("sessions/header"), m_view->horizontalHeader()->saveState());
 }
 
 void SessionsPanel::merge(const SnapshotPtr &snapshot)

@@ -22,6 +22,7 @@ class SessionsPanel : public QWidget
     Q_OBJECT
 public:
     explicit SessionsPanel(QWidget *parent = nullptr);
+    ~SessionsPanel() override;
 
     void merge(const SnapshotPtr &snapshot);
     // Durations count up between samples: a repaint of the visible rows is all it takes. A

@@ -62,7 +62,10 @@ void TargetController::ingest(const SnapshotPtr &snapshot, qint64 timeMs)
     const QList<OwnerSummary> byApplication =
         m_ownerKey == OwnerKey::Application ? m_owners : groupOwners(*snapshot, OwnerKey::Application);
     m_history.append(m_history.pointFor(*snapshot, byApplication, m_lastSampleAtMs));
+    const AlertTracker::Changes changes = m_alerts.update(displayName(), *snapshot, byApplication, m_lastSampleAtMs);
     Q_EMIT sampled();
+    if (!changes.isEmpty())
+        Q_EMIT alertsChanged(changes);
 }
 
 void TargetController::analyse()
@@ -83,7 +86,18 @@ void TargetController::ingest(const BouncerSnapshotPtr &snapshot, qint64 timeMs)
     m_findings = snapshot->findings;
     m_health = healthLine(*snapshot);
     m_history.append(m_history.pointFor(*snapshot, m_lastSampleAtMs));
+    const AlertTracker::Changes changes = m_alerts.update(displayName(), *snapshot, m_lastSampleAtMs);
     Q_EMIT sampled();
+    if (!changes.isEmpty())
+        Q_EMIT alertsChanged(changes);
+}
+
+void TargetController::setLinkedFindings(const QList<Finding> &findings)
+{
+    if (!m_bouncer)
+        return;
+    m_findings = m_bouncer->findings + findings;
+    m_health = healthLine(*m_bouncer, findings);
 }
 
 void TargetController::onStatus(const SamplerStatus &status)

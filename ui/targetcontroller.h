@@ -1,5 +1,6 @@
 #pragma once
 
+#include "alerts.h"
 #include "history.h"
 #include "owners.h"
 #include "sampler.h"
@@ -38,6 +39,10 @@ public:
     void setOwnerKey(OwnerKey key);
     const QList<Finding> &findings() const { return m_findings; } // the snapshot's and ours
     const QString &health() const { return m_health; }
+    const AlertTracker &alerts() const { return m_alerts; }
+    // PgBouncer targets: what the linker found with the PostgreSQL server behind them open too.
+    void setLinkedFindings(const QList<Finding> &findings);
+    void setAlertRules(const AlertRules &rules) { m_alerts.setRules(rules); }
 
     // Takes a sample as if the sampler had sent it, stamped `timeMs` on the client clock (now by
     // default): what the sampler's signals call, and how a recording or a benchmark feeds in.
@@ -47,6 +52,7 @@ public:
 Q_SIGNALS:
     void sampled();       // a new snapshot is in
     void statusChanged(); // connecting, connected, reconnecting with the error…
+    void alertsChanged(const poolscope::AlertTracker::Changes &changes);
 
 private:
     void onStatus(const SamplerStatus &status);
@@ -67,6 +73,7 @@ private:
     LeakTrend m_leakTrend;
     QList<Finding> m_trendFindings; // fed once per sample, whatever the owner key
     QString m_health;
+    AlertTracker m_alerts;
 };
 
 } // namespace poolscope::ui

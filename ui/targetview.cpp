@@ -56,6 +56,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     m_blocking->setPlaceholder(tr("No session is waiting on a lock held by another."));
     m_pools->view()->sortByColumn(PoolClientsWaiting, Qt::DescendingOrder);
     m_pools->setPlaceholder(tr("No pools yet."));
+    m_pools->view()->setColumnWidth(0, m_pools->view()->fontMetrics().horizontalAdvance(u'M') * 46);
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_charts);
@@ -142,8 +143,17 @@ void TargetView::onSampled()
     m_overview->refresh();
     m_charts->refresh();
     if (m_target.kind() == TargetKind::PgBouncer) {
-        if (const BouncerSnapshotPtr b = m_target.bouncer())
-            m_pools->merge(poolRows(*b));
+        if (const BouncerSnapshotPtr b = m_target.bouncer()) {
+            const QList<SnapshotPtr> peers = m_peers ? m_peers() : QList<SnapshotPtr>();
+            if (const Snapshot *postgres = serverBehind(*b, peers)) {
+                const LinkedLayers linked = linkLayers(*b, postgres);
+                m_target.setLinkedFindings(linked.findings);
+                m_overview->refresh();
+                m_pools->merge(poolRows(*b, postgres, &linked));
+            } else {
+                m_pools->merge(poolRows(*b));
+            }
+        }
     } else if (const SnapshotPtr p = m_target.postgres()) {
         m_sessions->merge(p);
         m_owners->merge(ownerRows(*p, m_target.ownerKey()));

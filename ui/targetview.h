@@ -5,6 +5,8 @@
 
 #include <QWidget>
 
+#include <functional>
+
 QT_BEGIN_NAMESPACE
 class QComboBox;
 class QPushButton;
@@ -33,6 +35,8 @@ public:
 
     TargetController &target() const { return m_target; }
     void setReadOnly(bool readOnly);
+    // PgBouncer targets: the latest samples of the open PostgreSQL targets, to link with.
+    void setPostgresPeers(std::function<QList<SnapshotPtr>()> peers) { m_peers = std::move(peers); }
     bool isReadOnly() const { return m_readOnly; }
 
     // Keyboard actions of the window, applied to this view.
@@ -74,6 +78,7 @@ private:
     LimitsPanel *m_limits;
     bool m_readOnly = false;
     std::optional<bool> m_arrangedForBouncer;
+    std::function<QList<SnapshotPtr>()> m_peers;
 };
 
 } // namespace poolscope::ui

@@ -195,8 +195,37 @@ QStringList poolColumns()
             QStringLiteral("Servers active"), QStringLiteral("Servers idle"), QStringLiteral("Servers other")};
 }
 
-QList<TreeRow> poolRows(const BouncerSnapshot &snapshot)
+const Snapshot *serverBehind(const BouncerSnapshot &bouncer, const QList<SnapshotPtr> &candidates)
 {
+    const Snapshot *best = nullptr;
+    int bestFound = 0;
+    for (const SnapshotPtr &candidate : candidates) {
+        if (!candidate)
+            continue;
+        QHash<int, int> portOfPid;
+        for (const Session &s : candidate->sessions)
+            portOfPid.insert(s.pid, s.clientPort);
+        int found = 0;
+        for (const BouncerConnection &server : bouncer.servers) {
+            const auto it = portOfPid.constFind(server.remotePid);
+            if (it != portOfPid.cend() && (server.localPort == 0 || *it == server.localPort))
+                ++found;
+        }
+        if (found > bestFound) {
+            best = candidate.get();
+            bestFound = found;
+        }
+    }
+    return best;
+}
+
+QList<TreeRow> poolRows(const BouncerSnapshot &snapshot, const Snapshot *postgres, const LinkedLayers *linked)
+{
+    QHash<int, const Session *> backendOfPid;
+    if (postgres) {
+        for (const Session &s : postgres->sessions)
+            backendOfPid.insert(s.pid, &s);
+    }
     QList<TreeRow> rows;
     for (const BouncerPool &pool : snapshot.pools) {
         TreeRow row;
@@ -211,32 +240,53 @@ QList<TreeRow> poolRows(const BouncerSnapshot &snapshot)
                           pool.svActive, pool.svIdle, pool.svUsed + pool.svTested + pool.svLogin};
         row.emphasised = pool.clWaiting > 0;
         row.toolTip = QStringLiteral("effective size %1 (%2), reserve %3").arg(pool.size).arg(pool.sizeSource).arg(pool.reserve);
-        const auto connectionRow = [&](const BouncerConnection &c, bool client) {
+        for (int c = 0; c < snapshot.clients.size(); ++c) {
+            const BouncerConnection &client = snapshot.clients[c];
+            if (client.database != pool.database || client.user != pool.user)
+                continue;
             TreeRow r;
-            r.key = (client ? QStringLiteral("c:") : QStringLiteral("s:")) + c.ptr;
-            QString label = client ? QStringLiteral("client %1:%2").arg(c.addr).arg(c.port)
-                                   : QStringLiteral("server → backend pid %1").arg(c.remotePid);
-            if (!c.applicationName.isEmpty())
-                label += QStringLiteral(" · ") + c.applicationName;
-            r.display = {label, c.state};
-            if (client && c.waitSeconds > 0) {
-                r.display.append(QVariant());
-                r.display.append(QVariant());
-                r.display.append(QVariant());
-                r.display.append(formatDuration(c.waitSeconds));
+            r.key = QStringLiteral("c:") + client.ptr;
+            QString label = QStringLiteral("client %1:%2").arg(client.addr).arg(client.port);
+            if (!client.applicationName.isEmpty())
+                label += QStringLiteral(" · ") + client.applicationName;
+            r.toolTip = QStringLiteral("ptr %1, link %2, connected %3")
+                            .arg(client.ptr, client.link.isEmpty() ? QStringLiteral("none") : client.link, client.connectTime);
+            if (linked && c < linked->clients.size()) {
+                const ClientLink &link = linked->clients[c];
+                if (link.backend >= 0 && postgres)
+                    label += QStringLiteral(" · holds backend pid %1").arg(postgres->sessions[link.backend].pid);
+                if (link.leak != LeakVerdict::None) {
+                    r.emphasised = link.leak == LeakVerdict::Leaked;
+                    r.toolTip = link.reasons.join(u'\n') + u'\n' + r.toolTip;
+                    label += QStringLiteral(" · ") + leakVerdictName(link.leak);
+                }
             }
-            r.toolTip = QStringLiteral("ptr %1, link %2, connected %3").arg(c.ptr, c.link.isEmpty() ? QStringLiteral("none") : c.link, c.connectTime);
-            if (!client && c.remotePid > 0)
-                r.pids = {c.remotePid};
-            return r;
-        };
-        for (const BouncerConnection &c : snapshot.clients) {
-            if (c.database == pool.database && c.user == pool.user)
-                row.children.append(connectionRow(c, true));
+            r.display = {label, client.state};
+            if (client.waitSeconds > 0)
+                r.display += QVariantList{QVariant(), QVariant(), QVariant(), formatDuration(client.waitSeconds)};
+            row.children.append(r);
         }
-        for (const BouncerConnection &s : snapshot.servers) {
-            if (s.database == pool.database && s.user == pool.user)
-                row.children.append(connectionRow(s, false));
+        for (const BouncerConnection &server : snapshot.servers) {
+            if (server.database != pool.database || server.user != pool.user)
+                continue;
+            TreeRow r;
+            r.key = QStringLiteral("s:") + server.ptr;
+            QString label = QStringLiteral("server → backend pid %1").arg(server.remotePid);
+            if (const Session *backend = backendOfPid.value(server.remotePid)) {
+                label += QStringLiteral(" · %1 for %2").arg(sessionClassName(backend->sessionClass), formatDuration(backend->stateSeconds));
+                r.emphasised = backend->leak == LeakVerdict::Leaked;
+                r.frames = backend->stack;
+                if (!backend->reasons.isEmpty())
+                    r.toolTip = backend->reasons.join(u'\n') + u'\n';
+            } else if (!server.applicationName.isEmpty()) {
+                label += QStringLiteral(" · ") + server.applicationName;
+            }
+            r.display = {label, server.state};
+            r.toolTip += QStringLiteral("ptr %1, link %2, connected %3")
+                             .arg(server.ptr, server.link.isEmpty() ? QStringLiteral("none") : server.link, server.connectTime);
+            if (server.remotePid > 0)
+                r.pids = {server.remotePid};
+            row.children.append(r);
         }
         rows.append(row);
     }

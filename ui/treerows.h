@@ -2,6 +2,7 @@
 
 #include "bouncersnapshot.h"
 #include "keyedtreemodel.h"
+#include "linker.h"
 #include "owners.h"
 #include "snapshot.h"
 
@@ -17,10 +18,15 @@ QList<TreeRow> ownerRows(const Snapshot &snapshot, OwnerKey key);
 QStringList blockingColumns();
 QList<TreeRow> blockingRows(const Snapshot &snapshot);
 
-// pool → its clients and servers, servers with the PostgreSQL backend they are.
+// pool → its clients and servers, servers with the PostgreSQL backend they are. With the
+// server behind open too (`postgres`, `linked` from linkLayers), each server shows its backend's
+// class and owner, and a client holding a leaked backend is marked with the reason.
 QStringList poolColumns();
 enum PoolColumn { PoolName, PoolMode, PoolUtilisation, PoolClientsActive, PoolClientsWaiting, PoolMaxWait,
                   PoolServersActive, PoolServersIdle, PoolServersOther };
-QList<TreeRow> poolRows(const BouncerSnapshot &snapshot);
+QList<TreeRow> poolRows(const BouncerSnapshot &snapshot, const Snapshot *postgres = nullptr,
+                        const LinkedLayers *linked = nullptr);
+// Of the open PostgreSQL servers, the one behind this console (most of its servers found), or null.
+const Snapshot *serverBehind(const BouncerSnapshot &bouncer, const QList<SnapshotPtr> &candidates);
 
 } // namespace poolscope::ui
