@@ -13,6 +13,7 @@
 #include "treepanel.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -45,6 +46,13 @@ int proxyRowOfPid(const QAbstractItemModel *model, int pid)
             return r;
     }
     return -1;
+}
+
+// Selects exactly the row of `pid`, whatever keyboard modifiers the platform thinks are held.
+void selectPid(QTableView *table, int pid)
+{
+    const QModelIndex index = table->model()->index(proxyRowOfPid(table->model(), pid), 0);
+    table->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
 }
 
 QModelIndex findRow(const QAbstractItemModel *model, const QString &prefix, const QModelIndex &parent = {})
@@ -182,10 +190,20 @@ private Q_SLOTS:
         view->tabs()->setCurrentWidget(view->sessions());
         saveScreenshot(m_window.get(), QStringLiteral("sessions"));
 
+        // Ctrl+C in the table copies the selected rows as text, with a header and the full query.
+        QTableView *copyFrom = view->sessions()->view();
+        selectPid(copyFrom, leaker.pid());
+        copyFrom->setFocus();
+        QTest::keyClick(copyFrom, Qt::Key_C, Qt::ControlModifier);
+        const QString copied = QApplication::clipboard()->text();
+        QVERIFY2(copied.startsWith(u"PID\tClass\t") && copied.contains(QString::number(leaker.pid()))
+                     && copied.contains(u"stack='billing%3A%3Acheckout"),
+                 qPrintable(copied));
+
         // Terminate it from the table: the confirmation lists exactly that session, the
         // result shows on its row and in the audit log.
         QTableView *table = view->sessions()->view();
-        table->selectRow(proxyRowOfPid(table->model(), leaker.pid()));
+        selectPid(table, leaker.pid());
         bool confirmationListedIt = false;
         acceptConfirmationListing(leaker.pid(), &confirmationListedIt);
         view->terminateSelected();
@@ -221,7 +239,7 @@ private Q_SLOTS:
         QVERIFY(view->sessions()->findChild<QPushButton *>(QStringLiteral("terminateSessions"))->isHidden());
         QVERIFY(view->owners()->findChild<QPushButton *>(QStringLiteral("terminateLeaked"))->isHidden());
         QTableView *table = view->sessions()->view();
-        table->selectRow(proxyRowOfPid(table->model(), client.pid()));
+        selectPid(table, client.pid());
         const qint64 auditSize = QFileInfo(options().auditLogPath).size(); // 0 when there is none yet
         view->terminateSelected(); // the Delete key: nothing may happen
         QTest::qWait(300);
