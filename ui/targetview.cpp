@@ -9,6 +9,7 @@
 #include "targetcontroller.h"
 #include "treepanel.h"
 #include "treerows.h"
+#include "utilisationdelegate.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -57,6 +58,8 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     m_pools->view()->sortByColumn(PoolClientsWaiting, Qt::DescendingOrder);
     m_pools->setPlaceholder(tr("No pools yet."));
     m_pools->view()->setColumnWidth(0, m_pools->view()->fontMetrics().horizontalAdvance(u'M') * 46);
+    m_pools->view()->setColumnWidth(PoolUtilisation, m_pools->view()->fontMetrics().horizontalAdvance(u'M') * 12);
+    m_pools->view()->setItemDelegateForColumn(PoolUtilisation, new UtilisationDelegate(m_pools->view()));
 
     auto *splitter = new QSplitter(Qt::Vertical, this);
     splitter->addWidget(m_charts);
