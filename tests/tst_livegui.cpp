@@ -2,6 +2,7 @@
 #include "alertviews.h"
 #include "chartpanel.h"
 #include "confirmdialog.h"
+#include "connectiondialog.h"
 #include "keyedtreemodel.h"
 #include "limitspanel.h"
 #include "mainwindow.h"
@@ -18,7 +19,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -107,6 +111,22 @@ class TestLiveGui : public QObject
         if (!info)
             qFatal("bad conninfo: %s", qPrintable(error));
         return m_window->openTarget(*info, conninfo, false);
+    }
+
+    // Answers the next change confirmation ("Apply") from the event loop it runs.
+    static void applyNextChange()
+    {
+        QTimer::singleShot(100, qApp, [] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box) {
+                applyNextChange();
+                return;
+            }
+            for (QAbstractButton *button : box->buttons()) {
+                if (button->text() == u"Apply")
+                    button->click();
+            }
+        });
     }
 
     static void acceptConfirmationListing(int pid, bool *seen)
@@ -302,6 +322,77 @@ private Q_SLOTS:
         view->tabs()->setCurrentWidget(view->pools());
         saveScreenshot(m_window.get(), QStringLiteral("pgbouncer"));
         QVERIFY(client.exec(QStringLiteral("COMMIT")));
+    }
+
+    void connectionDialogTestsOffTheGuiThread()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        ConnectionDialog dialog;
+        dialog.setConnInfo(POOLSCOPE_TEST_PG);
+        // The password goes into its masked field, never into the visible text.
+        QVERIFY(!dialog.findChild<QLineEdit *>(QStringLiteral("conninfoText"))->text().contains(u"bench-secret"));
+        QCOMPARE(dialog.findChild<QLineEdit *>(QStringLiteral("password"))->text(), QStringLiteral("bench-secret"));
+        QString error;
+        const auto info = dialog.connInfo(&error);
+        QVERIFY2(info && info->value("password") == u"bench-secret", qPrintable(error)); // still used to connect
+        auto *result = dialog.findChild<QLabel *>(QStringLiteral("testResult"));
+        dialog.findChild<QPushButton *>(QStringLiteral("testConnection"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(u"Connected: PostgreSQL 15"), 10000);
+        dialog.setConnInfo(POOLSCOPE_TEST_BOUNCER);
+        dialog.findChild<QPushButton *>(QStringLiteral("testConnection"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(u"Connected: a PgBouncer admin console"), 10000);
+        dialog.setConnInfo(QStringLiteral("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2"));
+        dialog.findChild<QPushButton *>(QStringLiteral("testConnection"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(result->text().startsWith(u"Failed: "), 10000);
+        QVERIFY2(result->text().contains(u"refused"), qPrintable(result->text()));
+    }
+
+    void limitsEditorChangesAndVerifies()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        TargetView *view = open(POOLSCOPE_TEST_BOUNCER);
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().bouncer() != nullptr, 10000);
+        view->tabs()->setCurrentWidget(view->limits());
+        auto *table = view->limits()->findChild<QTableWidget *>(QStringLiteral("limitsTable"));
+        auto *value = view->limits()->findChild<QLineEdit *>(QStringLiteral("settingValue"));
+        auto *apply = view->limits()->findChild<QPushButton *>(QStringLiteral("applySetting"));
+        auto *outcome = view->limits()->findChild<QLabel *>(QStringLiteral("limitsOutcome"));
+        const auto rowOf = [&](const QString &key) {
+            for (int r = 0; r < table->rowCount(); ++r) {
+                if (table->item(r, 0) && table->item(r, 0)->text() == key)
+                    return r;
+            }
+            return -1;
+        };
+        QTRY_VERIFY(rowOf(QStringLiteral("server_check_delay")) >= 0);
+        // A setting PgBouncer changes at run time: applied, read back, and audited.
+        const int row = rowOf(QStringLiteral("server_check_delay"));
+        const QString before = table->item(row, 1)->text();
+        QCOMPARE(table->item(row, 3)->text(), QStringLiteral("yes"));
+        table->setCurrentCell(row, 0);
+        QCOMPARE(value->text(), before);
+        value->setText(QStringLiteral("31"));
+        applyNextChange();
+        apply->click();
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->text().startsWith(u"SET server_check_delay = '31' → done"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(table->item(rowOf(QStringLiteral("server_check_delay")), 1)->text(), QStringLiteral("31"), 10000);
+        // One it cannot: said so, not pretended.
+        table->setCurrentCell(rowOf(QStringLiteral("listen_port")), 0);
+        QCOMPARE(table->item(rowOf(QStringLiteral("listen_port")), 3)->text(), QStringLiteral("restart needed"));
+        value->setText(QStringLiteral("7777"));
+        applyNextChange();
+        apply->click();
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->text().contains(u"not_changeable"), 10000);
+        // Put the bench back as it was.
+        table->setCurrentCell(rowOf(QStringLiteral("server_check_delay")), 0);
+        value->setText(before);
+        applyNextChange();
+        apply->click();
+        QTRY_COMPARE_WITH_TIMEOUT(table->item(rowOf(QStringLiteral("server_check_delay")), 1)->text(), before, 10000);
+        QFile audit(options().auditLogPath);
+        QVERIFY(audit.open(QIODevice::ReadOnly));
+        QVERIFY(audit.readAll().contains("\"key\":\"server_check_delay\""));
     }
 
     void bouncerClientLinkedToItsLeakedBackend()

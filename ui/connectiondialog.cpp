@@ -77,6 +77,10 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     m_tabs->addTab(fields, tr("&Fields"));
     m_tabs->addTab(textPage, tr("&Connection string"));
 
+    m_result->setObjectName(QStringLiteral("testResult"));
+    m_test->setObjectName(QStringLiteral("testConnection"));
+    m_text->setObjectName(QStringLiteral("conninfoText"));
+    m_password->setObjectName(QStringLiteral("password"));
     m_result->setWordWrap(true);
     m_result->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_result->setMinimumHeight(m_result->fontMetrics().height() * 3);

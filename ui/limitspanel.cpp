@@ -89,6 +89,12 @@ LimitsPanel::LimitsPanel(const TargetController &target, ActionRunner &runner, Q
     form->addRow(tr("idle_in_transaction_session_timeout"), timeoutRow);
 
     auto *applySetting = new QPushButton(tr("Apply setting…"), m_bouncerForm);
+    applySetting->setObjectName(QStringLiteral("applySetting"));
+    applyLimit->setObjectName(QStringLiteral("applyConnectionLimit"));
+    m_settingValue->setObjectName(QStringLiteral("settingValue"));
+    m_objectName->setObjectName(QStringLiteral("limitObjectName"));
+    m_limit->setObjectName(QStringLiteral("connectionLimit"));
+    m_outcome->setObjectName(QStringLiteral("limitsOutcome"));
     m_settingValue->setPlaceholderText(tr("new value of the selected setting"));
     auto *bouncerRow = new QHBoxLayout(m_bouncerForm);
     bouncerRow->addWidget(m_settingValue, 1);
