@@ -139,6 +139,15 @@ private Q_SLOTS:
         proxy.sort(SessionTableModel::Pid, Qt::AscendingOrder);
         QCOMPARE(pidAt(proxy, 0), 9); // numerically, not "100" < "20" < "9"
         QCOMPARE(pidAt(proxy, 2), 100);
+        // Longest transaction first; sessions outside a transaction have no age and come last.
+        auto young = session(30, "d", "idle in transaction");
+        young.xactStartMs = kNow - 5'000;
+        model.merge(snapshotOf({session(100, "a", "idle"), session(9, "b", "idle in transaction"), young}));
+        proxy.sort(SessionTableModel::Transaction, Qt::DescendingOrder);
+        QCOMPARE(pidAt(proxy, 0), 9);
+        QCOMPARE(pidAt(proxy, 1), 30);
+        QCOMPARE(pidAt(proxy, 2), 100);
+        model.merge(snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
         SessionFilter filter;
         filter.classes = SessionFilter::classBit(SessionClass::Active);
         proxy.setFilter(filter);

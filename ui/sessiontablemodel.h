@@ -64,6 +64,9 @@ public:
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
+    // Compares the sessions' own fields: the proxy compares often (every changed row is placed
+    // again by binary search) and a QVariant per side per comparison is what made it slow.
+    bool lessThan(const QModelIndex &left, const QModelIndex &right) const override;
 
 private:
     SessionFilter m_filter;
