@@ -69,6 +69,16 @@ QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked
         }
     };
     addFindings(Finding::Severity::Critical);
+    // A paused or disabled database holds every client back by design: say so before the
+    // waiting it causes, or the waiting looks like a pool that is too small.
+    for (const BouncerDatabase &database : snapshot.databases) {
+        if (parts.size() >= kMostParts)
+            break;
+        if (database.paused)
+            parts.append(QStringLiteral("database %1 is paused (RESUME lets its clients through)").arg(database.name));
+        else if (database.disabled)
+            parts.append(QStringLiteral("database %1 is disabled: new clients are refused (ENABLE)").arg(database.name));
+    }
     QList<const BouncerPool *> waiting;
     int clients = 0, servers = 0;
     for (const BouncerPool &pool : snapshot.pools) {

@@ -2,10 +2,13 @@
 // a full server, TLS, and never leaving a session of its own behind.
 #include "testsupport.h"
 
+#include "bounceractions.h"
+#include "health.h"
 #include "sampler.h"
 #include "sampling.h"
 
 #include <QFile>
+#include <QScopeGuard>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTimer>
@@ -146,6 +149,48 @@ private Q_SLOTS:
 
     // PgBouncer restarted under a console sampler: it reconnects, and the rates computed from
     // counters that went back to zero are zero, not negative.
+    void pgbouncerPaused()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
+        QList<BouncerSnapshotPtr> snapshots;
+        connect(&sampler, &Sampler::bouncerSnapshotReady, this, [&](const BouncerSnapshotPtr &s) { snapshots.append(s); });
+        sampler.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
+
+        BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
+        // Whatever happens below, the bench's database is resumed for the tests after this one.
+        const auto resume = qScopeGuard([&] { actions.run(BouncerActions::Command::Resume, QStringLiteral("appdb")); });
+        const ActionResult paused = actions.run(BouncerActions::Command::Pause, QStringLiteral("appdb"));
+        QVERIFY2(paused.ok(), qPrintable(paused.message));
+        ClientSession client(POOLSCOPE_TEST_BOUNCER_APP, "waits-on-pause");
+        QVERIFY2(client.ok(), qPrintable(client.error()));
+        QVERIFY(client.send(QStringLiteral("SELECT 1")));
+        // The console is not paused: sampling goes on and shows the database paused and the
+        // client waiting, which is what a DBA needs to see.
+        const auto waitingOnPause = [&] {
+            if (snapshots.isEmpty())
+                return false;
+            const BouncerSnapshot &last = *snapshots.last();
+            const auto db = std::find_if(last.databases.cbegin(), last.databases.cend(),
+                                         [](const BouncerDatabase &d) { return d.name == u"appdb"; });
+            const auto pool = std::find_if(last.pools.cbegin(), last.pools.cend(),
+                                           [](const BouncerPool &p) { return p.database == u"appdb" && p.clWaiting > 0; });
+            return db != last.databases.cend() && db->paused && pool != last.pools.cend();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(waitingOnPause(), 10000);
+        const QString health = healthLine(*snapshots.last());
+        QVERIFY2(health.startsWith(u"database appdb is paused") && health.contains(u"client(s) waiting"), qPrintable(health));
+        QVERIFY(!client.finished(300)); // still held
+        const ActionResult resumed = actions.run(BouncerActions::Command::Resume, QStringLiteral("appdb"));
+        QVERIFY2(resumed.ok(), qPrintable(resumed.message));
+        QVERIFY(client.finished(5000));
+        sampler.stop();
+    }
+
     void pgbouncerRestart()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);

@@ -276,6 +276,11 @@ private Q_SLOTS:
         snapshot.pools[0].maxWaitSeconds = 3;
         QCOMPARE(healthLine(snapshot),
                  QStringLiteral("pool appdb/app: 12 client(s) waiting, longest 3.0 s; 5 of 5 servers active"));
+        BouncerDatabase appdb;
+        appdb.name = QStringLiteral("appdb");
+        appdb.paused = true;
+        snapshot.databases.append(appdb);
+        QVERIFY(healthLine(snapshot).startsWith(u"database appdb is paused (RESUME lets its clients through); pool appdb/app: 12"));
         History history;
         const HistoryPoint p = history.pointFor(snapshot, kNow);
         QCOMPARE(p.waiting, quint16(12));
