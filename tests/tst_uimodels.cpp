@@ -211,6 +211,31 @@ private Q_SLOTS:
         QVERIFY(rows[0].children[0].children[0].display.value(0).toString().startsWith(u"pid 12"));
     }
 
+    void repeatedBlockerIsOneChild()
+    {
+        // pg_blocking_pids lists a blocker once per lock: one child, merge after merge.
+        auto holder = session(40, "a", "idle in transaction");
+        auto waiter = session(41, "b", "active");
+        waiter.waitEventType = QStringLiteral("Lock");
+        waiter.waitEvent = QStringLiteral("tuple");
+        waiter.blockedBy = {40, 40};
+        const auto snapshot = snapshotOf({holder, waiter});
+        KeyedTreeModel model(blockingColumns());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        for (int i = 0; i < 3; ++i) {
+            model.merge(blockingRows(*snapshot));
+            QCOMPARE(model.rowCount(), 1);
+            QCOMPARE(model.rowCount(model.index(0, 0)), 1);
+        }
+        // The model holds to it even when a caller repeats a key.
+        TreeRow row{QStringLiteral("k"), {QStringLiteral("first")}};
+        TreeRow again{QStringLiteral("k"), {QStringLiteral("second")}};
+        model.merge({row, again});
+        model.merge({row, again});
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("first"));
+    }
+
     void blockingCycleTerminates()
     {
         auto a = session(20, "a", "active");

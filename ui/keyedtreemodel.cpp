@@ -1,6 +1,7 @@
 #include "keyedtreemodel.h"
 
 #include <QHash>
+#include <QSet>
 #include <QThread>
 
 namespace poolscope::ui {
@@ -35,8 +36,13 @@ std::unique_ptr<KeyedTreeModel::Node> KeyedTreeModel::build(const TreeRow &row, 
     node->row.children.clear();
     node->parent = parent;
     node->children.reserve(std::size_t(row.children.size()));
-    for (const TreeRow &child : row.children)
-        node->children.push_back(build(child, node.get()));
+    QSet<QString> seen;
+    for (const TreeRow &child : row.children) {
+        if (!seen.contains(child.key)) { // as in mergeChildren: the first of a repeated key wins
+            seen.insert(child.key);
+            node->children.push_back(build(child, node.get()));
+        }
+    }
     node->renumberChildren();
     return node;
 }
@@ -49,10 +55,14 @@ void KeyedTreeModel::merge(const QList<TreeRow> &rows)
 
 void KeyedTreeModel::mergeChildren(Node *node, const QModelIndex &index, const QList<TreeRow> &rows)
 {
+    // Keys are unique among siblings; should a caller repeat one, its first row wins and the
+    // rest are dropped, or every merge would append the repeat again.
     QHash<QString, int> wanted;
     wanted.reserve(rows.size());
-    for (int i = 0; i < rows.size(); ++i)
-        wanted.insert(rows[i].key, i);
+    for (int i = 0; i < rows.size(); ++i) {
+        if (!wanted.contains(rows[i].key))
+            wanted.insert(rows[i].key, i);
+    }
 
     // Remove the rows that went, in runs, from the end so the indices before stay valid.
     auto &children = node->children;
@@ -90,7 +100,7 @@ void KeyedTreeModel::mergeChildren(Node *node, const QModelIndex &index, const Q
 
     QList<int> added;
     for (int i = 0; i < rows.size(); ++i) {
-        if (!present[i])
+        if (!present[i] && wanted.value(rows[i].key) == i)
             added.append(i);
     }
     if (added.isEmpty())

@@ -137,8 +137,12 @@ QList<TreeRow> blockingRows(const Snapshot &snapshot)
     QHash<int, QList<int>> waitersOf;
     for (const Session &s : snapshot.sessions) {
         byPid.insert(s.pid, &s);
-        for (int blocker : s.blockedBy)
-            waitersOf[blocker].append(s.pid);
+        for (int blocker : s.blockedBy) {
+            // pg_blocking_pids names a blocker once per lock it holds against the waiter.
+            QList<int> &waiters = waitersOf[blocker];
+            if (!waiters.contains(s.pid))
+                waiters.append(s.pid);
+        }
     }
     const auto rowOf = [&](const Session &s) {
         TreeRow row;
