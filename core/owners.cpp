@@ -76,6 +76,8 @@ QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key)
             owners.append(OwnerSummary{owner});
             stackIndex.append(QHash<QStringList, int>());
         }
+        const bool inTransaction = s.sessionClass == SessionClass::IdleInTransaction
+            || s.sessionClass == SessionClass::IdleInTransactionAborted;
         OwnerSummary &summary = owners[*it];
         ++summary.total;
         ++summary.byClass[int(s.sessionClass)];
@@ -83,7 +85,7 @@ QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key)
             ++summary.leaked;
         else if (s.leak == LeakVerdict::Suspected)
             ++summary.suspected;
-        if (s.sessionClass == SessionClass::IdleInTransaction || s.sessionClass == SessionClass::IdleInTransactionAborted)
+        if (inTransaction)
             summary.oldestTransactionSeconds = qMax(summary.oldestTransactionSeconds, s.stateSeconds);
         QHash<QStringList, int> &stacks = stackIndex[*it];
         auto stackIt = stacks.constFind(s.stack);
@@ -93,8 +95,12 @@ QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key)
         }
         StackGroup &group = summary.stacks[*stackIt];
         ++group.sessions;
+        ++group.byClass[int(s.sessionClass)];
         if (s.leak == LeakVerdict::Leaked)
             ++group.leaked;
+        if (inTransaction)
+            group.oldestTransactionSeconds = qMax(group.oldestTransactionSeconds, s.stateSeconds);
+        group.members.append(int(&s - snapshot.sessions.constData()));
     }
     for (OwnerSummary &summary : owners) {
         std::stable_sort(summary.stacks.begin(), summary.stacks.end(), [](const StackGroup &a, const StackGroup &b) {

@@ -20,6 +20,9 @@ struct StackGroup
     QStringList frames; // empty: sessions that sent no stack
     int sessions = 0;
     int leaked = 0;
+    int byClass[kSessionClassCount] = {};
+    double oldestTransactionSeconds = 0;
+    QList<int> members; // the sessions, as indices into Snapshot::sessions
 };
 
 struct OwnerSummary

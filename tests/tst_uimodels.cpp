@@ -163,7 +163,7 @@ private Q_SLOTS:
         view.setModel(&model);
         const auto first = snapshotOf({session(1, "billing", "idle in transaction (aborted)", 0, kStackQuery),
                                        session(2, "billing", "idle", 0, kStackQuery), session(3, "catalog", "active")});
-        model.merge(ownerRows(*first, OwnerKey::Application));
+        model.merge(ownerRows(*first, groupOwners(*first, OwnerKey::Application)));
         QCOMPARE(model.rowCount(), 2);
         const QModelIndex billing = model.index(0, 0);
         QCOMPARE(billing.data().toString(), QStringLiteral("billing"));
@@ -179,7 +179,7 @@ private Q_SLOTS:
         const auto second = snapshotOf({session(1, "billing", "idle in transaction (aborted)", 0, kStackQuery),
                                         session(2, "billing", "idle", 0, kStackQuery),
                                         session(4, "billing", "active", 0, kStackQuery), session(5, "orders", "active")});
-        model.merge(ownerRows(*second, OwnerKey::Application));
+        model.merge(ownerRows(*second, groupOwners(*second, OwnerKey::Application)));
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("billing"));
         QCOMPARE(model.index(1, 0).data().toString(), QStringLiteral("orders"));

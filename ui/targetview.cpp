@@ -159,7 +159,7 @@ void TargetView::onSampled()
         }
     } else if (const SnapshotPtr p = m_target.postgres()) {
         m_sessions->merge(p);
-        m_owners->merge(ownerRows(*p, m_target.ownerKey()));
+        m_owners->merge(ownerRows(*p, m_target.owners()));
         m_blocking->merge(blockingRows(*p));
         m_tabs->setTabText(m_tabs->indexOf(m_blocking),
                            p->totals.count(SessionClass::Waiting) > 0

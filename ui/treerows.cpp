@@ -9,38 +9,19 @@ namespace poolscope::ui {
 
 namespace {
 
-enum OwnerColumn { OwnerName, OwnerSessions, OwnerLeaked, OwnerActive, OwnerIdle, OwnerIdleInTx, OwnerWaiting,
-                   OwnerOldest, OwnerColumnCount };
-
-struct Counts
+// The counting columns of an owner, stack or session row.
+void fillCounts(TreeRow &row, const QString &label, int sessions, int leaked, const int (&byClass)[kSessionClassCount],
+                double oldestTransaction)
 {
-    int sessions = 0, leaked = 0, active = 0, idle = 0, idleInTx = 0, waiting = 0;
-    double oldestTx = 0;
-
-    void add(const Session &s)
-    {
-        ++sessions;
-        leaked += s.leak == LeakVerdict::Leaked ? 1 : 0;
-        switch (s.sessionClass) {
-        case SessionClass::Active: ++active; break;
-        case SessionClass::Idle: ++idle; break;
-        case SessionClass::IdleInTransaction:
-        case SessionClass::IdleInTransactionAborted:
-            ++idleInTx;
-            oldestTx = std::max(oldestTx, s.stateSeconds);
-            break;
-        case SessionClass::Waiting: ++waiting; break;
-        default: break;
-        }
-    }
-    void fill(TreeRow &row) const
-    {
-        row.display = {row.display.value(0), sessions, leaked, active, idle, idleInTx, waiting,
-                       oldestTx > 0 ? formatDuration(oldestTx) : QString()};
-        row.sortValues = {row.display.value(0), sessions, leaked, active, idle, idleInTx, waiting, oldestTx};
-        row.emphasised = leaked > 0;
-    }
-};
+    const int active = byClass[int(SessionClass::Active)];
+    const int idle = byClass[int(SessionClass::Idle)];
+    const int idleInTx = byClass[int(SessionClass::IdleInTransaction)] + byClass[int(SessionClass::IdleInTransactionAborted)];
+    const int waiting = byClass[int(SessionClass::Waiting)];
+    row.display = {label, sessions, leaked, active, idle, idleInTx, waiting,
+                   oldestTransaction > 0 ? formatDuration(oldestTransaction) : QString()};
+    row.sortValues = {label, sessions, leaked, active, idle, idleInTx, waiting, oldestTransaction};
+    row.emphasised = leaked > 0;
+}
 
 QString sessionLabel(const Session &s)
 {
@@ -61,63 +42,40 @@ QStringList ownerColumns()
             QStringLiteral("Lock wait"), QStringLiteral("Oldest transaction")};
 }
 
-QList<TreeRow> ownerRows(const Snapshot &snapshot, OwnerKey key)
+QList<TreeRow> ownerRows(const Snapshot &snapshot, const QList<OwnerSummary> &owners)
 {
-    struct Stack { QStringList frames; Counts counts; QList<const Session *> sessions; };
-    struct Owner { Counts counts; QList<QString> stackOrder; QHash<QString, Stack> stacks; };
-    QHash<QString, Owner> owners;
-    QStringList order;
-    for (const Session &s : snapshot.sessions) {
-        if (s.own)
-            continue;
-        const QString name = ownerOf(s, key);
-        auto it = owners.find(name);
-        if (it == owners.end()) {
-            it = owners.insert(name, Owner{});
-            order.append(name);
-        }
-        it->counts.add(s);
-        const QString stackKey = s.stack.join(u'\n');
-        auto stack = it->stacks.find(stackKey);
-        if (stack == it->stacks.end()) {
-            stack = it->stacks.insert(stackKey, Stack{s.stack, {}, {}});
-            it->stackOrder.append(stackKey);
-        }
-        stack->counts.add(s);
-        stack->sessions.append(&s);
-    }
     QList<TreeRow> rows;
-    rows.reserve(order.size());
-    for (const QString &name : std::as_const(order)) {
-        const Owner &owner = owners[name];
+    rows.reserve(owners.size());
+    for (const OwnerSummary &owner : owners) {
         TreeRow row;
-        row.key = name;
-        row.display = {name};
-        owner.counts.fill(row);
-        for (const QString &stackKey : owner.stackOrder) {
-            const Stack &stack = owner.stacks[stackKey];
+        row.key = owner.owner;
+        fillCounts(row, owner.owner, owner.total, owner.leaked, owner.byClass, owner.oldestTransactionSeconds);
+        for (const StackGroup &stack : owner.stacks) {
             TreeRow stackRow;
-            stackRow.key = stackKey;
-            stackRow.display = {stackLabel(stack.frames)};
-            stack.counts.fill(stackRow);
+            stackRow.key = stack.frames.join(u'\n');
+            fillCounts(stackRow, stackLabel(stack.frames), stack.sessions, stack.leaked, stack.byClass,
+                       stack.oldestTransactionSeconds);
             stackRow.frames = stack.frames;
             stackRow.toolTip = stack.frames.join(u'\n');
-            for (const Session *s : stack.sessions) {
+            for (int member : stack.members) {
+                const Session &s = snapshot.sessions[member];
                 TreeRow leaf;
-                leaf.key = QString::number(s->key());
-                leaf.display = {sessionLabel(*s)};
-                Counts one;
-                one.add(*s);
-                one.fill(leaf);
-                leaf.frames = s->stack;
-                leaf.pids = {s->pid};
-                leaf.toolTip = s->reasons.join(u'\n');
-                stackRow.pids.append(s->pid);
+                leaf.key = QString::number(s.key());
+                int byClass[kSessionClassCount] = {};
+                byClass[int(s.sessionClass)] = 1;
+                const bool inTransaction = s.sessionClass == SessionClass::IdleInTransaction
+                    || s.sessionClass == SessionClass::IdleInTransactionAborted;
+                fillCounts(leaf, sessionLabel(s), 1, s.leak == LeakVerdict::Leaked ? 1 : 0, byClass,
+                           inTransaction ? s.stateSeconds : 0);
+                leaf.frames = s.stack;
+                leaf.pids = {s.pid};
+                leaf.toolTip = s.reasons.join(u'\n');
+                stackRow.pids.append(s.pid);
                 stackRow.children.append(leaf);
             }
             row.pids += stackRow.pids;
             if (row.frames.isEmpty())
-                row.frames = stack.frames;
+                row.frames = stack.frames; // the owner's first stack: its top leak site
             row.children.append(stackRow);
         }
         rows.append(row);

@@ -11,8 +11,9 @@ namespace poolscope::ui {
 // What the tree views show of one sample, as keyed rows for KeyedTreeModel::merge.
 
 // owner → stack → session, with counts per class; leaked first when sorted by column 2.
+// `owners` is groupOwners() of `snapshot`, which the target has already computed.
 QStringList ownerColumns();
-QList<TreeRow> ownerRows(const Snapshot &snapshot, OwnerKey key);
+QList<TreeRow> ownerRows(const Snapshot &snapshot, const QList<OwnerSummary> &owners);
 
 // blocker → the sessions waiting on it → the sessions waiting on those…
 QStringList blockingColumns();
