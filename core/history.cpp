@@ -161,21 +161,6 @@ HistoryPoint History::pointFor(const BouncerSnapshot &snapshot, qint64 timeMs)
     return point;
 }
 
-QStringList History::postgresBandNames()
-{
-    QStringList names;
-    for (int c = 0; c < kSessionClassCount; ++c)
-        names.append(sessionClassName(SessionClass(c)));
-    return names;
-}
-
-QStringList History::bouncerBandNames()
-{
-    return {QStringLiteral("servers active"),  QStringLiteral("servers idle"),   QStringLiteral("servers used"),
-            QStringLiteral("servers tested or logging in"), QStringLiteral("clients active"),
-            QStringLiteral("clients waiting"), QStringLiteral("clients idle")};
-}
-
 QList<int> reduceForDisplay(const History &history, int first, int last, int buckets,
                             const std::function<int(const HistoryPoint &)> &value)
 {

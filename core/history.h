@@ -28,8 +28,8 @@ struct HistoryPoint
     };
 
     qint64 timeMs = 0; // client clock, so that targets share one time axis
-    // PostgreSQL: sessions per SessionClass; PgBouncer: clients active, waiting, idle, then
-    // servers… see bandNames().
+    // PostgreSQL: sessions per SessionClass. PgBouncer: servers active, idle, used, tested or
+    // logging in, then clients active, waiting, idle.
     std::array<quint16, kBands> bands{};
     quint16 limit = 0;   // usable slots, or the sum of the pools' sizes
     quint16 leaked = 0;
@@ -72,9 +72,6 @@ public:
     // Summaries of a snapshot in the form the charts draw.
     HistoryPoint pointFor(const Snapshot &snapshot, const QList<OwnerSummary> &owners, qint64 timeMs);
     HistoryPoint pointFor(const BouncerSnapshot &snapshot, qint64 timeMs);
-
-    static QStringList postgresBandNames();
-    static QStringList bouncerBandNames();
 
 private:
     void fillOwners(HistoryPoint &point, QList<std::pair<QString, int>> counts);

@@ -37,7 +37,6 @@ public:
     ~KeyedTreeModel() override;
 
     void merge(const QList<TreeRow> &rows);
-    void clear() { merge({}); }
 
     QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
     QModelIndex parent(const QModelIndex &child) const override;

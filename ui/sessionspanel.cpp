@@ -137,16 +137,6 @@ void SessionsPanel::focusFilter()
     m_text->selectAll();
 }
 
-void SessionsPanel::showOnly(const SessionFilter &filter)
-{
-    QSignalBlocker blockText(m_text), blockClass(m_class), blockLeaked(m_leakedOnly);
-    m_text->setText(filter.text);
-    m_leakedOnly->setChecked(filter.leakedOnly);
-    m_class->setCurrentIndex(0);
-    m_proxy->setFilter(filter);
-    updateCount();
-}
-
 void SessionsPanel::applyFilter()
 {
     SessionFilter filter;

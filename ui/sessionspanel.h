@@ -35,7 +35,6 @@ public:
     QList<Session> selectedSessions() const;
     SessionTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
-    void showOnly(const SessionFilter &filter); // from elsewhere: "show this owner's sessions"
 
 Q_SIGNALS:
     void actionRequested(const QList<poolscope::Session> &sessions, bool terminate);

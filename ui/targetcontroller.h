@@ -22,7 +22,6 @@ public:
 
     void start();
     void stop();
-    bool isRunning() const { return m_running; }
 
     const ConnInfo &connInfo() const { return m_target; }
     QString displayName() const { return m_target.displayName(); }
