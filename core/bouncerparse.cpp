@@ -46,6 +46,26 @@ int settingCount(const BouncerSnapshot &snapshot, const QString &key, bool *ok)
 
 } // namespace
 
+BouncerTotals BouncerSnapshot::totals() const
+{
+    BouncerTotals t;
+    for (const BouncerPool &pool : pools) {
+        if (pool.isAdminConsole())
+            continue;
+        ++t.pools;
+        t.clientsActive += pool.clActive;
+        t.clientsWaiting += pool.clWaiting;
+        t.clientsIdle += pool.clIdle.value_or(0);
+        t.serversActive += pool.svActive;
+        t.serversIdle += pool.svIdle;
+        t.serversUsed += pool.svUsed;
+        t.serversOther += pool.svTested + pool.svLogin;
+        t.poolSize += pool.size;
+        t.maxWaitSeconds = std::max(t.maxWaitSeconds, pool.maxWaitSeconds);
+    }
+    return t;
+}
+
 QString BouncerSnapshot::setting(const QString &key) const
 {
     const auto found = findSetting(key);

@@ -94,6 +94,23 @@ struct BouncerStats
     double waitMsPerSecond = 0;
 };
 
+// Sums over a console's pools, its own pseudo-pool left out (its one client is the inspector).
+struct BouncerTotals
+{
+    int pools = 0;
+    int clientsActive = 0;
+    int clientsWaiting = 0;
+    int clientsIdle = 0;   // 1.25+
+    int serversActive = 0;
+    int serversIdle = 0;
+    int serversUsed = 0;
+    int serversOther = 0;  // tested or logging in
+    int poolSize = 0;      // the pools' effective sizes added up
+    double maxWaitSeconds = 0;
+    int clients() const { return clientsActive + clientsWaiting + clientsIdle; }
+    int servers() const { return serversActive + serversIdle + serversUsed + serversOther; }
+};
+
 // What one sample of a PgBouncer admin console saw.
 struct BouncerSnapshot
 {
@@ -115,6 +132,7 @@ struct BouncerSnapshot
     QString setting(const QString &key) const;
     std::optional<BouncerSetting> findSetting(const QString &key) const;
     bool hasKillClient() const { return versionNum >= 12400; }
+    BouncerTotals totals() const;
 };
 using BouncerSnapshotPtr = std::shared_ptr<const BouncerSnapshot>;
 

@@ -80,13 +80,8 @@ QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked
             parts.append(QStringLiteral("database %1 is disabled: new clients are refused (ENABLE)").arg(database.name));
     }
     QList<const BouncerPool *> waiting;
-    int clients = 0, servers = 0;
     for (const BouncerPool &pool : snapshot.pools) {
-        if (pool.isAdminConsole())
-            continue;
-        clients += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
-        servers += pool.servers();
-        if (pool.clWaiting > 0)
+        if (!pool.isAdminConsole() && pool.clWaiting > 0)
             waiting.append(&pool);
     }
     std::sort(waiting.begin(), waiting.end(),
@@ -105,7 +100,10 @@ QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked
     addFindings(Finding::Severity::Info);
     if (!parts.isEmpty())
         return parts.join(QStringLiteral("; "));
-    return QStringLiteral("Healthy: %1 client(s) on %2 server connection(s), none waiting").arg(clients).arg(servers);
+    const BouncerTotals totals = snapshot.totals();
+    return QStringLiteral("Healthy: %1 client(s) on %2 server connection(s), none waiting")
+        .arg(totals.clients())
+        .arg(totals.servers());
 }
 
 } // namespace poolscope

@@ -130,30 +130,20 @@ HistoryPoint History::pointFor(const BouncerSnapshot &snapshot, qint64 timeMs)
 {
     HistoryPoint point;
     point.timeMs = timeMs;
-    qint64 bands[HistoryPoint::kBands] = {};
-    qint64 limit = 0, waiting = 0;
-    double maxWait = 0;
-    QHash<QString, int> byDatabase;
-    for (const BouncerPool &pool : snapshot.pools) {
-        if (pool.isAdminConsole())
-            continue;
-        bands[0] += pool.svActive;
-        bands[1] += pool.svIdle;
-        bands[2] += pool.svUsed;
-        bands[3] += pool.svTested + pool.svLogin;
-        bands[4] += pool.clActive;
-        bands[5] += pool.clWaiting;
-        bands[6] += pool.clIdle.value_or(0);
-        limit += pool.size;
-        waiting += pool.clWaiting;
-        maxWait = std::max(maxWait, pool.maxWaitSeconds);
-        byDatabase[pool.database] += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
-    }
+    const BouncerTotals t = snapshot.totals();
+    const int bands[HistoryPoint::kBands] = {t.serversActive, t.serversIdle,    t.serversUsed, t.serversOther,
+                                             t.clientsActive, t.clientsWaiting, t.clientsIdle};
     for (int b = 0; b < HistoryPoint::kBands; ++b)
         point.bands[std::size_t(b)] = clamp16(bands[b]);
-    point.limit = clamp16(limit);
-    point.waiting = clamp16(waiting);
-    point.maxWaitSeconds = float(maxWait);
+    point.limit = clamp16(t.poolSize);
+    point.waiting = clamp16(t.clientsWaiting);
+    point.maxWaitSeconds = float(t.maxWaitSeconds);
+    // The "owners" of a console are its databases, by the clients each holds.
+    QHash<QString, int> byDatabase;
+    for (const BouncerPool &pool : snapshot.pools) {
+        if (!pool.isAdminConsole())
+            byDatabase[pool.database] += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
+    }
     QList<std::pair<QString, int>> counts;
     for (auto it = byDatabase.cbegin(); it != byDatabase.cend(); ++it)
         counts.append({it.key(), it.value()});

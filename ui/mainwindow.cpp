@@ -277,12 +277,11 @@ void MainWindow::updateItem(const Entry &entry)
                 color = QColor(0xe5, 0x39, 0x35);
             }
         } else if (const BouncerSnapshotPtr b = c.bouncer()) {
-            int waiting = 0;
-            for (const BouncerPool &pool : b->pools)
-                waiting += pool.clWaiting;
-            detail = tr("%n pool(s)", nullptr, int(b->pools.size()));
-            if (waiting > 0) {
-                detail += tr(", %1 waiting").arg(waiting);
+            // Counted as the overview counts them: the console's own pool is not one.
+            const BouncerTotals totals = b->totals();
+            detail = tr("%n pool(s)", nullptr, totals.pools);
+            if (totals.clientsWaiting > 0) {
+                detail += tr(", %1 waiting").arg(totals.clientsWaiting);
                 color = QColor(0xe5, 0x39, 0x35);
             }
         }

@@ -111,27 +111,13 @@ void OverviewStrip::refresh()
 {
     const bool bouncer = m_target.kind() == TargetKind::PgBouncer;
     if (bouncer && m_target.bouncer()) {
-        const BouncerSnapshot &b = *m_target.bouncer();
-        int clients = 0, waiting = 0, servers = 0, size = 0, active = 0;
-        double maxWait = 0;
-        int pools = 0;
-        for (const BouncerPool &pool : b.pools) {
-            if (pool.isAdminConsole())
-                continue; // PoolScope's own console connection
-            ++pools;
-            clients += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
-            waiting += pool.clWaiting;
-            servers += pool.servers();
-            active += pool.svActive;
-            size += pool.size;
-            maxWait = std::max(maxWait, pool.maxWaitSeconds);
-        }
-        setTile(0, QString::number(clients), tr("clients"));
-        setTile(1, QString::number(waiting), tr("waiting for a server"), {}, waiting > 0);
-        setTile(2, formatDuration(maxWait), tr("longest wait (maxwait)"), {}, maxWait >= 1);
-        setTile(3, QStringLiteral("%1 / %2").arg(active).arg(size), tr("servers active of pool sizes"));
-        setTile(4, QString::number(servers), tr("server connections"));
-        setTile(5, QString::number(pools), tr("pools"));
+        const BouncerTotals t = m_target.bouncer()->totals();
+        setTile(0, QString::number(t.clients()), tr("clients"));
+        setTile(1, QString::number(t.clientsWaiting), tr("waiting for a server"), {}, t.clientsWaiting > 0);
+        setTile(2, formatDuration(t.maxWaitSeconds), tr("longest wait (maxwait)"), {}, t.maxWaitSeconds >= 1);
+        setTile(3, QStringLiteral("%1 / %2").arg(t.serversActive).arg(t.poolSize), tr("servers active of pool sizes"));
+        setTile(4, QString::number(t.servers()), tr("server connections"));
+        setTile(5, QString::number(t.pools), tr("pools"));
     } else if (const SnapshotPtr p = m_target.postgres()) {
         const Totals &t = p->totals;
         const int usable = p->limits.usableSlots();
