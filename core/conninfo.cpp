@@ -77,18 +77,22 @@ QString ConnInfo::displayName() const
     return name;
 }
 
+QString conninfoPair(const QString &key, const QString &value)
+{
+    QString shown = value;
+    if (shown.contains(u' ') || shown.contains(u'\'') || shown.contains(u'\\') || shown.isEmpty()) {
+        shown.replace(u'\\', QStringLiteral("\\\\")).replace(u'\'', QStringLiteral("\\'"));
+        shown = u'\'' + shown + u'\'';
+    }
+    return key + u'=' + shown;
+}
+
 QString ConnInfo::redacted() const
 {
     QStringList parts;
     for (const auto &[key, val] : m_given) {
-        if (key == "password")
-            continue;
-        QString shown = QString::fromUtf8(val);
-        if (shown.contains(u' ') || shown.contains(u'\'') || shown.isEmpty()) {
-            shown.replace(u'\\', QStringLiteral("\\\\")).replace(u'\'', QStringLiteral("\\'"));
-            shown = u'\'' + shown + u'\'';
-        }
-        parts.append(QString::fromUtf8(key) + u'=' + shown);
+        if (key != "password")
+            parts.append(conninfoPair(QString::fromUtf8(key), QString::fromUtf8(val)));
     }
     return parts.join(u' ');
 }

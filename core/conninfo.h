@@ -37,6 +37,10 @@ private:
     QList<std::pair<QByteArray, QByteArray>> m_given; // only the options the user set
 };
 
+// `key=value` for a conninfo string, the value single-quoted and escaped per libpq's rules
+// when it has to be (spaces, quotes, empty).
+QString conninfoPair(const QString &key, const QString &value);
+
 // Masks anything that looks like a password in free text: "password=…" pairs and the
 // password part of postgresql:// URIs. Applied to every message shown or logged.
 QString redactSecrets(const QString &text);

@@ -18,18 +18,6 @@
 
 namespace poolscope::ui {
 
-namespace {
-
-// Single-quoted per libpq's rules, so values with spaces or quotes survive.
-QString quoted(const QString &value)
-{
-    QString escaped = value;
-    escaped.replace(u'\\', QStringLiteral("\\\\"));
-    escaped.replace(u'\'', QStringLiteral("\\'"));
-    return u'\'' + escaped + u'\'';
-}
-
-} // namespace
 
 ConnectionDialog::ConnectionDialog(QWidget *parent)
     : QDialog(parent)
@@ -144,7 +132,7 @@ QString ConnectionDialog::conninfoText() const
     QString error;
     const auto info = ConnInfo::parse(text, &error);
     if (info && !info->has("password") && !m_password->text().isEmpty() && !text.contains(u"://"))
-        text += QStringLiteral(" password=") + quoted(m_password->text());
+        text += u' ' + conninfoPair(QStringLiteral("password"), m_password->text());
     return text;
 }
 
@@ -153,7 +141,7 @@ QString ConnectionDialog::fieldsConninfo() const
     QStringList parts;
     const auto add = [&](const char *key, const QString &value) {
         if (!value.trimmed().isEmpty())
-            parts.append(QString::fromLatin1(key) + u'=' + quoted(value.trimmed()));
+            parts.append(conninfoPair(QString::fromLatin1(key), value.trimmed()));
     };
     add("host", m_host->text());
     add("port", QString::number(m_port->value()));
