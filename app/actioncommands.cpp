@@ -136,7 +136,7 @@ int runSignal(const QStringList &arguments, bool terminate)
                      found->visible ? found->state : QStringLiteral("(hidden)"),
                      found->stateChangeMs > 0 ? formatDuration(found->stateSeconds) : QString(),
                      found->query.simplified()});
-        refs.append({pid, found->backendStartMs > 0 ? std::optional<qint64>(found->backendStartMs) : std::nullopt});
+        refs.append(SessionRef::of(*found));
     }
     out() << "Will " << verb << " on " << target->displayName() << ":\n";
     plan.print(out(), terminalWidth());
@@ -158,10 +158,7 @@ int runSignal(const QStringList &arguments, bool terminate)
         const ActionResult result = terminate
             ? actions.terminate(ref, std::chrono::milliseconds(qint64(*wait * 1000)))
             : actions.cancel(ref);
-        QJsonObject arguments{{QStringLiteral("pid"), ref.pid}};
-        if (ref.backendStartMs)
-            arguments.insert(QStringLiteral("backend_start_ms"), double(*ref.backendStartMs));
-        record(log, *target, verb, arguments, result);
+        record(log, *target, verb, ref.auditArguments(), result);
         printResult(QStringLiteral("pid %1").arg(ref.pid), result);
         results.append(result);
     }

@@ -12,6 +12,19 @@
 
 namespace poolscope {
 
+SessionRef SessionRef::of(const Session &session)
+{
+    return {session.pid, session.backendStartMs > 0 ? std::optional<qint64>(session.backendStartMs) : std::nullopt};
+}
+
+QJsonObject SessionRef::auditArguments() const
+{
+    QJsonObject arguments{{QStringLiteral("pid"), pid}};
+    if (backendStartMs)
+        arguments.insert(QStringLiteral("backend_start_ms"), double(*backendStartMs));
+    return arguments;
+}
+
 QString actionStatusName(ActionResult::Status status)
 {
     switch (status) {

@@ -2,6 +2,7 @@
 
 #include "conninfo.h"
 #include "pgconnection.h"
+#include "snapshot.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -40,6 +41,9 @@ struct SessionRef
 {
     int pid = 0;
     std::optional<qint64> backendStartMs;
+
+    static SessionRef of(const Session &session); // backend_start when the sample had it
+    QJsonObject auditArguments() const;          // {"pid", "backend_start_ms"}: the audit log's form
 };
 
 // Actions on a PostgreSQL server, over a separate connection opened only for them

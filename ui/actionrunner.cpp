@@ -56,16 +56,13 @@ bool ActionRunner::signalSessions(const QList<Session> &sessions, bool terminate
         PgActions actions(target);
         const PgError connectError = actions.connect();
         for (const Session &s : sessions) {
-            const SessionRef ref{s.pid, s.backendStartMs > 0 ? std::optional<qint64>(s.backendStartMs) : std::nullopt};
+            const SessionRef ref = SessionRef::of(s);
             ActionResult result;
             if (connectError.isError())
                 result = {ActionResult::Status::Failed, connectError.message, connectError.sqlstate};
             else
                 result = terminate ? actions.terminate(ref) : actions.cancel(ref);
-            QJsonObject arguments{{QStringLiteral("pid"), s.pid}};
-            if (ref.backendStartMs)
-                arguments.insert(QStringLiteral("backend_start_ms"), double(*ref.backendStartMs));
-            log.append(target.redacted(), action, arguments, result);
+            log.append(target.redacted(), action, ref.auditArguments(), result);
             report(ActionOutcome{s.key(), QStringLiteral("pid %1").arg(s.pid), result});
         }
     });
