@@ -47,6 +47,7 @@ void TargetController::setOwnerKey(OwnerKey key)
     m_ownerKey = key;
     if (m_postgres) {
         analyse();
+        m_findings += m_trendFindings; // the same sample: its trend stands
         Q_EMIT sampled();
     }
 }
@@ -56,8 +57,13 @@ void TargetController::ingest(const SnapshotPtr &snapshot, qint64 timeMs)
     m_postgres = snapshot;
     m_status.kind = TargetKind::PostgreSQL; // a snapshot may overtake the status that says so
     m_lastSampleAtMs = timeMs > 0 ? timeMs : QDateTime::currentMSecsSinceEpoch();
-    m_trendFindings = m_leakTrend.update(groupOwners(*snapshot, OwnerKey::CodeLocation));
     analyse();
+    // The leak trend follows code locations whatever the owners are grouped by; group again
+    // only when they are grouped by something else.
+    m_trendFindings = m_leakTrend.update(m_ownerKey == OwnerKey::CodeLocation
+                                             ? m_owners
+                                             : groupOwners(*snapshot, OwnerKey::CodeLocation));
+    m_findings += m_trendFindings;
     // The owners chart always counts by application, so that its lines keep one meaning.
     const QList<OwnerSummary> byApplication =
         m_ownerKey == OwnerKey::Application ? m_owners : groupOwners(*snapshot, OwnerKey::Application);
@@ -74,7 +80,6 @@ void TargetController::analyse()
     m_owners = groupOwners(snapshot, m_ownerKey);
     m_findings = snapshot.findings;
     m_findings += ownerShareFindings(m_owners, snapshot, m_options.rules, m_ownerKey);
-    m_findings += m_trendFindings;
     m_health = healthLine(snapshot, m_owners, m_ownerKey);
 }
 

@@ -55,7 +55,7 @@ Q_SIGNALS:
 
 private:
     void onStatus(const SamplerStatus &status);
-    void analyse();
+    void analyse(); // owners, findings and health of m_postgres under the current owner key
 
     ConnInfo m_target;
     SamplerOptions m_options;
