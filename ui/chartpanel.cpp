@@ -129,9 +129,10 @@ void ChartPanel::setUpSeries()
 {
     m_seriesReady = true;
     m_kindShown = m_target.kind();
+    m_thresholdShown = m_target.alerts().rules().slotsUsedPercent;
     const QColor limitColor(0xb7, 0x1c, 0x1c);
     const QList<TimeChart::Series> thresholds = {{tr("limit"), limitColor, Qt::DashLine, false, true},
-                                                 {tr("%1 %").arg(m_target.options().rules.floodWarnPercent),
+                                                 {tr("alert at %1 %").arg(m_thresholdShown),
                                                   QColor(0xef, 0x6c, 0x00), Qt::DotLine, false, true}};
     if (m_kindShown == TargetKind::PgBouncer) {
         m_classes->setTitleText(tr("Server connections by state"));
@@ -159,7 +160,8 @@ void ChartPanel::redraw()
 {
     QElapsedTimer timer;
     timer.start();
-    if (!m_seriesReady || m_kindShown != m_target.kind())
+    // The threshold drawn is the alert's, which the operator may change at any time.
+    if (!m_seriesReady || m_kindShown != m_target.kind() || m_thresholdShown != m_target.alerts().rules().slotsUsedPercent)
         setUpSeries();
     const bool bouncer = m_kindShown == TargetKind::PgBouncer;
     const History &history = m_target.history();
@@ -186,7 +188,7 @@ void ChartPanel::redraw()
     classes.lines.resize(bouncer ? 1 : 3);
     second.lines.resize(bouncer ? 2 : kOwnerLines + 1);
     const QList<std::pair<quint16, int>> top = bouncer ? QList<std::pair<quint16, int>>() : topOwners(history, first, last, kOwnerLines);
-    const double warn = m_target.options().rules.floodWarnPercent / 100.0;
+    const double warn = m_thresholdShown / 100.0;
     for (int k = 0; k < kept.size(); ++k) {
         const HistoryPoint &p = history.at(kept[k]);
         if (p.gap) {

@@ -43,6 +43,7 @@ private:
     const TargetController &m_target;
     std::optional<TargetKind> m_kindShown;
     bool m_seriesReady = false;
+    double m_thresholdShown = 0; // the alert threshold, in % of the limit
     TimeChart *m_classes;
     TimeChart *m_second; // owners (PostgreSQL) or waiting clients (PgBouncer)
     QComboBox *m_window;
