@@ -57,8 +57,10 @@ SessionClass classOf(const Session &session)
         return SessionClass::Hidden;
     const QString &state = session.state;
     if (state == QLatin1String("active")) {
-        // "Activity" waits are a background process sleeping, not a client waiting.
-        if (!session.waitEventType.isEmpty() && session.waitEventType != QLatin1String("Activity"))
+        // "Activity" waits are a background process sleeping, not a client waiting; "Timeout"
+        // waits (pg_sleep, vacuum delay) are a pause the session asked for, not contention.
+        if (!session.waitEventType.isEmpty() && session.waitEventType != QLatin1String("Activity")
+            && session.waitEventType != QLatin1String("Timeout"))
             return SessionClass::Waiting;
         return SessionClass::Active;
     }

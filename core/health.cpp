@@ -44,9 +44,10 @@ QString healthLine(const Snapshot &snapshot, const QList<OwnerSummary> &owners, 
         if (finding.severity == Finding::Severity::Warning && parts.size() < kMostParts)
             parts.append(finding.message);
     }
-    const int waiting = snapshot.totals.count(SessionClass::Waiting);
-    if (waiting > 0 && parts.size() < kMostParts)
-        parts.append(QStringLiteral("%1 session(s) waiting on a lock").arg(waiting));
+    const int lockWaits = int(std::count_if(snapshot.sessions.cbegin(), snapshot.sessions.cend(),
+                                            [](const Session &s) { return !s.blockedBy.isEmpty(); }));
+    if (lockWaits > 0 && parts.size() < kMostParts)
+        parts.append(QStringLiteral("%1 session(s) waiting on a lock").arg(lockWaits));
     if (!parts.isEmpty())
         return parts.join(QStringLiteral("; "));
     if (usable > 0)

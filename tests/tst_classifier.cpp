@@ -72,6 +72,7 @@ private Q_SLOTS:
         row("active", "active", 3, "", false, C::Active, V::None, "");
         row("active on IO is waiting", "active", 3, "IO", false, C::Waiting, V::None, "waiting on IO");
         row("lock wait", "active", 12, "Lock", false, C::Waiting, V::None, "waiting on Lock/transactionid for 12 s");
+        row("pg_sleep is active, not waiting", "active", 3, "Timeout", false, C::Active, V::None, "");
         row("idle", "idle", 600, "", false, C::Idle, V::None, "");
         row("idle in tx, fresh", "idle in transaction", 1, "", false, C::IdleInTransaction, V::None, "");
         row("idle in tx, warn", "idle in transaction", 7, "", false, C::IdleInTransaction, V::None,

@@ -26,7 +26,7 @@ QList<TimeChart::Series> postgresBands()
                                                 QColor(0xfb, 0x8c, 0x00), QColor(0xe5, 0x39, 0x35), QColor(0x75, 0x75, 0x75),
                                                 QColor(0xbd, 0xbd, 0xbd)};
     // Short names: the legend has a dozen entries to fit under a chart half a screen wide.
-    const char *const names[kSessionClassCount] = {"active", "lock wait", "idle", "idle in tx", "aborted tx", "other",
+    const char *const names[kSessionClassCount] = {"active", "waiting", "idle", "idle in tx", "aborted tx", "other",
                                                    "hidden"};
     QList<TimeChart::Series> bands;
     for (int c = 0; c < kSessionClassCount; ++c)

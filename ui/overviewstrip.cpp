@@ -130,7 +130,8 @@ void OverviewStrip::refresh()
         setTile(3, QString::number(idleInTx), tr("idle in transaction"),
                 tr("%1 of them aborted").arg(t.count(SessionClass::IdleInTransactionAborted)));
         setTile(4, QString::number(t.leaked), tr("leaked (%1 suspected)").arg(t.suspected), {}, t.leaked > 0);
-        setTile(5, QString::number(t.count(SessionClass::Waiting)), tr("waiting on a lock"));
+        setTile(5, QString::number(t.count(SessionClass::Waiting)), tr("waiting"),
+                tr("active sessions waiting on a lock, I/O or another server resource"));
     } else {
         for (int i = 0; i < kTiles; ++i)
             setTile(i, QStringLiteral("–"), i == 0 ? tr("no sample yet") : QString());

@@ -161,10 +161,9 @@ void TargetView::onSampled()
         m_sessions->merge(p);
         m_owners->merge(ownerRows(*p, m_target.owners()));
         m_blocking->merge(blockingRows(*p));
-        m_tabs->setTabText(m_tabs->indexOf(m_blocking),
-                           p->totals.count(SessionClass::Waiting) > 0
-                               ? tr("&Blocking (%1)").arg(p->totals.count(SessionClass::Waiting))
-                               : tr("&Blocking"));
+        const auto blocked = std::count_if(p->sessions.cbegin(), p->sessions.cend(),
+                                           [](const Session &s) { return !s.blockedBy.isEmpty(); });
+        m_tabs->setTabText(m_tabs->indexOf(m_blocking), blocked > 0 ? tr("&Blocking (%1)").arg(blocked) : tr("&Blocking"));
     }
     m_limits->refresh();
 }
