@@ -6,6 +6,8 @@
 
 #include <QUrl>
 
+#include <algorithm>
+
 namespace poolscope::workload {
 
 ConnectionPool::ConnectionPool(QByteArray conninfo, QString service, int size)
@@ -36,6 +38,27 @@ pg_conn *ConnectionPool::open(QString *error)
     return connection;
 }
 
+namespace {
+
+// The server, or PgBouncer in front of it, had no room for another connection.
+bool isRefusal(const QString &error, const char *sqlstate)
+{
+    return qstrcmp(sqlstate, "53300") == 0 || error.contains(QLatin1String("too many clients"))
+        || error.contains(QLatin1String("cannot connect to server"))
+        || error.contains(QLatin1String("remaining connection slots are reserved"))
+        || error.contains(QLatin1String("no more connections allowed"));
+}
+
+} // namespace
+
+void ConnectionPool::noteError(const QString &error, const char *sqlstate)
+{
+    std::lock_guard lock(m_mutex);
+    m_stats.lastError = error;
+    if (isRefusal(error, sqlstate))
+        ++m_stats.refused;
+}
+
 pg_conn *ConnectionPool::checkout(std::chrono::milliseconds wait)
 {
     const QString stack = CallSite::encoded(CallSite::chain());
@@ -43,6 +66,7 @@ pg_conn *ConnectionPool::checkout(std::chrono::milliseconds wait)
     ++m_stats.waiting;
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
+        reclaimClosed();
         for (Slot &slot : m_slots) {
             if (!slot.inUse) {
                 slot.inUse = true;
@@ -54,31 +78,56 @@ pg_conn *ConnectionPool::checkout(std::chrono::milliseconds wait)
         }
         if (m_slots.size() < m_size) {
             // Open outside the lock: connecting takes a round trip or more.
-            m_slots.append(Slot{nullptr, true, stack});
-            const int index = int(m_slots.size()) - 1;
+            m_slots.append(Slot{nullptr, true, false, stack});
             lock.unlock();
             QString error;
             pg_conn *connection = open(&error);
             lock.lock();
+            // Find the reserved slot again: others may have come and gone meanwhile.
+            const auto reserved = std::find_if(m_slots.begin(), m_slots.end(), [&](const Slot &slot) {
+                return slot.connection == nullptr && slot.inUse && slot.stack == stack;
+            });
             if (!connection) {
-                m_slots.removeAt(index);
+                if (reserved != m_slots.end())
+                    m_slots.erase(reserved);
                 --m_stats.waiting;
                 ++m_stats.connectFailures;
+                if (isRefusal(error, ""))
+                    ++m_stats.refused;
                 m_stats.lastError = error;
                 m_freed.notify_one();
                 return nullptr;
             }
-            m_slots[index].connection = connection;
+            if (reserved != m_slots.end())
+                reserved->connection = connection;
+            else
+                m_slots.append(Slot{connection, true, false, stack});
             --m_stats.waiting;
             ++m_stats.checkouts;
             return connection;
         }
-        if (m_freed.wait_until(lock, deadline) == std::cv_status::timeout) {
+        // Wake now and then to notice abandoned connections whose session has ended.
+        const auto until = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
+        m_freed.wait_until(lock, until);
+        if (std::chrono::steady_clock::now() >= deadline) {
             --m_stats.waiting;
             ++m_stats.timeouts;
             m_stats.lastError = QStringLiteral("no connection free in the %1 pool after %2 ms")
                                     .arg(m_service).arg(wait.count());
             return nullptr;
+        }
+    }
+}
+
+void ConnectionPool::reclaimClosed()
+{
+    for (auto slot = m_slots.begin(); slot != m_slots.end();) {
+        // No request thread touches an abandoned connection, so reading its socket here is safe.
+        if (slot->abandoned && (!PQconsumeInput(slot->connection) || PQstatus(slot->connection) == CONNECTION_BAD)) {
+            PQfinish(slot->connection);
+            slot = m_slots.erase(slot);
+        } else {
+            ++slot;
         }
     }
 }
@@ -89,7 +138,9 @@ void ConnectionPool::release(pg_conn *connection)
     for (int i = 0; i < m_slots.size(); ++i) {
         if (m_slots[i].connection != connection)
             continue;
-        if (i >= m_size) { // the pool shrank while it was out: close it
+        // Shrunk while it was out, or closed by the server (PgBouncer drops a client whose
+        // server went away): close it; the next checkout opens a fresh one.
+        if (i >= m_size || PQstatus(connection) == CONNECTION_BAD) {
             PQfinish(connection);
             m_slots.removeAt(i);
         } else {
@@ -99,6 +150,29 @@ void ConnectionPool::release(pg_conn *connection)
         break;
     }
     m_freed.notify_one();
+}
+
+void ConnectionPool::abandon(pg_conn *connection)
+{
+    std::lock_guard lock(m_mutex);
+    for (Slot &slot : m_slots) {
+        if (slot.connection == connection)
+            slot.abandoned = true;
+    }
+}
+
+void ConnectionPool::closeAbandoned()
+{
+    std::lock_guard lock(m_mutex);
+    for (auto slot = m_slots.begin(); slot != m_slots.end();) {
+        if (slot->abandoned) {
+            PQfinish(slot->connection);
+            slot = m_slots.erase(slot);
+        } else {
+            ++slot;
+        }
+    }
+    m_freed.notify_all();
 }
 
 void ConnectionPool::resize(int size)
@@ -122,6 +196,7 @@ ConnectionPool::Stats ConnectionPool::stats() const
     stats.size = m_size;
     stats.open = int(m_slots.size());
     stats.inUse = int(std::count_if(m_slots.cbegin(), m_slots.cend(), [](const Slot &s) { return s.inUse; }));
+    stats.abandoned = int(std::count_if(m_slots.cbegin(), m_slots.cend(), [](const Slot &s) { return s.abandoned; }));
     return stats;
 }
 
@@ -142,8 +217,14 @@ bool ConnectionPool::exec(pg_conn *connection, const QString &sql, const QString
     PGresult *result = PQexec(connection, (sql + comment).toUtf8().constData());
     const ExecStatusType status = PQresultStatus(result);
     const bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
-    if (!ok && error)
-        *error = QString::fromUtf8(PQresultErrorMessage(result)).trimmed();
+    if (!ok) {
+        const QString message = QString::fromUtf8(PQresultErrorMessage(result)).trimmed();
+        const char *sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+        noteError(message.isEmpty() ? QString::fromUtf8(PQerrorMessage(connection)).trimmed() : message,
+                  sqlstate ? sqlstate : "");
+        if (error)
+            *error = message;
+    }
     PQclear(result);
     return ok;
 }

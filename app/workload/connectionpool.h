@@ -28,6 +28,8 @@ public:
         qint64 checkouts = 0;
         qint64 timeouts = 0;        // no connection came free in time: the request failed
         qint64 connectFailures = 0; // the server refused (e.g. too many connections)
+        qint64 refused = 0;         // of those and of failed queries: the server (or PgBouncer) had no room
+        int abandoned = 0;          // checked out by code that dropped them: held until their session ends
         QString lastError;
     };
 
@@ -39,7 +41,14 @@ public:
     // A free connection, or a new one while the pool is below its size; waits up to `wait`.
     // Null when none came free or the server refused; the stats say which.
     pg_conn *checkout(std::chrono::milliseconds wait);
+    // Gives a connection back; one the server closed meanwhile is dropped instead.
     void release(pg_conn *connection);
+    // The code dropped the connection without giving it back: it stays checked out (the
+    // leak) until its session ends on the server — terminated from PoolScope, say — when the
+    // pool notices the closed socket and frees the slot, as pools that validate do.
+    void abandon(pg_conn *connection);
+    // Closes every abandoned connection now (a restart of the leaking application).
+    void closeAbandoned();
     void resize(int size);
     Stats stats() const;
     const QString &service() const { return m_service; }
@@ -53,9 +62,12 @@ private:
     {
         pg_conn *connection = nullptr;
         bool inUse = false;
+        bool abandoned = false;
         QString stack; // encoded chain of the current checkout
     };
     pg_conn *open(QString *error);
+    void reclaimClosed(); // under m_mutex
+    void noteError(const QString &error, const char *sqlstate);
 
     const QByteArray m_conninfo;
     const QString m_service;
