@@ -1,15 +1,56 @@
 #include "guiapp.h"
 
 #include "actions.h"
+#include "demopanel.h"
+#include "demoscenarios.h"
+#include "demosession.h"
 #include "mainwindow.h"
+#include "targetview.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QMessageBox>
+#include <QScreen>
 
 #include <cstdio>
+#include <memory>
 
 namespace poolscope::ui {
+
+namespace {
+
+// The demo's panel docked at the window's right; its servers become targets once they run.
+void startDemo(MainWindow &window, DemoSession &session, const QString &scenario)
+{
+    auto *dock = new QDockWidget(QObject::tr("Demo"), &window);
+    dock->setObjectName(QStringLiteral("demoDock"));
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    auto *panel = new DemoPanel(session, scenario, dock);
+    dock->setWidget(panel);
+    dock->setMinimumWidth(340);
+    window.addDockWidget(Qt::RightDockWidgetArea, dock);
+    // Room for the panel beside the charts, on a presenter's screen as large as it allows.
+    if (const QScreen *screen = window.screen()) {
+        const QSize room = screen->availableGeometry().size();
+        window.resize(qMin(room.width(), 1680), qMin(room.height(), 1000));
+    }
+    QObject::connect(&session, &DemoSession::ready, &window, [&window](const QString &postgres, const QString &pgbouncer) {
+        QString error;
+        for (const QString &text : {pgbouncer, postgres}) { // PostgreSQL last: it ends up selected
+            if (const auto info = ConnInfo::parse(text, &error))
+                window.openTarget(*info, text, false);
+        }
+        std::fprintf(stderr, "poolscope: demo running: PostgreSQL %s, PgBouncer %s (both removed when PoolScope exits)\n",
+                     qPrintable(postgres), qPrintable(pgbouncer));
+    });
+    QObject::connect(&session, &DemoSession::failed, &window, [](const QString &error) {
+        std::fprintf(stderr, "poolscope: the demo is not running: %s\n", qPrintable(error));
+    });
+    session.start(scenario);
+}
+
+} // namespace
 
 int runGui(int argc, char **argv)
 {
@@ -18,7 +59,9 @@ int runGui(int argc, char **argv)
         && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
         std::fprintf(stderr, "poolscope: no display to open the window on (DISPLAY is not set).\n"
                              "Over SSH, use the command line: poolscope snapshot CONNINFO, poolscope watch CONNINFO "
-                             "(poolscope help lists every verb).\n");
+                             "(poolscope help lists every verb).\n"
+                             "The demo without a window: poolscope-workload --demo --scenario leak prints its "
+                             "servers' conninfo for poolscope watch.\n");
         return 2;
     }
     QApplication app(argc, argv);
@@ -41,6 +84,14 @@ int runGui(int argc, char **argv)
                       QStringLiteral("file"), AuditLog::defaultPath()});
     parser.addOption({QStringLiteral("interval"), QStringLiteral("Seconds between samples [1]."), QStringLiteral("seconds"),
                       QStringLiteral("1")});
+    parser.addOption({QStringLiteral("demo"), QStringLiteral("Start a throwaway PostgreSQL and PgBouncer with a web shop "
+                                                             "misbehaving on demand, and open both (removed on exit).")});
+    QStringList scenarioNames;
+    for (const DemoScenario &scenario : demoScenarios())
+        scenarioNames.append(scenario.name);
+    parser.addOption({QStringLiteral("scenario"), QStringLiteral("With --demo, the scenario to start in: %1 [leak].")
+                                                      .arg(scenarioNames.join(QStringLiteral(", "))),
+                      QStringLiteral("name"), QStringLiteral("leak")});
     parser.process(app);
 
     WindowOptions options;
@@ -65,14 +116,33 @@ int runGui(int argc, char **argv)
         }
         targets.append({*info, text});
     }
-    options.restoreTargets = targets.isEmpty();
+    const bool demo = parser.isSet(QStringLiteral("demo"));
+    const QString scenario = parser.value(QStringLiteral("scenario"));
+    if (demo && !demoScenario(scenario)) {
+        std::fprintf(stderr, "poolscope: unknown scenario '%s' (one of %s)\n", qPrintable(scenario),
+                     qPrintable(scenarioNames.join(QStringLiteral(", "))));
+        return 2;
+    }
+    options.restoreTargets = targets.isEmpty() && !demo;
 
     MainWindow window(options);
     for (const auto &[info, text] : std::as_const(targets))
         window.openTarget(info, text, false);
     window.selectTarget(0); // the first one named, as the user listed them
+    // Declared after the window, so destroyed before it: the demo's cluster is stopped while
+    // the targets that sample it still exist, and they just see it go.
+    std::unique_ptr<DemoSession> session;
+    if (demo) {
+        session = std::make_unique<DemoSession>();
+        startDemo(window, *session, scenario);
+    }
     window.show();
-    return app.exec();
+    const int code = app.exec();
+    if (session && session->isRunning()) {
+        std::fprintf(stderr, "poolscope: stopping the demo's PostgreSQL and PgBouncer…\n");
+        session->stop();
+    }
+    return code;
 }
 
 } // namespace poolscope::ui
