@@ -3,8 +3,7 @@
 #include "callsite.h"
 #include "classifier.h"
 #include "owners.h"
-#include "pgreader.h"
-#include "sampling.h"
+#include "livesampler.h"
 #include "shop.h"
 #include "testsupport.h"
 
@@ -15,16 +14,7 @@ namespace {
 
 Snapshot readOnce(const QString &conninfo, const LeakRules &rules)
 {
-    QString error;
-    const ConnInfo target = *ConnInfo::parse(conninfo, &error);
-    PgConnection connection;
-    Snapshot snapshot;
-    if (connection.open(target, QByteArrayLiteral("poolscope")).isError())
-        return snapshot;
-    PgReader reader(connection);
-    TagMemory tags;
-    takeSnapshot(connection, reader, tags, rules, std::chrono::seconds(5), &snapshot);
-    return snapshot;
+    return LiveSampler(conninfo).read(rules);
 }
 
 int sessionsOf(const QString &conninfo, const QString &application)
