@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The README's two commands, for a fresh Debian 12 machine or a developer's own.
 #
-#   installer/dev.sh run    install what is missing, build, and open PoolScope's window on a
-#                           throwaway local PostgreSQL and PgBouncer with a few sessions in
-#                           trouble (closing the window or Ctrl-C ends it; without a display,
-#                           the command line's watch)
+#   installer/dev.sh run    install what is missing, build, and open PoolScope's demo: a
+#                           throwaway local PostgreSQL and PgBouncer with a web shop that leaks
+#                           (closing the window or Ctrl-C ends it and removes both; without a
+#                           display, the command line's watch on the same demo)
 #   installer/dev.sh test   install what is missing, build, start the test bench, run every
 #                           test, and stop the bench again, whatever the tests did
 #
@@ -71,43 +71,37 @@ run_tests() {
     ctest --preset "$PRESET" -j 2 --verbose
 }
 
-# A few sessions in the states PoolScope is for, held open by psql until the run ends. Each
-# holder pipeline gets a process group of its own (set -m) so that it can be ended whole.
-start_sample_sessions() {
-    local app=$POOLSCOPE_TEST_PG_APP
-    psql "$app" -qc "CREATE TABLE IF NOT EXISTS accounts (id int PRIMARY KEY, balance int);
-                     INSERT INTO accounts VALUES (1, 100) ON CONFLICT DO NOTHING" >/dev/null
-    hold() { # application_name, SQL to run and then sit on
-        { printf '%s\n' "$2"; sleep 3600; } | PGAPPNAME=$1 psql "$app" -q >/dev/null 2>&1 &
-    }
-    set -m
-    hold billing "BEGIN; SELECT 1/0 /*route='%2Fcheckout',stack='billing%3A%3APaymentService%3A%3Acharge%20payment.cpp%3A214|billing%3A%3ACheckout%3A%3Ahandle%20checkout.cpp%3A88|http%3A%3ARouter%3A%3Adispatch%20router.cpp%3A41'*/;"
-    hold billing "BEGIN; SELECT 1/0 /*route='%2Fcheckout',stack='billing%3A%3APaymentService%3A%3Acharge%20payment.cpp%3A214|billing%3A%3ACheckout%3A%3Ahandle%20checkout.cpp%3A88|http%3A%3ARouter%3A%3Adispatch%20router.cpp%3A41'*/;"
-    hold ledger "BEGIN; UPDATE accounts SET balance = balance - 1 WHERE id = 1 /*controller:ledger,action:debit,line:app/ledger.rb:31*/;"
-    sleep 0.5
-    hold ledger "UPDATE accounts SET balance = balance + 1 WHERE id = 1;"
-    hold catalog "SELECT 1 /*route='%2Fproducts'*/;"
-    hold catalog "SELECT 1 /*route='%2Fproducts'*/;"
-    set +m
-}
-
-stop_sample_sessions() {
-    for group in $(jobs -p); do kill -- "-$group" 2>/dev/null || true; done
+# Without a display: the demo's host on its own (it starts the throwaway cluster and the
+# shop), and the command line's watch on its PostgreSQL. The host's standard input is a pipe
+# from this script: when the script ends, however it ends, the host stops and removes the cluster.
+watch_demo() {
+    local app=$1 line postgres=""
+    coproc HOST { exec "$app/poolscope-workload" --demo --scenario leak; }
+    while IFS= read -r line <&"${HOST[0]}"; do
+        case $line in
+            *'"event":"ready"'*) postgres=$(printf '%s' "$line" | sed -E 's/.*"postgres":"([^"]*)".*/\1/'); break ;;
+            *'"event":"error"'*) break ;;
+        esac
+    done
+    [ -n "$postgres" ] || { echo "the demo did not start" >&2; exit 1; }
+    # Keep its reports flowing, or it would block writing them (a background job does not
+    # inherit the coprocess's descriptors, a copy of one it does).
+    local reports
+    exec {reports}<&"${HOST[0]}"
+    cat <&"$reports" >/dev/null &
+    "$app/poolscope" watch "$postgres" --owner-by code || true
 }
 
 case "${1:-}" in
     run)
         install_missing "${PACKAGES[@]}"
         build
-        start_bench
-        start_sample_sessions
-        trap 'stop_sample_sessions; stop_bench' EXIT
         if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-            log "PoolScope on a throwaway server and its PgBouncer: leaks appear within 10 s (close the window to end)"
-            "$ROOT/build/$PRESET/app/poolscope" "$POOLSCOPE_TEST_PG" "$POOLSCOPE_TEST_BOUNCER"
+            log "PoolScope's demo: a throwaway PostgreSQL and PgBouncer with a leaking web shop (close the window to end)"
+            "$ROOT/build/$PRESET/app/poolscope" --demo
         else
-            log "no display: the command line instead; leaks appear within 10 s (Ctrl-C ends it)"
-            "$ROOT/build/$PRESET/app/poolscope" watch "$POOLSCOPE_TEST_PG" --owner-by code
+            log "no display: the demo with the command line's watch instead; leaks appear within 15 s (Ctrl-C ends it)"
+            watch_demo "$ROOT/build/$PRESET/app"
         fi ;;
     test)
         install_missing "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
