@@ -5,6 +5,7 @@
 #include <QChartView>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QFontMetrics>
 #include <QEvent>
 #include <QLabel>
 #include <QLineSeries>
@@ -206,6 +207,11 @@ void TimeChart::setData(const Data &data)
                           : span > 600 * 1000       ? QStringLiteral("HH:mm")
                                                     : QStringLiteral("HH:mm:ss"));
     m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(data.fromMs), QDateTime::fromMSecsSinceEpoch(data.fromMs + span));
+    // As many time labels as fit side by side: a narrow chart would otherwise elide them all.
+    const int labelWidth = QFontMetrics(m_timeAxis->labelsFont()).horizontalAdvance(m_timeAxis->format() + QStringLiteral("MM"));
+    const int ticks = std::clamp(int(m_chart->plotArea().width()) / std::max(1, labelWidth) + 1, 2, 6);
+    if (m_timeAxis->tickCount() != ticks)
+        m_timeAxis->setTickCount(ticks);
     updateLegend();
 }
 
