@@ -32,8 +32,10 @@ DemoSession::~DemoSession()
     stop();
 }
 
-QString DemoSession::hostProgram()
+QString DemoSession::hostProgram() const
 {
+    if (!m_hostProgram.isEmpty())
+        return m_hostProgram;
     const QString beside = QCoreApplication::applicationDirPath() + QStringLiteral("/poolscope-workload");
     if (QFileInfo(beside).isExecutable())
         return beside;

@@ -26,7 +26,9 @@ public:
     // Ends the host and waits up to `wait` for it to remove the cluster.
     void stop(std::chrono::milliseconds wait = std::chrono::seconds(30));
 
-    static QString hostProgram(); // poolscope-workload beside poolscope, or on PATH
+    // poolscope-workload beside poolscope, or on PATH, unless set.
+    QString hostProgram() const;
+    void setHostProgram(const QString &program) { m_hostProgram = program; }
 
 Q_SIGNALS:
     void progress(const QString &text);
@@ -38,6 +40,7 @@ Q_SIGNALS:
 private:
     void readLines();
 
+    QString m_hostProgram;
     QProcess m_process;
     QByteArray m_pending;
     QString m_lastError;

@@ -18,8 +18,6 @@
 
 namespace poolscope::ui {
 
-namespace {
-
 // The demo's panel docked at the window's right; its servers become targets once they run.
 void startDemo(MainWindow &window, DemoSession &session, const QString &scenario)
 {
@@ -49,8 +47,6 @@ void startDemo(MainWindow &window, DemoSession &session, const QString &scenario
     });
     session.start(scenario);
 }
-
-} // namespace
 
 int runGui(int argc, char **argv)
 {
