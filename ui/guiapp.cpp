@@ -10,6 +10,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDockWidget>
+#include <QIcon>
 #include <QMessageBox>
 #include <QScreen>
 
@@ -65,7 +66,11 @@ int runGui(int argc, char **argv)
     QApplication::setOrganizationName(QStringLiteral("PoolScope"));
     QApplication::setApplicationDisplayName(QStringLiteral("PoolScope"));
     QApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("poolscope"));
+    QApplication::setDesktopFileName(QStringLiteral("org.poolscope.PoolScope"));
+    QIcon icon;
+    for (int size : {16, 24, 32, 48, 64, 128, 256})
+        icon.addFile(QStringLiteral(":/icons/hicolor/%1x%1/apps/poolscope.png").arg(size), QSize(size, size));
+    QApplication::setWindowIcon(icon);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -121,19 +126,20 @@ int runGui(int argc, char **argv)
     }
     options.restoreTargets = targets.isEmpty() && !demo;
 
-    MainWindow window(options);
+    auto window = std::make_unique<MainWindow>(options);
     for (const auto &[info, text] : std::as_const(targets))
-        window.openTarget(info, text, false);
-    window.selectTarget(0); // the first one named, as the user listed them
-    // Declared after the window, so destroyed before it: the demo's cluster is stopped while
-    // the targets that sample it still exist, and they just see it go.
+        window->openTarget(info, text, false);
+    window->selectTarget(0); // the first one named, as the user listed them
     std::unique_ptr<DemoSession> session;
     if (demo) {
         session = std::make_unique<DemoSession>();
-        startDemo(window, *session, scenario);
+        startDemo(*window, *session, scenario);
     }
-    window.show();
+    window->show();
     const int code = app.exec();
+    // The window first: its samplers close their connections while the demo's servers still
+    // answer, then the demo's host removes the servers.
+    window.reset();
     if (session && session->isRunning()) {
         std::fprintf(stderr, "poolscope: stopping the demo's PostgreSQL and PgBouncer…\n");
         session->stop();
