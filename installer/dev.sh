@@ -17,8 +17,9 @@ PRESET=${BUILD_PRESET:-dev}
 # fonts-dejavu-core: the window's text, also when the tests draw it offscreen.
 PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev fonts-dejavu-core libpq-dev postgresql pgbouncer)
 # The fuzz targets need clang and its libFuzzer runtime; the bench needs openssl for its test
-# CA and procps for pkill.
-TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps)
+# CA and procps for pkill; the package test needs CPack's helpers (dpkg-shlibdeps, file) and
+# the validators (lintian, desktop-file-validate, appstreamcli, man).
+TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps dpkg-dev file lintian desktop-file-utils appstream man-db)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
