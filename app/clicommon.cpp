@@ -176,22 +176,8 @@ std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok
 int reportConnectionError(const ConnInfo &target, const PgError &error)
 {
     err() << "poolscope: cannot connect to " << target.displayName() << ": " << error.message << "\n";
-    switch (error.kind) {
-    case PgError::Kind::TooManyConnections:
-        err() << "  The server is out of connection slots (SQLSTATE 53300). To get in: connect as a superuser "
-                 "(superuser_reserved_connections keeps slots for them), use a role with pg_use_reserved_connections "
-                 "on PostgreSQL 16+, or inspect through the PgBouncer admin console instead.\n";
-        break;
-    case PgError::Kind::Authentication:
-        err() << "  Check the user and password (~/.pgpass or PGPASSWORD) and pg_hba.conf.\n";
-        break;
-    case PgError::Kind::Timeout:
-        err() << "  The server did not answer in time: is it hung, or is a firewall dropping packets? "
-                 "connect_timeout in the conninfo changes the wait.\n";
-        break;
-    default:
-        break;
-    }
+    if (const QString advice = error.advice(); !advice.isEmpty())
+        err() << "  " << advice << "\n";
     err().flush();
     return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitConnection;
 }

@@ -70,6 +70,17 @@ QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked
         }
     };
     addFindings(Finding::Severity::Critical);
+    // Out of client slots, PgBouncer refuses every new application connection: that outranks
+    // everything a pool can say. Console clients count against the limit too (PgBouncer lets
+    // the console itself in past it), so here the console's pool is counted.
+    const int maxClients = snapshot.setting(QStringLiteral("max_client_conn")).toInt();
+    int clients = 0;
+    for (const BouncerPool &pool : snapshot.pools)
+        clients += pool.clActive + pool.clWaiting + pool.clIdle.value_or(0);
+    if (maxClients > 0 && clients >= maxClients && parts.size() < kMostParts)
+        parts.append(QStringLiteral("at max_client_conn: %1 of %2 client connections, new clients are refused").arg(clients).arg(maxClients));
+    else if (maxClients > 0 && clients * 10 >= maxClients * 9 && parts.size() < kMostParts)
+        parts.append(QStringLiteral("near max_client_conn: %1 of %2 client connections").arg(clients).arg(maxClients));
     // A paused or disabled database holds every client back by design: say so before the
     // waiting it causes, or the waiting looks like a pool that is too small.
     for (const BouncerDatabase &database : snapshot.databases) {

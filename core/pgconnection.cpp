@@ -76,6 +76,28 @@ PgError::Kind kindForSqlstate(const QString &sqlstate)
 
 } // namespace
 
+QString PgError::advice() const
+{
+    switch (kind) {
+    case Kind::TooManyConnections:
+        if (message.contains(QLatin1String("max_client_conn")))
+            return QStringLiteral("PgBouncer has no client slot left (max_client_conn). Its admin console (dbname=pgbouncer) "
+                                  "still lets admin and stats users in: inspect it there, end some clients, or raise "
+                                  "max_client_conn (SET on the console, or in pgbouncer.ini and RELOAD).");
+        return QStringLiteral("The server is out of connection slots (SQLSTATE 53300). To get in: connect as a superuser "
+                              "(superuser_reserved_connections keeps slots for them), use a role with "
+                              "pg_use_reserved_connections on PostgreSQL 16+, or inspect through the PgBouncer admin "
+                              "console instead.");
+    case Kind::Authentication:
+        return QStringLiteral("Check the user and password (~/.pgpass or PGPASSWORD) and pg_hba.conf.");
+    case Kind::Timeout:
+        return QStringLiteral("The server did not answer in time: is it hung, or is a firewall dropping packets? "
+                              "connect_timeout in the conninfo changes the wait.");
+    default:
+        return {};
+    }
+}
+
 PgError PgError::fromMessage(Kind kind, const QString &message, const QString &sqlstate)
 {
     return PgError{kind, sqlstate, redactSecrets(message.trimmed())};
@@ -164,6 +186,8 @@ PgError PgConnection::connectionError(PgError::Kind kind) const
         || message.contains(QLatin1String("too many connections for"))) { // role or database limit
         sqlstate = QStringLiteral("53300");
         kind = PgError::Kind::TooManyConnections;
+    } else if (message.contains(QLatin1String("no more connections allowed (max_client_conn)"))) {
+        kind = PgError::Kind::TooManyConnections; // PgBouncer's own limit; it sends no SQLSTATE for it
     } else if (message.contains(QLatin1String("password authentication failed"))
                || message.contains(QLatin1String("no password supplied"))
                || message.contains(QLatin1String("no pg_hba.conf entry"))) {

@@ -28,6 +28,9 @@ struct PgError
     QString message;  // libpq's or the server's message, passwords redacted
 
     bool isError() const { return kind != Kind::None; }
+    // What to do about it, when there is something to say (how to get into a full server,
+    // what to check for a refused login or a silent one); empty otherwise.
+    QString advice() const;
     static PgError fromMessage(Kind kind, const QString &message, const QString &sqlstate = {});
 };
 

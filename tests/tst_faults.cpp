@@ -3,6 +3,7 @@
 #include "testsupport.h"
 
 #include "bounceractions.h"
+#include "pgconnection.h"
 #include "health.h"
 #include "sampler.h"
 #include "sampling.h"
@@ -188,6 +189,62 @@ private Q_SLOTS:
         const ActionResult resumed = actions.run(BouncerActions::Command::Resume, QStringLiteral("appdb"));
         QVERIFY2(resumed.ok(), qPrintable(resumed.message));
         QVERIFY(client.finished(5000));
+        sampler.stop();
+    }
+
+    // PgBouncer out of client slots: the console PoolScope already has keeps being sampled and
+    // names the limit; the console still lets a new PoolScope in (PgBouncer exempts it), and a
+    // pooled database refuses with advice that names max_client_conn and the console.
+    void pgbouncerAtMaxClientConn()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
+        QList<BouncerSnapshotPtr> snapshots;
+        connect(&sampler, &Sampler::bouncerSnapshotReady, this, [&](const BouncerSnapshotPtr &s) { snapshots.append(s); });
+        sampler.start();
+        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
+
+        // The action connection opens now and stays open: the limit goes back up through it
+        // even while no new connection is let in.
+        BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
+        const QString original = snapshots.last()->setting(QStringLiteral("max_client_conn"));
+        QVERIFY(original.toInt() > 0);
+        const qsizetype clientsNow = snapshots.last()->clients.size() + 1; // + the action connection
+        const auto restore = qScopeGuard([&] { actions.set(QStringLiteral("max_client_conn"), original); });
+        const ActionResult lowered = actions.set(QStringLiteral("max_client_conn"), QString::number(clientsNow + 3));
+        QVERIFY2(lowered.ok(), qPrintable(lowered.message));
+        // Fill the remaining slots with application clients until PgBouncer turns one away.
+        std::vector<std::unique_ptr<ClientSession>> clients;
+        for (int i = 0; i < 20; ++i) {
+            auto client = std::make_unique<ClientSession>(POOLSCOPE_TEST_BOUNCER_APP, "fills-pgbouncer");
+            const bool ok = client->ok();
+            clients.push_back(std::move(client));
+            if (!ok)
+                break;
+        }
+        QVERIFY2(!clients.back()->ok() && clients.back()->error().contains(u"max_client_conn"), qPrintable(clients.back()->error()));
+        // Sampling goes on over the connection PoolScope already had, and says what is wrong.
+        const qsizetype before = snapshots.size();
+        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= before + 3, 5000);
+        const QString health = healthLine(*snapshots.last());
+        QVERIFY2(health.startsWith(u"at max_client_conn") && health.contains(u"new clients are refused"), qPrintable(health));
+        // PgBouncer still lets its admin console in: a new PoolScope on the console connects...
+        PgConnection console;
+        QVERIFY2(!console.open(target(POOLSCOPE_TEST_BOUNCER), QByteArrayLiteral("poolscope-test")).isError(), "console refused");
+        console.close();
+        // ...and one pointed at a pooled database is told why not, and where to go instead.
+        PgConnection pooled;
+        const PgError refused = pooled.open(target(POOLSCOPE_TEST_BOUNCER_APP), QByteArrayLiteral("poolscope-test"));
+        QVERIFY2(refused.kind == PgError::Kind::TooManyConnections, qPrintable(refused.message));
+        QVERIFY2(refused.advice().contains(u"max_client_conn") && refused.advice().contains(u"admin console"),
+                 qPrintable(refused.advice()));
+        clients.clear();
+        const ActionResult raised = actions.set(QStringLiteral("max_client_conn"), original);
+        QVERIFY2(raised.ok(), qPrintable(raised.message));
+        QTRY_VERIFY_WITH_TIMEOUT(!pooled.open(target(POOLSCOPE_TEST_BOUNCER_APP), QByteArrayLiteral("poolscope-test")).isError(), 5000);
         sampler.stop();
     }
 

@@ -149,7 +149,9 @@ void OverviewStrip::refresh()
     const bool unreachable = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing;
     if (unreachable) {
         // Say it first: what is shown below is as old as the last sample.
-        const QString why = tr("Cannot sample %1: %2").arg(m_target.displayName(), status.error.message);
+        QString why = tr("Cannot sample %1: %2").arg(m_target.displayName(), status.error.message);
+        if (const QString advice = status.error.advice(); !advice.isEmpty())
+            why += u' ' + advice;
         health = health.isEmpty() ? why : why + tr(" — last known: ") + health;
         critical = true;
     } else if (health.isEmpty()) {
