@@ -4,6 +4,9 @@
 
 #include <libpq-fe.h>
 
+#include <future>
+#include <thread>
+
 #include <poll.h>
 
 Q_LOGGING_CATEGORY(lcConnection, "poolscope.core.connection", QtWarningMsg)
@@ -165,10 +168,7 @@ void PgConnection::close()
 {
     {
         std::lock_guard lock(m_cancelMutex);
-        if (m_cancel) {
-            PQfreeCancel(m_cancel);
-            m_cancel = nullptr;
-        }
+        m_cancel.reset();
     }
     if (m_conn) {
         PQfinish(m_conn);
@@ -239,9 +239,9 @@ PgError PgConnection::open(const ConnInfo &info, const QByteArray &applicationNa
         status = PQconnectPoll(m_conn);
     }
     PQsetNoticeReceiver(m_conn, collectNotice, &m_notices);
-    PGcancel *cancel = PQgetCancel(m_conn);
+    std::shared_ptr<PGcancel> cancel(PQgetCancel(m_conn), PQfreeCancel);
     std::lock_guard lock(m_cancelMutex);
-    m_cancel = cancel;
+    m_cancel = std::move(cancel);
     return {};
 }
 
@@ -253,12 +253,27 @@ void PgConnection::abort()
 
 void PgConnection::cancelOnServer()
 {
-    std::lock_guard lock(m_cancelMutex);
-    if (!m_cancel)
+    std::shared_ptr<PGcancel> cancel;
+    {
+        std::lock_guard lock(m_cancelMutex);
+        cancel = m_cancel;
+    }
+    if (!cancel)
         return;
-    char buffer[256];
-    if (!PQcancel(m_cancel, buffer, sizeof buffer))
-        qCWarning(lcConnection) << "could not send cancel request:" << buffer;
+    // PQcancel has no timeout: on a lost network it connects, sends, and waits for an answer
+    // that never comes. It runs on a thread of its own; we wait for it only so long.
+    auto sent = std::make_shared<std::promise<QString>>();
+    std::future<QString> outcome = sent->get_future();
+    std::thread([cancel, sent] {
+        char buffer[256] = {};
+        sent->set_value(PQcancel(cancel.get(), buffer, sizeof buffer) ? QString() : QString::fromUtf8(buffer).trimmed());
+    }).detach();
+    if (outcome.wait_for(kCancelGrace) != std::future_status::ready) {
+        qCWarning(lcConnection) << "the cancel request got no answer in" << kCancelGrace.count() << "ms; going on without it";
+        return;
+    }
+    if (const QString error = outcome.get(); !error.isEmpty())
+        qCWarning(lcConnection) << "could not send cancel request:" << error;
 }
 
 PgError PgConnection::exec(const QByteArray &sql, const QList<QByteArray> &params, std::chrono::milliseconds timeout,

@@ -100,7 +100,9 @@ private:
 
     pg_conn *m_conn = nullptr;
     std::mutex m_cancelMutex; // guards m_cancel against abort() from another thread
-    pg_cancel *m_cancel = nullptr;
+    // Shared with the thread that sends a cancel: PQcancel may block on a lost network for
+    // good, and that thread keeps the object alive for as long as it needs it.
+    std::shared_ptr<pg_cancel> m_cancel;
     std::atomic<bool> m_aborted{false};
     QStringList m_notices;
 };
