@@ -9,6 +9,12 @@
 #include "sampling.h"
 
 #include <QFile>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QThread>
+
+#include <atomic>
 #include <QScopeGuard>
 #include <QProcess>
 #include <QSignalSpy>
@@ -52,6 +58,63 @@ int poolscopeSessions(const QString &superuser)
 }
 
 // Records what a sampler reports, and how long the event loop of this thread ever stalls.
+// A TCP relay between PoolScope and the server that can stop passing anything on, as a lost
+// network does: both sockets stay open, nothing arrives on either side. It runs on a thread of
+// its own, so that the test's thread may block (stopping a sampler) without stalling it.
+class LossyRelay
+{
+public:
+    LossyRelay(const QString &host, quint16 port)
+    {
+        m_context.moveToThread(&m_thread);
+        m_thread.start();
+        QMetaObject::invokeMethod(&m_context, [=] { listen(host, port); }, Qt::BlockingQueuedConnection);
+    }
+    ~LossyRelay()
+    {
+        QMetaObject::invokeMethod(&m_context, [this] { delete m_server; }, Qt::BlockingQueuedConnection);
+        m_thread.quit();
+        m_thread.wait();
+    }
+    quint16 port() const { return m_port; }
+    void setLost(bool lost) { m_lost = lost; }
+
+private:
+    void listen(const QString &host, quint16 port)
+    {
+        m_server = new QTcpServer;
+        m_server->listen(QHostAddress::LocalHost);
+        m_port = m_server->serverPort();
+        QObject::connect(m_server, &QTcpServer::newConnection, m_server, [this, host, port] {
+            while (QTcpSocket *client = m_server->nextPendingConnection()) {
+                auto *upstream = new QTcpSocket(client);
+                upstream->connectToHost(host, port);
+                const auto pass = [this](QTcpSocket *from, QTcpSocket *to) {
+                    const QByteArray data = from->readAll();
+                    if (!m_lost)
+                        to->write(data);
+                };
+                QObject::connect(client, &QTcpSocket::readyRead, upstream, [=] { pass(client, upstream); });
+                QObject::connect(upstream, &QTcpSocket::readyRead, client, [=] { pass(upstream, client); });
+                QObject::connect(client, &QTcpSocket::disconnected, upstream, [this, upstream] {
+                    if (!m_lost)
+                        upstream->disconnectFromHost();
+                });
+                QObject::connect(upstream, &QTcpSocket::disconnected, client, [this, client] {
+                    if (!m_lost)
+                        client->disconnectFromHost();
+                });
+            }
+        });
+    }
+
+    QThread m_thread;
+    QObject m_context;
+    QTcpServer *m_server = nullptr; // lives on m_thread, with every socket under it
+    quint16 m_port = 0;
+    std::atomic<bool> m_lost{false};
+};
+
 struct Watcher
 {
     explicit Watcher(Sampler &sampler)
@@ -319,6 +382,59 @@ private Q_SLOTS:
               reportedAfterMs, watcher.longestStallMs);
         QVERIFY2(reportedAfterMs < 5000, qPrintable(QString::number(reportedAfterMs)));
         QVERIFY(watcher.longestStallMs < 500);
+        sampler.stop();
+    }
+
+    // The network goes away while a sample runs on the server: PoolScope gives up at its
+    // deadline and cannot even send the cancel, yet the server ends the query by itself
+    // (statement_timeout and lock_timeout are set on the sampling session), so no query of
+    // PoolScope's is left running; when the network is back, sampling resumes.
+    void networkLostMidSample()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        const QRegularExpression portKey(QStringLiteral("port=(\\d+)"));
+        const quint16 serverPort = quint16(portKey.match(POOLSCOPE_TEST_PG).captured(1).toUInt());
+        QVERIFY(serverPort > 0);
+        LossyRelay relay(QStringLiteral("127.0.0.1"), serverPort);
+        QString relayed = POOLSCOPE_TEST_PG;
+        relayed.replace(portKey, QStringLiteral("port=%1").arg(relay.port()));
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        options.queryTimeout = std::chrono::milliseconds(3000);
+        Sampler sampler(target(relayed), options);
+        Watcher watcher(sampler);
+        sampler.start();
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.snapshots.size() >= 2, 5000);
+        const int samplerPid = watcher.snapshots.last()->ownPid;
+
+        // Hold the catalog pg_stat_activity joins, so that the next sample waits on the server...
+        ClientSession holder(POOLSCOPE_TEST_PG, "holds-pg_authid");
+        QVERIFY2(holder.ok(), qPrintable(holder.error()));
+        const auto release = qScopeGuard([&] { holder.exec(QStringLiteral("ROLLBACK")); });
+        QVERIFY(holder.exec(QStringLiteral("BEGIN")));
+        QVERIFY(holder.exec(QStringLiteral("LOCK TABLE pg_catalog.pg_authid IN ACCESS EXCLUSIVE MODE")));
+        // (Inside a transaction the activity view is read once and cached: clear it per read.)
+        const auto stateOfSampler = [&] {
+            holder.exec(QStringLiteral("SELECT pg_stat_clear_snapshot()"));
+            return holder.value(QStringLiteral("SELECT coalesce(state, '') || '/' || coalesce(wait_event_type, '') "
+                                               "FROM pg_stat_activity WHERE pid = %1").arg(samplerPid));
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(stateOfSampler(), QStringLiteral("active/Lock"), 3000);
+        // ...and then lose the network.
+        relay.setLost(true);
+        QTRY_VERIFY_WITH_TIMEOUT(watcher.sawError(PgError::Kind::Timeout), 10000);
+        // The server ends the query on its own once lock_timeout passes: nothing left running.
+        QTRY_VERIFY_WITH_TIMEOUT(!stateOfSampler().startsWith(u"active"), 6000);
+        holder.exec(QStringLiteral("SELECT pg_stat_clear_snapshot()"));
+        QCOMPARE(holder.value(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'poolscope%' "
+                                             "AND state = 'active' AND pid <> pg_backend_pid()")),
+                 QStringLiteral("0"));
+        holder.exec(QStringLiteral("ROLLBACK"));
+        // The network comes back: a new sampling connection, new samples.
+        relay.setLost(false);
+        const qsizetype before = watcher.snapshots.size();
+        QTRY_VERIFY2_WITH_TIMEOUT(watcher.snapshots.size() > before && watcher.snapshots.last()->ownPid != samplerPid,
+                                  qPrintable(watcher.describe()), 20000);
         sampler.stop();
     }
 

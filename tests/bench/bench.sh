@@ -36,7 +36,8 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
     local port
     for _ in $(seq 1 200); do
-        port=$((20000 + RANDOM % 30000))
+        # Below the ephemeral range (32768+), where client sockets could take the port first.
+        port=$((20000 + RANDOM % 12000))
         if ! port_in_use "$port"; then echo "$port"; return 0; fi
     done
     die "no free loopback port found"
