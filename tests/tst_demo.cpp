@@ -12,6 +12,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 
 #include <signal.h>
 
@@ -254,6 +255,31 @@ private Q_SLOTS:
         QVERIFY(!started);
         QVERIFY2(error.contains(u"'postgresql'") && error.contains(u"apt-get install"), qPrintable(error));
         QVERIFY(cluster.directory().isEmpty());
+    }
+
+    // A pid file left behind may name a pid that now belongs to another process: cleaning up
+    // removes the directory and leaves that process alone.
+    void staleDirectoryNeverSignalsAStranger()
+    {
+        QProcess stranger;
+        stranger.start(QStringLiteral("sleep"), {QStringLiteral("60")});
+        QVERIFY(stranger.waitForStarted());
+        QTemporaryDir parent;
+        const QString directory = parent.filePath(DemoCluster::directoryPrefix() + QStringLiteral("left"));
+        QVERIFY(QDir().mkpath(directory + QStringLiteral("/pg")));
+        const auto write = [](const QString &path, const QByteArray &text) {
+            QFile file(path);
+            return file.open(QIODevice::WriteOnly) && file.write(text) == text.size();
+        };
+        const QByteArray strangerPid = QByteArray::number(stranger.processId()) + '\n';
+        QVERIFY(write(directory + QStringLiteral("/owner"), "999999999\n")); // gone
+        QVERIFY(write(directory + QStringLiteral("/pg/postmaster.pid"), strangerPid));
+        QVERIFY(write(directory + QStringLiteral("/pgbouncer.pid"), strangerPid));
+        QCOMPARE(DemoCluster::removeStale(parent.path()), QStringList{directory});
+        QVERIFY(!QFileInfo::exists(directory));
+        QVERIFY(alive(stranger.processId()));
+        stranger.kill();
+        stranger.waitForFinished();
     }
 
     // The host alone: its input ending (the window closing) stops and removes everything.

@@ -106,10 +106,18 @@ bool waitForExit(qint64 pid, std::chrono::milliseconds timeout)
     return true;
 }
 
-// Ends a daemon with `polite`, then harder if it does not go.
-void endProcess(qint64 pid, int polite, std::chrono::milliseconds patience)
+// Whether `pid` is still the daemon we started in `directory`: a pid file left by a crash or
+// a reboot may name a pid that now belongs to someone else's process, which must not be hit.
+bool runsIn(qint64 pid, const QString &directory)
 {
-    if (!processAlive(pid))
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    return cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(QFile::encodeName(directory));
+}
+
+// Ends the daemon of `directory` with `polite`, then harder if it does not go.
+void endProcess(qint64 pid, const QString &directory, int polite, std::chrono::milliseconds patience)
+{
+    if (!processAlive(pid) || !runsIn(pid, directory))
         return;
     ::kill(pid_t(pid), polite);
     if (waitForExit(pid, patience))
@@ -124,9 +132,9 @@ void endProcess(qint64 pid, int polite, std::chrono::milliseconds patience)
 // Stops whatever still runs in a demo directory and removes it.
 void stopAndRemove(const QString &directory)
 {
-    endProcess(pidFromFile(directory + QStringLiteral("/pgbouncer.pid")), SIGTERM, std::chrono::seconds(5));
+    endProcess(pidFromFile(directory + QStringLiteral("/pgbouncer.pid")), directory, SIGTERM, std::chrono::seconds(5));
     // SIGINT is PostgreSQL's fast shutdown: sessions are ended, nothing is waited for.
-    endProcess(pidFromFile(directory + QStringLiteral("/pg/postmaster.pid")), SIGINT, std::chrono::seconds(10));
+    endProcess(pidFromFile(directory + QStringLiteral("/pg/postmaster.pid")), directory, SIGINT, std::chrono::seconds(10));
     QDir(directory).removeRecursively();
 }
 
