@@ -225,6 +225,12 @@ private Q_SLOTS:
         sampler.start();
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
 
+        // A client logs in only once PgBouncer knows the server's parameters, which it learns
+        // from a first server connection: make one before pausing, whatever ran before.
+        {
+            ClientSession warmup(POOLSCOPE_TEST_BOUNCER_APP, "warms-the-pool");
+            QVERIFY2(warmup.ok() && warmup.exec(QStringLiteral("SELECT 1")), qPrintable(warmup.error()));
+        }
         BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
         // Whatever happens below, the bench's database is resumed for the tests after this one.
         const auto resume = qScopeGuard([&] { actions.run(BouncerActions::Command::Resume, QStringLiteral("appdb")); });
