@@ -115,6 +115,15 @@ private:
     std::atomic<bool> m_lost{false};
 };
 
+// A client logs in to PgBouncer only once it knows the server's parameters, which it learns
+// from a first server connection: tests that pause or fill PgBouncer make one first, whatever
+// ran before them on the bench.
+void warmUp(const QString &pooledConninfo)
+{
+    ClientSession warmup(pooledConninfo, "warms-the-pool");
+    QVERIFY2(warmup.ok() && warmup.exec(QStringLiteral("SELECT 1")), qPrintable(warmup.error()));
+}
+
 struct Watcher
 {
     explicit Watcher(Sampler &sampler)
@@ -225,12 +234,7 @@ private Q_SLOTS:
         sampler.start();
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
 
-        // A client logs in only once PgBouncer knows the server's parameters, which it learns
-        // from a first server connection: make one before pausing, whatever ran before.
-        {
-            ClientSession warmup(POOLSCOPE_TEST_BOUNCER_APP, "warms-the-pool");
-            QVERIFY2(warmup.ok() && warmup.exec(QStringLiteral("SELECT 1")), qPrintable(warmup.error()));
-        }
+        warmUp(POOLSCOPE_TEST_BOUNCER_APP);
         BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
         // Whatever happens below, the bench's database is resumed for the tests after this one.
         const auto resume = qScopeGuard([&] { actions.run(BouncerActions::Command::Resume, QStringLiteral("appdb")); });
@@ -276,6 +280,7 @@ private Q_SLOTS:
         sampler.start();
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
 
+        warmUp(POOLSCOPE_TEST_BOUNCER_APP);
         // The action connection opens now and stays open: the limit goes back up through it
         // even while no new connection is let in.
         BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
