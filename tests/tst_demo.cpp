@@ -128,11 +128,14 @@ private Q_SLOTS:
     void leakOnTheErrorPath()
     {
         m_director.setScenario(Scenario::LeakOnError);
+        QElapsedTimer chosen;
+        chosen.start();
         // Leaked (aborted ≥ 10 s) billing sessions whose stack names the leaking function.
         QList<const Session *> leaked;
         Snapshot snapshot;
         QTRY_VERIFY_WITH_TIMEOUT((snapshot = m_sampler->read(), leaked = leakedOf(snapshot, u"billing"), leaked.size() >= 3),
                                  kSignatureMs);
+        qInfo("leak signature (3 billing sessions leaked: aborted for 10 s) after %lld ms", chosen.elapsed());
         for (const Session *s : std::as_const(leaked)) {
             QCOMPARE(s->sessionClass, SessionClass::IdleInTransactionAborted);
             QVERIFY2(!s->stack.isEmpty() && s->stack.first().startsWith(u"poolscope::workload::Shop::checkout shop.cpp:"),
@@ -156,12 +159,15 @@ private Q_SLOTS:
     void forgottenCheckout()
     {
         m_director.setScenario(Scenario::ForgottenCheckout);
+        QElapsedTimer chosen;
+        chosen.start();
         LeakRules rules;
         rules.idleInTxLeakedAfter = 5; // the default is a minute: the signature, not the patience
         QList<const Session *> held;
         Snapshot snapshot;
         QTRY_VERIFY_WITH_TIMEOUT((snapshot = m_sampler->read(rules), held = leakedOf(snapshot, u"orders"), held.size() >= 3),
                                  kSignatureMs);
+        qInfo("forgotten-checkout signature (3 orders sessions idle in transaction for 5 s) after %lld ms", chosen.elapsed());
         for (const Session *s : std::as_const(held)) {
             QCOMPARE(s->sessionClass, SessionClass::IdleInTransaction);
             QVERIFY2(!s->stack.isEmpty() && s->stack.first().startsWith(u"poolscope::workload::Shop::placeOrder shop.cpp:"),
@@ -177,12 +183,15 @@ private Q_SLOTS:
     void oversizedPoolFlood()
     {
         m_director.setScenario(Scenario::Flood);
+        QElapsedTimer chosen;
+        chosen.start();
         Snapshot snapshot;
         const auto atLimit = [&] {
             snapshot = m_sampler->read();
             return snapshot.totals.total >= snapshot.limits.usableSlots() - 1;
         };
         QTRY_VERIFY_WITH_TIMEOUT(atLimit(), kSignatureMs);
+        qInfo("flood signature (sessions at the usable-slot limit) after %lld ms", chosen.elapsed());
         QTRY_VERIFY_WITH_TIMEOUT(m_director.shop().stats().refused > 0, kSignatureMs);
         QVERIFY2(std::any_of(snapshot.findings.cbegin(), snapshot.findings.cend(),
                              [](const Finding &f) { return f.severity == Finding::Severity::Critical; }),
@@ -201,6 +210,8 @@ private Q_SLOTS:
     void lockPileUp()
     {
         m_director.setScenario(Scenario::LockPileUp);
+        QElapsedTimer chosen;
+        chosen.start();
         // One idle-in-transaction orders session at the root, several orders waiting behind it
         // (each waiter queues behind the one before it, so the root blocks one directly).
         const Session *holder = nullptr;
@@ -217,6 +228,7 @@ private Q_SLOTS:
             return holder != nullptr && blocked >= 3;
         };
         QTRY_VERIFY_WITH_TIMEOUT(pileUp(), kSignatureMs);
+        qInfo("lock pile-up signature (a leaked holder, 3 sessions blocked) after %lld ms", chosen.elapsed());
         QCOMPARE(holder->applicationName, QStringLiteral("orders"));
         QVERIFY2(!holder->stack.isEmpty() && holder->stack.first().startsWith(u"poolscope::workload::Shop::reserveHotItem shop.cpp:"),
                  qPrintable(holder->stack.join(u'|')));
