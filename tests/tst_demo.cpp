@@ -78,16 +78,6 @@ QString startHost(QProcess &host)
     return {};
 }
 
-QList<const Session *> sessionsOf(const Snapshot &snapshot, const QString &application, SessionClass sessionClass)
-{
-    QList<const Session *> found;
-    for (const Session &s : snapshot.sessions) {
-        if (s.applicationName == application && s.sessionClass == sessionClass)
-            found.append(&s);
-    }
-    return found;
-}
-
 } // namespace
 
 class TestDemo : public QObject
