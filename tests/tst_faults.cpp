@@ -68,7 +68,7 @@ public:
     {
         m_context.moveToThread(&m_thread);
         m_thread.start();
-        QMetaObject::invokeMethod(&m_context, [=] { listen(host, port); }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(&m_context, [this, host, port] { listen(host, port); }, Qt::BlockingQueuedConnection);
     }
     ~LossyRelay()
     {
