@@ -115,6 +115,30 @@ private:
     std::atomic<bool> m_lost{false};
 };
 
+// A PgBouncer console sampled every 200 ms, with every snapshot and status it reported. The
+// lists come before the sampler: it stops, on destruction, while they still exist.
+struct ConsoleWatch
+{
+    explicit ConsoleWatch(const ConnInfo &console)
+        : sampler(console, fastSampling())
+    {
+        QObject::connect(&sampler, &Sampler::bouncerSnapshotReady, &context,
+                         [this](const BouncerSnapshotPtr &s) { snapshots.append(s); });
+        QObject::connect(&sampler, &Sampler::statusChanged, &context, [this](const SamplerStatus &s) { statuses.append(s); });
+        sampler.start();
+    }
+    static SamplerOptions fastSampling()
+    {
+        SamplerOptions options;
+        options.interval = std::chrono::milliseconds(200);
+        return options;
+    }
+    QObject context;
+    QList<BouncerSnapshotPtr> snapshots;
+    QList<SamplerStatus> statuses;
+    Sampler sampler;
+};
+
 // A client logs in to PgBouncer only once it knows the server's parameters, which it learns
 // from a first server connection: tests that pause or fill PgBouncer make one first, whatever
 // ran before them on the bench.
@@ -220,19 +244,14 @@ private Q_SLOTS:
         sampler.stop();
     }
 
-    // PgBouncer restarted under a console sampler: it reconnects, and the rates computed from
-    // counters that went back to zero are zero, not negative.
+    // A paused PgBouncer database: the console is not paused, so sampling goes on and says the
+    // database is paused before the clients it holds waiting.
     void pgbouncerPaused()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
-        SamplerOptions options;
-        options.interval = std::chrono::milliseconds(200);
-        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
-        QList<BouncerSnapshotPtr> snapshots;
-        connect(&sampler, &Sampler::bouncerSnapshotReady, this, [&](const BouncerSnapshotPtr &s) { snapshots.append(s); });
-        sampler.start();
-        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
+        ConsoleWatch console(target(POOLSCOPE_TEST_BOUNCER));
+        QTRY_VERIFY_WITH_TIMEOUT(!console.snapshots.isEmpty(), 5000);
 
         warmUp(POOLSCOPE_TEST_BOUNCER_APP);
         BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
@@ -246,9 +265,9 @@ private Q_SLOTS:
         // The console is not paused: sampling goes on and shows the database paused and the
         // client waiting, which is what a DBA needs to see.
         const auto waitingOnPause = [&] {
-            if (snapshots.isEmpty())
+            if (console.snapshots.isEmpty())
                 return false;
-            const BouncerSnapshot &last = *snapshots.last();
+            const BouncerSnapshot &last = *console.snapshots.last();
             const auto db = std::find_if(last.databases.cbegin(), last.databases.cend(),
                                          [](const BouncerDatabase &d) { return d.name == u"appdb"; });
             const auto pool = std::find_if(last.pools.cbegin(), last.pools.cend(),
@@ -256,13 +275,13 @@ private Q_SLOTS:
             return db != last.databases.cend() && db->paused && pool != last.pools.cend();
         };
         QTRY_VERIFY_WITH_TIMEOUT(waitingOnPause(), 10000);
-        const QString health = healthLine(*snapshots.last());
+        const QString health = healthLine(*console.snapshots.last());
         QVERIFY2(health.startsWith(u"database appdb is paused") && health.contains(u"client(s) waiting"), qPrintable(health));
         QVERIFY(!client.finished(300)); // still held
         const ActionResult resumed = actions.run(BouncerActions::Command::Resume, QStringLiteral("appdb"));
         QVERIFY2(resumed.ok(), qPrintable(resumed.message));
         QVERIFY(client.finished(5000));
-        sampler.stop();
+        console.sampler.stop();
     }
 
     // PgBouncer out of client slots: the console PoolScope already has keeps being sampled and
@@ -272,21 +291,16 @@ private Q_SLOTS:
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
-        SamplerOptions options;
-        options.interval = std::chrono::milliseconds(200);
-        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
-        QList<BouncerSnapshotPtr> snapshots;
-        connect(&sampler, &Sampler::bouncerSnapshotReady, this, [&](const BouncerSnapshotPtr &s) { snapshots.append(s); });
-        sampler.start();
-        QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
+        ConsoleWatch console(target(POOLSCOPE_TEST_BOUNCER));
+        QTRY_VERIFY_WITH_TIMEOUT(!console.snapshots.isEmpty(), 5000);
 
         warmUp(POOLSCOPE_TEST_BOUNCER_APP);
         // The action connection opens now and stays open: the limit goes back up through it
         // even while no new connection is let in.
         BouncerActions actions(target(POOLSCOPE_TEST_BOUNCER));
-        const QString original = snapshots.last()->setting(QStringLiteral("max_client_conn"));
+        const QString original = console.snapshots.last()->setting(QStringLiteral("max_client_conn"));
         QVERIFY(original.toInt() > 0);
-        const qsizetype clientsNow = snapshots.last()->clients.size() + 1; // + the action connection
+        const qsizetype clientsNow = console.snapshots.last()->clients.size() + 1; // + the action connection
         const auto restore = qScopeGuard([&] { actions.set(QStringLiteral("max_client_conn"), original); });
         const ActionResult lowered = actions.set(QStringLiteral("max_client_conn"), QString::number(clientsNow + 3));
         QVERIFY2(lowered.ok(), qPrintable(lowered.message));
@@ -301,14 +315,14 @@ private Q_SLOTS:
         }
         QVERIFY2(!clients.back()->ok() && clients.back()->error().contains(u"max_client_conn"), qPrintable(clients.back()->error()));
         // Sampling goes on over the connection PoolScope already had, and says what is wrong.
-        const qsizetype before = snapshots.size();
-        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= before + 3, 5000);
-        const QString health = healthLine(*snapshots.last());
+        const qsizetype before = console.snapshots.size();
+        QTRY_VERIFY_WITH_TIMEOUT(console.snapshots.size() >= before + 3, 5000);
+        const QString health = healthLine(*console.snapshots.last());
         QVERIFY2(health.startsWith(u"at max_client_conn") && health.contains(u"new clients are refused"), qPrintable(health));
         // PgBouncer still lets its admin console in: a new PoolScope on the console connects...
-        PgConnection console;
-        QVERIFY2(!console.open(target(POOLSCOPE_TEST_BOUNCER), QByteArrayLiteral("poolscope-test")).isError(), "console refused");
-        console.close();
+        PgConnection newcomer;
+        QVERIFY2(!newcomer.open(target(POOLSCOPE_TEST_BOUNCER), QByteArrayLiteral("poolscope-test")).isError(), "console refused");
+        newcomer.close();
         // ...and one pointed at a pooled database is told why not, and where to go instead.
         PgConnection pooled;
         const PgError refused = pooled.open(target(POOLSCOPE_TEST_BOUNCER_APP), QByteArrayLiteral("poolscope-test"));
@@ -319,28 +333,23 @@ private Q_SLOTS:
         const ActionResult raised = actions.set(QStringLiteral("max_client_conn"), original);
         QVERIFY2(raised.ok(), qPrintable(raised.message));
         QTRY_VERIFY_WITH_TIMEOUT(!pooled.open(target(POOLSCOPE_TEST_BOUNCER_APP), QByteArrayLiteral("poolscope-test")).isError(), 5000);
-        sampler.stop();
+        console.sampler.stop();
     }
 
+    // PgBouncer restarted under a console sampler: it reconnects, and the rates computed from
+    // counters that went back to zero are zero, not negative.
     void pgbouncerRestart()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_BENCH_DIR);
-        SamplerOptions options;
-        options.interval = std::chrono::milliseconds(200);
-        Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
-        QList<BouncerSnapshotPtr> snapshots;
-        QList<SamplerStatus> statuses;
-        connect(&sampler, &Sampler::bouncerSnapshotReady, this, [&](const BouncerSnapshotPtr &s) { snapshots.append(s); });
-        connect(&sampler, &Sampler::statusChanged, this, [&](const SamplerStatus &s) { statuses.append(s); });
-        sampler.start();
+        ConsoleWatch console(target(POOLSCOPE_TEST_BOUNCER));
         {
             ClientSession traffic(POOLSCOPE_TEST_BOUNCER_APP, "traffic");
             for (int i = 0; i < 50; ++i)
                 QVERIFY(traffic.exec(QStringLiteral("SELECT 1")));
         }
-        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 3, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(console.snapshots.size() >= 3, 5000);
 
         QFile pidFile(POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pgbouncer.pid"));
         QVERIFY(pidFile.open(QIODevice::ReadOnly));
@@ -348,21 +357,21 @@ private Q_SLOTS:
         QVERIFY(pid > 0);
         QCOMPARE(::kill(pid, SIGTERM), 0); // 1.18: immediate shutdown
         QTRY_VERIFY_WITH_TIMEOUT(::kill(pid, 0) != 0, 10000);
-        const int beforeRestart = int(snapshots.size());
+        const int beforeRestart = int(console.snapshots.size());
         QVERIFY(asServerOwner({QStringLiteral("pgbouncer"), QStringLiteral("-d"),
                                POOLSCOPE_TEST_BENCH_DIR + QStringLiteral("/pgbouncer.ini")}));
-        QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() > beforeRestart + 2, 15000);
-        QVERIFY(std::any_of(statuses.cbegin(), statuses.cend(), [](const SamplerStatus &s) {
+        QTRY_VERIFY_WITH_TIMEOUT(console.snapshots.size() > beforeRestart + 2, 15000);
+        QVERIFY(std::any_of(console.statuses.cbegin(), console.statuses.cend(), [](const SamplerStatus &s) {
             return s.state == SamplerStatus::State::Reconnecting;
         }));
-        for (const BouncerSnapshotPtr &snapshot : std::as_const(snapshots)) {
+        for (const BouncerSnapshotPtr &snapshot : std::as_const(console.snapshots)) {
             for (const BouncerStats &stats : snapshot->stats) {
                 QVERIFY(stats.xactsPerSecond >= 0);
                 QVERIFY(stats.queriesPerSecond >= 0);
                 QVERIFY(stats.waitMsPerSecond >= 0);
             }
         }
-        sampler.stop();
+        console.sampler.stop();
     }
 
     // A backend that stops answering (SIGSTOP): the read gives up at its deadline, cancels,
