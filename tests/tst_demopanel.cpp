@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "targetcontroller.h"
 #include "targetview.h"
+#include "screenshots.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -70,7 +71,7 @@ private Q_SLOTS:
         dismiss->click();
         QVERIFY(!panel->narrativeVisible());
         QTRY_VERIFY_WITH_TIMEOUT(status.value(QStringLiteral("refused")).toDouble() > 0, 30000);
-        saveScreenshot(window.get(), QStringLiteral("demo-flood"));
+        saveScreenshot(window.get(), QStringLiteral("demo-flood"), m_dir);
         panel->applyFix();
         QTRY_VERIFY_WITH_TIMEOUT(status.value(QStringLiteral("fixed")).toBool(), 5000);
         QTRY_COMPARE_WITH_TIMEOUT(status.value(QStringLiteral("bouncerPoolSize")).toInt(), 20, 5000);
@@ -90,17 +91,6 @@ private Q_SLOTS:
     }
 
 private:
-    void saveScreenshot(QWidget *widget, const QString &name)
-    {
-        QString dir = qEnvironmentVariable("POOLSCOPE_SCREENSHOTS");
-        if (dir.isEmpty())
-            dir = m_dir.filePath(QStringLiteral("screenshots"));
-        QDir().mkpath(dir);
-        const QString path = dir + u'/' + name + QStringLiteral(".png");
-        QVERIFY(widget->grab().save(path));
-        qInfo().noquote() << "screenshot:" << path;
-    }
-
     QTemporaryDir m_dir;
 };
 

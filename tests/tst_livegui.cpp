@@ -10,6 +10,7 @@
 #include "sessionspanel.h"
 #include "targetcontroller.h"
 #include "targetview.h"
+#include "screenshots.h"
 #include "testsupport.h"
 #include "treepanel.h"
 
@@ -89,19 +90,6 @@ class TestLiveGui : public QObject
         o.sampler.rules.abortedLeakedAfter = 1;
         o.restoreTargets = false;
         return o;
-    }
-
-    // Screenshots land next to the build for a person to look at; the test prints where.
-    void saveScreenshot(QWidget *widget, const QString &name)
-    {
-        QString dir = qEnvironmentVariable("POOLSCOPE_SCREENSHOTS");
-        if (dir.isEmpty())
-            dir = m_dir.filePath(QStringLiteral("screenshots"));
-        QDir().mkpath(dir);
-        const QString path = dir + u'/' + name + QStringLiteral(".png");
-        QTest::qWait(50); // let layouts of a just-shown tab settle
-        QVERIFY(widget->grab().save(path));
-        qInfo().noquote() << "screenshot:" << path;
     }
 
     TargetView *open(const QString &conninfo)
@@ -206,9 +194,9 @@ private Q_SLOTS:
         // The charts have drawn several samples.
         QTRY_VERIFY_WITH_TIMEOUT(view->charts()->lastPointCount() >= 3, 10000);
         qInfo("chart redraw: %.1f ms for %d points", view->charts()->lastRedrawMs(), view->charts()->lastPointCount());
-        saveScreenshot(m_window.get(), QStringLiteral("owners"));
+        saveScreenshot(m_window.get(), QStringLiteral("owners"), m_dir);
         view->tabs()->setCurrentWidget(view->sessions());
-        saveScreenshot(m_window.get(), QStringLiteral("sessions"));
+        saveScreenshot(m_window.get(), QStringLiteral("sessions"), m_dir);
 
         // Ctrl+C in the table copies the selected rows as text, with a header and the full query.
         QTableView *copyFrom = view->sessions()->view();
@@ -292,7 +280,7 @@ private Q_SLOTS:
         QVERIFY(tree->index(0, 0, root).data().toString().startsWith(QStringLiteral("pid %1").arg(waiter.pid())));
         const QString tabText = view->tabs()->tabText(view->tabs()->indexOf(view->blocking()));
         QVERIFY2(tabText.contains(u"(1)"), qPrintable(tabText + QStringLiteral(" waiting=%1 blocked=%2").arg(view->target().postgres()->totals.count(SessionClass::Waiting)).arg(tree->rowCount())));
-        saveScreenshot(m_window.get(), QStringLiteral("blocking"));
+        saveScreenshot(m_window.get(), QStringLiteral("blocking"), m_dir);
         QVERIFY(holder.exec(QStringLiteral("ROLLBACK")));
         QVERIFY(waiter.finished(5000));
         QTRY_VERIFY_WITH_TIMEOUT(tree->rowCount() == 0, 10000);
@@ -320,7 +308,7 @@ private Q_SLOTS:
         auto *settings = view->limits()->findChild<QTableWidget *>(QStringLiteral("limitsTable"));
         QVERIFY(settings->rowCount() > 10);
         view->tabs()->setCurrentWidget(view->pools());
-        saveScreenshot(m_window.get(), QStringLiteral("pgbouncer"));
+        saveScreenshot(m_window.get(), QStringLiteral("pgbouncer"), m_dir);
         QVERIFY(client.exec(QStringLiteral("COMMIT")));
     }
 
@@ -419,7 +407,7 @@ private Q_SLOTS:
         QVERIFY2(leakedClient.data(Qt::ToolTipRole).toString().contains(u"idle in transaction (aborted)"),
                  qPrintable(leakedClient.data(Qt::ToolTipRole).toString()));
         QTRY_VERIFY_WITH_TIMEOUT(bouncer->overview()->healthText().contains(u"hold servers whose PostgreSQL backends are leaked"), 10000);
-        saveScreenshot(m_window.get(), QStringLiteral("pgbouncer-linked"));
+        saveScreenshot(m_window.get(), QStringLiteral("pgbouncer-linked"), m_dir);
         QVERIFY(client.exec(QStringLiteral("ROLLBACK")));
     }
 
@@ -441,7 +429,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(view->charts()->lastPointCount() >= 3, 10000);
         const QImage chart = view->charts()->charts().first()->grab().toImage();
         const QColor background = chart.pixelColor(chart.width() / 2, 4);
-        saveScreenshot(m_window.get(), QStringLiteral("dark"));
+        saveScreenshot(m_window.get(), QStringLiteral("dark"), m_dir);
         QApplication::setPalette(light);
         QVERIFY2(background.lightness() < 80, qPrintable(background.name())); // the chart follows the palette
     }
@@ -471,7 +459,7 @@ private Q_SLOTS:
         qInfo("longest stall of the window's event loop while the server hung: %lld ms", longestStall);
         QVERIFY2(view->overview()->statusText().contains(u"attempt"), qPrintable(view->overview()->statusText()));
         QVERIFY2(longestStall < 1000, "the GUI thread waited on the network");
-        saveScreenshot(m_window.get(), QStringLiteral("unreachable"));
+        saveScreenshot(m_window.get(), QStringLiteral("unreachable"), m_dir);
     }
 };
 
