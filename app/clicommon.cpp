@@ -1,6 +1,11 @@
 #include "clicommon.h"
 
+#include <QCoreApplication>
 #include <QRegularExpression>
+#include <QTimer>
+
+#include <atomic>
+#include <csignal>
 
 #include <cstdio>
 #include <sys/ioctl.h>
@@ -212,6 +217,24 @@ int terminalWidth()
     bool ok = false;
     const int columns = qEnvironmentVariableIntValue("COLUMNS", &ok);
     return ok && columns > 40 ? columns : 160;
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+void onInterrupt(int) { g_interrupted = true; }
+} // namespace
+
+void quitOnInterrupt()
+{
+    std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
+    std::signal(SIGHUP, onInterrupt);
+    auto *poll = new QTimer(QCoreApplication::instance());
+    QObject::connect(poll, &QTimer::timeout, [] {
+        if (g_interrupted)
+            QCoreApplication::quit();
+    });
+    poll->start(100);
 }
 
 } // namespace poolscope::cli

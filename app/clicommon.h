@@ -45,4 +45,8 @@ int confirm(bool yes, const QString &question);
 
 int terminalWidth();
 
+// Ctrl-C, SIGTERM and SIGHUP (the SSH session went away) quit the event loop, so that the
+// verb closes its connections and files on the way out.
+void quitOnInterrupt();
+
 } // namespace poolscope::cli

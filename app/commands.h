@@ -2,6 +2,12 @@
 
 #include <QStringList>
 
+#include <functional>
+
+namespace poolscope {
+class Recording;
+}
+
 namespace poolscope::cli {
 
 // Each takes the verb's own arguments (arguments[0] is "poolscope VERB") and returns the
@@ -12,5 +18,8 @@ int runSignal(const QStringList &arguments, bool terminate);
 int runLimit(const QStringList &arguments);
 int runBouncerSet(const QStringList &arguments);
 int runBouncerCommand(const QStringList &arguments, const QString &verb); // pause, resume, reconnect, …
+int runRecord(const QStringList &arguments);
+// drawChart(recording, png) draws the report's picture, returning an error or nothing.
+int runReport(const QStringList &arguments, const std::function<QString(Recording &, const QString &)> &drawChart);
 
 } // namespace poolscope::cli

@@ -1,8 +1,11 @@
 #include "clicommon.h"
 #include "commands.h"
+#include "chartexport.h"
 #include "guiapp.h"
 
-#include <QCoreApplication>
+#include <QApplication>
+
+#include <memory>
 
 #include <libpq-fe.h>
 
@@ -21,6 +24,8 @@ const char kUsage[] =
     "Reading:\n"
     "  snapshot CONNINFO        one snapshot as tables, or --json\n"
     "  watch CONNINFO           sample continuously over one connection (Ctrl-C stops)\n"
+    "  record CONNINFO… -o FILE record samples, alerts and actions to one file [--duration D]\n"
+    "  report FILE [-o OUT.md]  the incident timeline of a recording, in Markdown, with a chart\n"
     "Acting (each asks first, or needs --yes; every action goes to the audit log):\n"
     "  terminate CONNINFO --pid N [--pid M …]   end sessions (pg_terminate_backend)\n"
     "  cancel CONNINFO --pid N [--pid M …]      cancel running queries\n"
@@ -38,7 +43,7 @@ const char kUsage[] =
 
 bool isCommandLineVerb(const char *argument)
 {
-    static const char *const verbs[] = {"snapshot", "watch",  "terminate", "cancel", "limit",  "set", "pause",
+    static const char *const verbs[] = {"snapshot", "watch",  "record", "report", "terminate", "cancel", "limit",  "set", "pause",
                                         "resume",   "reconnect", "disable", "enable", "kill", "reload", "help",
                                         "--version", "-v",    "--help",    "-h"};
     for (const char *verb : verbs) {
@@ -56,6 +61,16 @@ bool looksLikeWindowArgument(const char *argument)
     return text.startsWith('-') || text.contains('=') || text.startsWith("postgres://") || text.startsWith("postgresql://");
 }
 
+// What the offscreen platform says about itself is not news to someone reading a report.
+void quietOffscreen(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    if (message.contains(QLatin1String("propagateSizeHints")) || message.startsWith(QLatin1String("QStandardPaths:")))
+        return;
+    static const QtMessageHandler previous = qInstallMessageHandler(nullptr);
+    if (previous)
+        previous(type, context, message);
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -65,7 +80,17 @@ int main(int argc, char **argv)
     if (argc < 2 || (!isCommandLineVerb(argv[1]) && looksLikeWindowArgument(argv[1])))
         return poolscope::ui::runGui(argc, argv);
 
-    QCoreApplication app(argc, argv);
+    // The report draws its chart with the window's own chart code, offscreen: it needs a
+    // QApplication but never a display.
+    std::unique_ptr<QCoreApplication> app;
+    if (qstrcmp(argv[1], "report") == 0) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        qInstallMessageHandler(quietOffscreen);
+        app = std::make_unique<QApplication>(argc, argv);
+    } else {
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    }
     QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
 
@@ -87,6 +112,12 @@ int main(int argc, char **argv)
         return runSnapshot(verbArguments);
     if (verb == QLatin1String("watch"))
         return runWatch(verbArguments);
+    if (verb == QLatin1String("record"))
+        return runRecord(verbArguments);
+    if (verb == QLatin1String("report"))
+        return runReport(verbArguments, [](poolscope::Recording &recording, const QString &path) {
+            return poolscope::ui::writeRecordingCharts(recording, path);
+        });
     if (verb == QLatin1String("terminate"))
         return runSignal(verbArguments, true);
     if (verb == QLatin1String("cancel"))

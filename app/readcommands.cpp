@@ -15,8 +15,6 @@
 #include <QJsonDocument>
 #include <QTimer>
 
-#include <atomic>
-#include <csignal>
 #include <unistd.h>
 
 namespace poolscope::cli {
@@ -111,9 +109,6 @@ void printSnapshot(const ReadSetup &setup, const Snapshot &snapshot, const QList
     }
     out().flush();
 }
-
-std::atomic<bool> g_interrupted{false};
-void onInterrupt(int) { g_interrupted = true; }
 
 } // namespace
 
@@ -376,14 +371,7 @@ int runWatch(const QStringList &arguments)
     QObject::connect(&sampler, &Sampler::statusChanged, onStatus);
     if (postgresSampler)
         QObject::connect(postgresSampler.get(), &Sampler::statusChanged, onStatus);
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    QTimer interruptPoll;
-    QObject::connect(&interruptPoll, &QTimer::timeout, [] {
-        if (g_interrupted)
-            QCoreApplication::quit();
-    });
-    interruptPoll.start(100);
+    quitOnInterrupt();
     if (postgresSampler)
         postgresSampler->start();
     sampler.start();

@@ -1,6 +1,7 @@
 #include "auditreader.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonParseError>
 
@@ -64,6 +65,27 @@ AuditReadResult parseAuditLog(const QByteArray &bytes, int maxEntries)
     if (maxEntries > 0 && result.entries.size() > maxEntries)
         result.entries.remove(0, result.entries.size() - maxEntries);
     return result;
+}
+
+AuditTail::AuditTail(const QString &path)
+    : m_path(path)
+    , m_offset(QFileInfo(path).size())
+{
+}
+
+QList<AuditEntry> AuditTail::poll()
+{
+    QFile file(m_path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    if (file.size() < m_offset)
+        m_offset = 0; // rotated or truncated: read it from the start
+    if (!file.seek(m_offset))
+        return {};
+    const QByteArray added = file.read(qMin<qint64>(file.size() - m_offset, 16 << 20));
+    const qsizetype complete = added.lastIndexOf('\n') + 1; // a line being written waits for the next poll
+    m_offset += complete;
+    return parseAuditLog(added.left(complete), 0).entries;
 }
 
 } // namespace poolscope

@@ -31,4 +31,17 @@ AuditReadResult readAuditLog(const QString &path, int maxEntries = 10000);
 // The same from bytes, for tests and the fuzzer.
 AuditReadResult parseAuditLog(const QByteArray &bytes, int maxEntries = 10000);
 
+// Follows an audit log as other processes append to it: each poll() returns the entries of
+// the complete lines added since the previous one (entries before the first poll are old news).
+class AuditTail
+{
+public:
+    explicit AuditTail(const QString &path);
+    QList<AuditEntry> poll();
+
+private:
+    QString m_path;
+    qint64 m_offset = 0;
+};
+
 } // namespace poolscope

@@ -81,6 +81,7 @@ struct ConnectionLimit
     QString name;
     int limit = -1;   // -1: unlimited
     int current = 0;  // sessions seen now
+    friend bool operator==(const ConnectionLimit &, const ConnectionLimit &) = default;
 };
 
 struct Limits
@@ -104,6 +105,7 @@ struct Finding
     Severity severity = Severity::Warning;
     QString code;    // stable identifier: "flood", "owner-share", "leak-rising", "visibility"
     QString message; // one line a DBA reads
+    friend bool operator==(const Finding &, const Finding &) = default;
 };
 
 struct Totals

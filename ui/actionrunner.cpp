@@ -19,7 +19,7 @@ ActionRunner::~ActionRunner() = default;
 
 bool ActionRunner::start(Batch batch)
 {
-    if (m_busy)
+    if (m_busy || m_disabled)
         return false;
     m_busy = true;
     Q_EMIT busyChanged(true);

@@ -27,6 +27,8 @@ public:
     ~ActionRunner() override;
 
     bool isBusy() const { return m_busy; }
+    // A disabled runner refuses every action: what a replayed recording's views get.
+    void setDisabled(bool disabled) { m_disabled = disabled; }
     const QString &auditLogPath() const { return m_auditLogPath; }
 
     // pg_terminate_backend / pg_cancel_backend, guarded by backend_start.
@@ -51,6 +53,7 @@ private:
     ConnInfo m_target;
     QString m_auditLogPath;
     bool m_busy = false;
+    bool m_disabled = false;
 };
 
 } // namespace poolscope::ui

@@ -106,7 +106,7 @@ void ChartPanel::setLive(bool live)
     m_liveButton->setText(live ? tr("Live") : tr("Paused"));
     m_liveButton->setIcon(style()->standardIcon(live ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
     if (!live && m_endMs == 0)
-        m_endMs = QDateTime::currentMSecsSinceEpoch();
+        m_endMs = m_target.nowMs();
     if (live)
         m_endMs = 0;
     redraw();
@@ -166,7 +166,7 @@ void ChartPanel::redraw()
     const bool bouncer = m_kindShown == TargetKind::PgBouncer;
     const History &history = m_target.history();
     const qint64 windowMs = m_window->currentData().toLongLong() * 1000;
-    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 now = m_target.nowMs();
     const qint64 end = m_live || m_endMs == 0 ? now : m_endMs;
     const qint64 oldest = history.isEmpty() ? now : history.at(0).timeMs;
     // A young history fills the chart until it is as long as the window (at least a minute).

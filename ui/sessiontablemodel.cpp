@@ -118,7 +118,7 @@ double SessionTableModel::ageSeconds(qint64 sinceMs) const
 {
     if (sinceMs <= 0 || m_takenAtMs <= 0)
         return -1;
-    return qMax<double>(0, (m_takenAtMs - sinceMs + m_sinceSample.elapsed()) / 1000.0);
+    return qMax<double>(0, (m_takenAtMs - sinceMs + (m_clockFrozen ? 0 : m_sinceSample.elapsed())) / 1000.0);
 }
 
 int SessionTableModel::rowCount(const QModelIndex &parent) const

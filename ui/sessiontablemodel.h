@@ -30,6 +30,8 @@ public:
     explicit SessionTableModel(QObject *parent = nullptr);
 
     void merge(const SnapshotPtr &snapshot);
+    // Replay: ages stay as of the sample shown instead of ticking on with the clock.
+    void setClockFrozen(bool frozen) { m_clockFrozen = frozen; }
     // The outcome of an action on a session, shown in its row until the session goes.
     void setActionResult(quint64 sessionKey, const QString &text, bool ok);
 
@@ -51,6 +53,7 @@ private:
     QHash<quint64, Outcome> m_outcomes;
     qint64 m_takenAtMs = 0;
     QElapsedTimer m_sinceSample;
+    bool m_clockFrozen = false;
 };
 
 // Sorts by raw values and filters with the core's SessionFilter.

@@ -15,11 +15,53 @@ TargetController::TargetController(const ConnInfo &target, const SamplerOptions 
     m_status.state = SamplerStatus::State::Stopped;
 }
 
+TargetController::TargetController(const RecordedTarget &recorded, const SamplerOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_replay(true)
+    , m_replayName(recorded.name)
+    , m_options(options)
+    , m_history(recorded.history)
+    , m_leakTrend(options.rules.risingSamples)
+{
+    m_status.state = SamplerStatus::State::Stopped;
+    m_status.kind = recorded.kind;
+    m_replayNowMs = m_history.isEmpty() ? 0 : m_history.last().timeMs;
+}
+
 TargetController::~TargetController() = default;
+
+qint64 TargetController::nowMs() const
+{
+    return m_replay ? m_replayNowMs : QDateTime::currentMSecsSinceEpoch();
+}
+
+void TargetController::setReplayTime(qint64 timeMs)
+{
+    m_replayNowMs = timeMs;
+}
+
+void TargetController::showRecorded(const SnapshotPtr &snapshot, const QList<Finding> &trendFindings, qint64 timeMs)
+{
+    m_postgres = snapshot;
+    m_lastSampleAtMs = timeMs;
+    m_trendFindings = trendFindings;
+    analyse();
+    m_findings += m_trendFindings;
+    Q_EMIT sampled();
+}
+
+void TargetController::showRecorded(const BouncerSnapshotPtr &snapshot, qint64 timeMs)
+{
+    m_bouncer = snapshot;
+    m_lastSampleAtMs = timeMs;
+    m_findings = snapshot->findings;
+    m_health = healthLine(*snapshot);
+    Q_EMIT sampled();
+}
 
 void TargetController::start()
 {
-    if (m_running)
+    if (m_running || m_replay)
         return;
     m_sampler = std::make_unique<Sampler>(m_target, m_options);
     connect(m_sampler.get(), &Sampler::snapshotReady, this, [this](const SnapshotPtr &s) { ingest(s); });

@@ -3,6 +3,7 @@
 #include "alerts.h"
 #include "history.h"
 #include "owners.h"
+#include "recordingreader.h"
 #include "sampler.h"
 
 #include <QObject>
@@ -18,13 +19,18 @@ class TargetController : public QObject
     Q_OBJECT
 public:
     TargetController(const ConnInfo &target, const SamplerOptions &options, QObject *parent = nullptr);
+    // A target of a recording: no sampler and no actions; its history is the recording's, and
+    // the replay sets the snapshot shown and the time that counts as now.
+    TargetController(const RecordedTarget &recorded, const SamplerOptions &options, QObject *parent = nullptr);
     ~TargetController() override;
 
     void start();
     void stop();
 
     const ConnInfo &connInfo() const { return m_target; }
-    QString displayName() const { return m_target.displayName(); }
+    QString displayName() const { return m_replay ? m_replayName : m_target.displayName(); }
+    bool isReplay() const { return m_replay; }
+    qint64 nowMs() const; // the replay's time, or the clock's
     const SamplerOptions &options() const { return m_options; }
     std::optional<TargetKind> kind() const { return m_status.kind; }
     const SamplerStatus &status() const { return m_status; }
@@ -48,6 +54,12 @@ public:
     void ingest(const SnapshotPtr &snapshot, qint64 timeMs = 0);
     void ingest(const BouncerSnapshotPtr &snapshot, qint64 timeMs = 0);
 
+    // Replay: show a recorded snapshot (with the findings that needed earlier samples) as of
+    // `timeMs`, without adding to the history or the alerts.
+    void showRecorded(const SnapshotPtr &snapshot, const QList<Finding> &trendFindings, qint64 timeMs);
+    void showRecorded(const BouncerSnapshotPtr &snapshot, qint64 timeMs);
+    void setReplayTime(qint64 timeMs);
+
 Q_SIGNALS:
     void sampled();       // a new snapshot is in
     void statusChanged(); // connecting, connected, reconnecting with the error…
@@ -58,6 +70,9 @@ private:
     void analyse(); // owners, findings and health of m_postgres under the current owner key
 
     ConnInfo m_target;
+    bool m_replay = false;
+    QString m_replayName;
+    qint64 m_replayNowMs = 0;
     SamplerOptions m_options;
     std::unique_ptr<Sampler> m_sampler;
     bool m_running = false;

@@ -76,6 +76,11 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
                            static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools), static_cast<QWidget *>(m_limits)})
         panel->hide();
     arrangeTabs();
+    if (m_target.isReplay()) {
+        m_runner->setDisabled(true);
+        m_sessions->model()->setClockFrozen(true);
+        setReadOnly(true);
+    }
 
     connect(&m_target, &TargetController::sampled, this, &TargetView::onSampled);
     connect(&m_target, &TargetController::statusChanged, this, [this] {
@@ -170,7 +175,7 @@ void TargetView::onSampled()
 
 void TargetView::setReadOnly(bool readOnly)
 {
-    m_readOnly = readOnly;
+    m_readOnly = readOnly || m_target.isReplay(); // nothing in a replay reaches a server
     m_sessions->setActionsVisible(!readOnly);
     m_terminateLeaked->setVisible(!readOnly);
     m_limits->setReadOnly(readOnly);

@@ -1,0 +1,257 @@
+#include "clicommon.h"
+#include "commands.h"
+
+#include "actions.h"
+#include "auditreader.h"
+#include "incidentreport.h"
+#include "recorder.h"
+#include "recordingreader.h"
+#include "sampler.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace poolscope::cli {
+
+namespace {
+
+QString megabytes(qint64 bytes) { return QString::number(bytes / 1e6, 'f', bytes < 10e6 ? 2 : 1) + QStringLiteral(" MB"); }
+
+} // namespace
+
+int runRecord(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Record the samples of one or more targets (PostgreSQL servers or PgBouncer consoles) to one file on one "
+        "time axis, headless, until --duration ends or Ctrl-C. Open the file in the window to replay it, or write "
+        "its incident timeline with 'poolscope report'. Alerts, and the actions any PoolScope logs to the audit log "
+        "for these targets meanwhile, are recorded too."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("CONNINFO…"), QStringLiteral("libpq connection strings or URIs"));
+    parser.addOption({{QStringLiteral("o"), QStringLiteral("output")}, QStringLiteral("The recording file to create."),
+                      QStringLiteral("file")});
+    parser.addOption({QStringLiteral("duration"), QStringLiteral("Stop after this long, e.g. 30m or 24h [until Ctrl-C]."),
+                      QStringLiteral("duration")});
+    parser.addOption({QStringLiteral("interval"), QStringLiteral("Time between samples, 0.1s to 60s [1s]."),
+                      QStringLiteral("duration"), QStringLiteral("1s")});
+    parser.addOption({QStringLiteral("overwrite"), QStringLiteral("Replace the output file if it exists.")});
+    parser.addOption({QStringLiteral("audit-log"), QStringLiteral("The audit log to follow for actions [the default one]."),
+                      QStringLiteral("file")});
+    parser.addOption(timeoutOption());
+    addAnalysisOptions(parser);
+    if (auto exit = parseOrExit(parser, arguments, 1, 64))
+        return *exit;
+    const QString output = parser.value(QStringLiteral("output"));
+    if (output.isEmpty()) {
+        err() << "poolscope: record needs -o FILE\n";
+        return ExitUsage;
+    }
+    const auto interval = parseSeconds(parser.value(QStringLiteral("interval")));
+    if (!interval || *interval < 0.1 || *interval > 60) {
+        err() << "poolscope: --interval takes a duration from 0.1s to 60s\n";
+        return ExitUsage;
+    }
+    std::optional<double> duration;
+    if (parser.isSet(QStringLiteral("duration"))) {
+        duration = parseSeconds(parser.value(QStringLiteral("duration")));
+        if (!duration || *duration <= 0) {
+            err() << "poolscope: --duration takes a duration such as 90s, 30m or 24h\n";
+            return ExitUsage;
+        }
+    }
+    bool timeoutOk = false;
+    const std::chrono::milliseconds timeout = timeoutFrom(parser, &timeoutOk);
+    const std::optional<LeakRules> rules = rulesFrom(parser);
+    if (!timeoutOk || !rules)
+        return ExitUsage;
+    QList<ConnInfo> targets;
+    for (const QString &text : parser.positionalArguments()) {
+        const std::optional<ConnInfo> target = targetFrom(text);
+        if (!target)
+            return ExitUsage;
+        targets.append(*target);
+    }
+
+    RecorderOptions recorderOptions;
+    recorderOptions.rules = *rules;
+    Recorder recorder(recorderOptions);
+    QString error;
+    if (!recorder.open(output, parser.isSet(QStringLiteral("overwrite")), &error)) {
+        err() << "poolscope: " << error << "\n";
+        return ExitFailure;
+    }
+    SamplerOptions options;
+    options.interval = std::chrono::milliseconds(qint64(*interval * 1000));
+    options.queryTimeout = timeout;
+    options.rules = *rules;
+
+    // A target's id in the file is given when its kind is known: at its first sample.
+    struct Recorded
+    {
+        ConnInfo target;
+        std::unique_ptr<Sampler> sampler;
+        int id = -1;
+        bool away = false;
+    };
+    std::vector<std::unique_ptr<Recorded>> recorded;
+    int exitCode = ExitOk;
+    const auto stopOnWriteError = [&] {
+        err() << "poolscope: " << recorder.error() << "\n";
+        exitCode = ExitFailure;
+        QCoreApplication::quit();
+    };
+    for (const ConnInfo &target : std::as_const(targets)) {
+        auto r = std::make_unique<Recorded>();
+        r->target = target;
+        r->sampler = std::make_unique<Sampler>(target, options);
+        Recorded *self = r.get();
+        QObject::connect(self->sampler.get(), &Sampler::snapshotReady, [&, self](const SnapshotPtr &snapshot) {
+            if (self->id < 0)
+                self->id = recorder.addTarget(self->target.displayName(), TargetKind::PostgreSQL);
+            self->away = false;
+            if (!recorder.append(self->id, *snapshot, QDateTime::currentMSecsSinceEpoch()))
+                stopOnWriteError();
+        });
+        QObject::connect(self->sampler.get(), &Sampler::bouncerSnapshotReady, [&, self](const BouncerSnapshotPtr &snapshot) {
+            if (self->id < 0)
+                self->id = recorder.addTarget(self->target.displayName(), TargetKind::PgBouncer);
+            self->away = false;
+            if (!recorder.append(self->id, *snapshot, QDateTime::currentMSecsSinceEpoch()))
+                stopOnWriteError();
+        });
+        QObject::connect(self->sampler.get(), &Sampler::statusChanged, [&, self](const SamplerStatus &status) {
+            if (!status.error.isError())
+                return;
+            err() << "poolscope: " << self->target.displayName() << ": " << samplerStateName(status.state) << ": "
+                  << status.error.message << "\n";
+            err().flush();
+            if (self->id >= 0 && !self->away)
+                recorder.appendGap(self->id, QDateTime::currentMSecsSinceEpoch(), status.error.message);
+            self->away = true;
+        });
+        recorded.push_back(std::move(r));
+    }
+
+    // Actions anyone takes on these targets meanwhile, from the window or the command line.
+    QStringList names;
+    for (const ConnInfo &target : std::as_const(targets))
+        names.append(target.displayName());
+    AuditTail audit(parser.isSet(QStringLiteral("audit-log")) ? parser.value(QStringLiteral("audit-log"))
+                                                               : AuditLog::defaultPath());
+    QElapsedTimer elapsed;
+    elapsed.start();
+    qint64 lastReportMs = 0;
+    QTimer housekeeping;
+    QObject::connect(&housekeeping, &QTimer::timeout, [&] {
+        for (const AuditEntry &entry : audit.poll()) {
+            if (names.contains(entry.target) && !recorder.appendAction(entry))
+                stopOnWriteError();
+        }
+        if (duration && elapsed.elapsed() >= qint64(*duration * 1000))
+            QCoreApplication::quit();
+        if (elapsed.elapsed() - lastReportMs >= 60'000) {
+            lastReportMs = elapsed.elapsed();
+            err() << "poolscope: " << recorder.samplesWritten() << " samples, " << megabytes(recorder.bytesWritten())
+                  << " so far\n";
+            err().flush();
+        }
+    });
+    housekeeping.start(200);
+    quitOnInterrupt();
+    err() << "poolscope: recording " << names.join(QStringLiteral(", ")) << " to " << output
+          << (duration ? QStringLiteral(" for %1").arg(formatDuration(*duration)) : QStringLiteral(" (Ctrl-C stops)"))
+          << "\n";
+    err().flush();
+    for (const auto &r : recorded)
+        r->sampler->start();
+    QCoreApplication::exec();
+    for (const auto &r : recorded)
+        r->sampler->stop();
+    for (const AuditEntry &entry : audit.poll()) {
+        if (names.contains(entry.target))
+            recorder.appendAction(entry);
+    }
+    const qint64 samples = recorder.samplesWritten();
+    const qint64 bytes = recorder.bytesWritten();
+    recorder.close();
+    err() << "poolscope: " << samples << " samples, " << megabytes(bytes) << " in " << output << "\n";
+    if (samples == 0 && exitCode == ExitOk) {
+        err() << "poolscope: no target could be sampled; the file holds no samples\n";
+        exitCode = ExitConnection;
+    }
+    return exitCode;
+}
+
+int runReport(const QStringList &arguments, const std::function<QString(Recording &, const QString &)> &drawChart)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Write the incident timeline of a recording in Markdown: the baseline and the first deviation from it, "
+        "alerts, the owners and stacks at the peak, the actions taken and their results, and the recovery, each "
+        "with its time. The timeline section of a postmortem, generated."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("A recording made by 'poolscope record' or the window."));
+    parser.addOption({{QStringLiteral("o"), QStringLiteral("output")},
+                      QStringLiteral("Write the Markdown here [standard output]."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("chart"),
+                      QStringLiteral("Also draw the connections chart to this PNG and link it [FILE.png beside the "
+                                     "report when -o is given]."),
+                      QStringLiteral("png")});
+    parser.addOption({QStringLiteral("no-chart"), QStringLiteral("Draw no chart.")});
+    parser.addOption({QStringLiteral("owner"),
+                      QStringLiteral("Group owners by application, user, client, database or code [application]."),
+                      QStringLiteral("key"), QStringLiteral("application")});
+    if (auto exit = parseOrExit(parser, arguments, 1, 1))
+        return *exit;
+    const std::optional<OwnerKey> key = ownerKeyFromName(parser.value(QStringLiteral("owner")));
+    if (!key) {
+        err() << "poolscope: --owner takes application, user, client, database or code\n";
+        return ExitUsage;
+    }
+    QString error;
+    std::unique_ptr<Recording> recording = Recording::open(parser.positionalArguments().constFirst(), &error);
+    if (!recording) {
+        err() << "poolscope: " << error << "\n";
+        return ExitFailure;
+    }
+    for (const QString &problem : recording->problems())
+        err() << "poolscope: damaged part skipped: " << problem << "\n";
+    const QString output = parser.value(QStringLiteral("output"));
+    TimelineOptions options;
+    options.ownerKey = *key;
+    QString chart = parser.value(QStringLiteral("chart"));
+    if (chart.isEmpty() && !output.isEmpty() && !parser.isSet(QStringLiteral("no-chart")))
+        chart = QFileInfo(output).path() + u'/' + QFileInfo(output).completeBaseName() + QStringLiteral(".png");
+    if (!chart.isEmpty() && !parser.isSet(QStringLiteral("no-chart"))) {
+        const QString chartError = drawChart(*recording, chart);
+        if (chartError.isEmpty())
+            options.chartImage = output.isEmpty() ? chart : QFileInfo(output).absoluteDir().relativeFilePath(QFileInfo(chart).absoluteFilePath());
+        else
+            err() << "poolscope: no chart: " << chartError << "\n";
+    }
+    const QString markdown = incidentTimeline(*recording, options);
+    if (output.isEmpty()) {
+        out() << markdown;
+        out().flush();
+        return ExitOk;
+    }
+    QFile file(output);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0) {
+        err() << "poolscope: cannot write " << output << ": " << file.errorString() << "\n";
+        return ExitFailure;
+    }
+    err() << "poolscope: timeline written to " << output
+          << (options.chartImage.isEmpty() ? QString() : QStringLiteral(" with its chart %1").arg(chart)) << "\n";
+    return ExitOk;
+}
+
+} // namespace poolscope::cli
