@@ -19,6 +19,21 @@ struct Time
 // row's change mask, so fields are only ever appended (with a new format version).
 template<class V> void fields(V &v, const Session *)
 {
+    // What changes from sample to sample first: a change mask of seven bits is one byte.
+    v(&Session::state);
+    v(Time<Session>{&Session::stateChangeMs});
+    v(Time<Session>{&Session::queryStartMs});
+    v(&Session::query);
+    v(&Session::queryId);
+    v(Time<Session>{&Session::xactStartMs});
+    v(&Session::backendXid);
+    v(&Session::waitEventType);
+    v(&Session::waitEvent);
+    v(&Session::backendXmin);
+    v(&Session::blockedBy);
+    v(&Session::tags);
+    v(&Session::stack);
+    v(&Session::tagsRemembered);
     v(&Session::pid);
     v(&Session::database);
     v(&Session::user);
@@ -26,24 +41,10 @@ template<class V> void fields(V &v, const Session *)
     v(&Session::clientAddr);
     v(&Session::clientPort);
     v(Time<Session>{&Session::backendStartMs});
-    v(Time<Session>{&Session::xactStartMs});
-    v(Time<Session>{&Session::queryStartMs});
-    v(Time<Session>{&Session::stateChangeMs});
-    v(&Session::waitEventType);
-    v(&Session::waitEvent);
-    v(&Session::state);
-    v(&Session::backendXid);
-    v(&Session::backendXmin);
-    v(&Session::query);
     v(&Session::backendType);
     v(&Session::leaderPid);
-    v(&Session::queryId);
-    v(&Session::blockedBy);
     v(&Session::visible);
     v(&Session::own);
-    v(&Session::tags);
-    v(&Session::stack);
-    v(&Session::tagsRemembered);
 }
 
 template<class V> void fields(V &v, const Snapshot *)
@@ -170,6 +171,9 @@ struct Out
     void put(qint64 v) { bytes.putSigned(v); }
     void put(bool v) { bytes.putByte(v ? 1 : 0); }
     void put(double v) { bytes.putDouble(v); }
+    // pg_stat_activity.query_id: a 64-bit hash per statement, repeated from sample to
+    // sample, so it goes through the string table (absent: the empty string).
+    void put(const std::optional<qint64> &v) { put(v ? QString::number(*v) : QString()); }
     template<class T> void put(const std::optional<T> &v)
     {
         put(v.has_value());
@@ -205,6 +209,19 @@ struct In
     void get(qint64 &v) { v = bytes.getSigned(); }
     void get(bool &v) { v = bytes.byte() != 0; }
     void get(double &v) { v = bytes.getDouble(); }
+    void get(std::optional<qint64> &v)
+    {
+        QString text;
+        get(text);
+        bool ok = false;
+        const qint64 value = text.toLongLong(&ok);
+        if (text.isEmpty())
+            v.reset();
+        else if (ok)
+            v = value;
+        else
+            bytes.fail();
+    }
     template<class T> void get(std::optional<T> &v)
     {
         bool present = false;

@@ -183,10 +183,11 @@ private:
             s.queryStartMs = now - m_random.bounded(200);
             s.stateChangeMs = s.queryStartMs;
             s.query = queryFor(s);
-            s.queryId = qint64(m_random.generate64() >> 1);
+            s.queryId = qint64(qHash(s.query.left(s.query.indexOf(u'/')))); // one per statement, as compute_query_id
             if (s.xactStartMs == 0)
                 s.xactStartMs = s.queryStartMs;
-            s.backendXid = QString::number(700000 + m_random.bounded(1000));
+            if (s.backendXid.isEmpty() && m_random.bounded(10) < 3) // a write: PostgreSQL assigns an xid
+                s.backendXid = QString::number(700000 + m_nextPid * 13 + m_random.bounded(1000));
         } else if (roll < 85) { // it finishes
             s.state = QStringLiteral("idle");
             s.stateChangeMs = now - m_random.bounded(200);
