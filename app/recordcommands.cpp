@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QDir>
 #include <QFileInfo>
+#include <QHash>
 #include <QTimer>
 
 #include <memory>
@@ -142,9 +143,25 @@ int runRecord(const QStringList &arguments)
     }
 
     // Actions anyone takes on these targets meanwhile, from the window or the command line.
+    // The audit log names a target by its whole (redacted) connection string; the recording by
+    // its display name.
     QStringList names;
-    for (const ConnInfo &target : std::as_const(targets))
+    QHash<QString, QString> nameInAuditLog;
+    for (const ConnInfo &target : std::as_const(targets)) {
         names.append(target.displayName());
+        nameInAuditLog.insert(target.redacted(), target.displayName());
+        nameInAuditLog.insert(target.displayName(), target.displayName());
+    }
+    const auto recordActions = [&](QList<AuditEntry> entries) {
+        for (AuditEntry &entry : entries) {
+            if (!nameInAuditLog.contains(entry.target))
+                continue;
+            entry.target = nameInAuditLog.value(entry.target);
+            if (!recorder.appendAction(entry))
+                return false;
+        }
+        return true;
+    };
     AuditTail audit(parser.isSet(QStringLiteral("audit-log")) ? parser.value(QStringLiteral("audit-log"))
                                                                : AuditLog::defaultPath());
     QElapsedTimer elapsed;
@@ -152,10 +169,8 @@ int runRecord(const QStringList &arguments)
     qint64 lastReportMs = 0;
     QTimer housekeeping;
     QObject::connect(&housekeeping, &QTimer::timeout, [&] {
-        for (const AuditEntry &entry : audit.poll()) {
-            if (names.contains(entry.target) && !recorder.appendAction(entry))
-                stopOnWriteError();
-        }
+        if (!recordActions(audit.poll()))
+            stopOnWriteError();
         if (duration && elapsed.elapsed() >= qint64(*duration * 1000))
             QCoreApplication::quit();
         if (elapsed.elapsed() - lastReportMs >= 60'000) {
@@ -176,10 +191,7 @@ int runRecord(const QStringList &arguments)
     QCoreApplication::exec();
     for (const auto &r : recorded)
         r->sampler->stop();
-    for (const AuditEntry &entry : audit.poll()) {
-        if (names.contains(entry.target))
-            recorder.appendAction(entry);
-    }
+    recordActions(audit.poll());
     const qint64 samples = recorder.samplesWritten();
     const qint64 bytes = recorder.bytesWritten();
     recorder.close();

@@ -4,6 +4,9 @@
 #include "actions.h"
 #include "demodirector.h"
 #include "livesampler.h"
+#include "recorder.h"
+#include "recordingreader.h"
+#include "snapshotcompare.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -232,6 +235,102 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(nobodyBlocked(), 15000);
         QTest::qWait(3000);
         QVERIFY(nobodyBlocked()); // the one leaked holder was the whole pile-up
+    }
+
+    // The leak recorded from the command line and written up as a timeline: the leaking owner
+    // and stack, when the leak began, the terminate done meanwhile, the recovery. Beside it,
+    // every snapshot this test reads goes through a recording and must come back the same.
+    void leakIsRecordedAndReported()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("leak.psrec"));
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("POOLSCOPE_AUDIT_LOG"), dir.filePath(QStringLiteral("audit.jsonl")));
+        QProcess record;
+        record.setProcessEnvironment(environment);
+        record.setProcessChannelMode(QProcess::ForwardedChannels);
+        record.start(qEnvironmentVariable("POOLSCOPE_BINARY"),
+                     {QStringLiteral("record"), m_cluster.postgresConninfo(), m_cluster.bouncerConsoleConninfo(),
+                      QStringLiteral("-o"), file, QStringLiteral("--interval"), QStringLiteral("0.5s")});
+        QVERIFY(record.waitForStarted());
+
+        Recorder roundTrip;
+        QString error;
+        QVERIFY2(roundTrip.open(dir.filePath(QStringLiteral("roundtrip.psrec")), false, &error), qPrintable(error));
+        const int id = roundTrip.addTarget(QStringLiteral("demo"), TargetKind::PostgreSQL);
+        QList<Snapshot> seen;
+        const auto sample = [&] {
+            Snapshot snapshot = m_sampler->read();
+            snapshot.target = QStringLiteral("demo");
+            roundTrip.append(id, snapshot, snapshot.takenAtMs);
+            seen.append(snapshot);
+            return snapshot;
+        };
+        for (int i = 0; i < 16; ++i) { // the healthy baseline, 8 s
+            sample();
+            QTest::qWait(500);
+        }
+        const QDateTime chosen = QDateTime::currentDateTimeUtc();
+        m_director.setScenario(Scenario::LeakOnError);
+        QList<const Session *> leaked;
+        Snapshot snapshot;
+        QTRY_VERIFY_WITH_TIMEOUT((snapshot = sample(), leaked = leakedOf(snapshot, u"billing"), leaked.size() >= 3), kSignatureMs);
+        // One terminate from the command line, as an operator would, logged to the audit log.
+        QProcess terminate;
+        terminate.setProcessEnvironment(environment);
+        terminate.start(qEnvironmentVariable("POOLSCOPE_BINARY"),
+                        {QStringLiteral("terminate"), m_cluster.postgresConninfo(), QStringLiteral("--pid"),
+                         QString::number(leaked.first()->pid), QStringLiteral("--yes")});
+        QVERIFY(terminate.waitForFinished(30000));
+        QCOMPARE(terminate.exitCode(), 0);
+        m_director.fix();
+        QTRY_VERIFY_WITH_TIMEOUT(terminateAll(sample(), [](const Session &s) {
+            return s.applicationName == u"billing" && s.sessionClass == SessionClass::IdleInTransactionAborted;
+        }) == 0, 15000);
+        for (int i = 0; i < 10; ++i) { // recovered for 5 s
+            sample();
+            QTest::qWait(500);
+        }
+        ::kill(pid_t(record.processId()), SIGINT);
+        QVERIFY(record.waitForFinished(15000));
+        QCOMPARE(record.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(record.exitCode(), 0);
+        roundTrip.close();
+
+        // Round trip: every instant the test saw, as the recording gives it back.
+        std::unique_ptr<Recording> recorded = Recording::open(dir.filePath(QStringLiteral("roundtrip.psrec")), &error);
+        QVERIFY2(recorded, qPrintable(error));
+        QCOMPARE(recorded->targets().first().samples.size(), seen.size());
+        for (int i = 0; i < seen.size(); ++i) {
+            Snapshot back;
+            QVERIFY(recorded->snapshotAt(0, i, &back, &error));
+            const QString difference = differenceOf(seen[i], back);
+            QVERIFY2(difference.isEmpty(), qPrintable(QStringLiteral("sample %1: %2").arg(i).arg(difference)));
+        }
+
+        QProcess report;
+        report.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        report.start(qEnvironmentVariable("POOLSCOPE_BINARY"),
+                     {QStringLiteral("report"), file, QStringLiteral("-o"), dir.filePath(QStringLiteral("leak.md"))});
+        QVERIFY(report.waitForFinished(60000));
+        QCOMPARE(report.exitCode(), 0);
+        QFile markdownFile(dir.filePath(QStringLiteral("leak.md")));
+        QVERIFY(markdownFile.open(QIODevice::ReadOnly));
+        const QString markdown = QString::fromUtf8(markdownFile.readAll());
+        QVERIFY2(markdown.contains(QStringLiteral("most held by **billing**")), qPrintable(markdown));
+        QVERIFY2(markdown.contains(QStringLiteral("poolscope::workload::Shop::checkout shop.cpp:")), qPrintable(markdown));
+        QVERIFY2(markdown.contains(QStringLiteral("Action from PoolScope: terminate")), qPrintable(markdown));
+        QVERIFY2(markdown.contains(QStringLiteral("**Recovered**")), qPrintable(markdown));
+        QVERIFY(QFileInfo(dir.filePath(QStringLiteral("leak.png"))).size() > 10000);
+        // When the leak began: after the scenario was chosen, and within its first seconds.
+        const QRegularExpression began(QStringLiteral(R"(\| (\d\d:\d\d:\d\d) \| [^|]+ \| Leak began)"));
+        const QRegularExpressionMatch match = began.match(markdown);
+        QVERIFY2(match.hasMatch(), qPrintable(markdown));
+        QDateTime beganAt = chosen;
+        beganAt.setTime(QTime::fromString(match.captured(1), QStringLiteral("HH:mm:ss")));
+        const qint64 after = chosen.secsTo(beganAt);
+        QVERIFY2(after >= -1 && after <= 10, qPrintable(QStringLiteral("leak began %1 s after the scenario").arg(after)));
+        qInfo("recorded and reported: leak began %lld s after the scenario was chosen", after);
     }
 
     void unknownCommandsAreRefused()
