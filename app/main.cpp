@@ -16,6 +16,7 @@ namespace {
 const char kUsage[] =
     "Usage: poolscope [CONNINFO…] [--read-only]   open the window on these targets\n"
     "       poolscope --demo [--scenario NAME]     the window on a throwaway server with a misbehaving shop\n"
+    "       poolscope --replay FILE               the window on a recording (poolscope record, or the window)\n"
     "       poolscope VERB [options]              the command line, for SSH sessions and scripts\n"
     "\n"
     "Inspect PostgreSQL connection pools: every session as active, waiting, idle, idle in\n"

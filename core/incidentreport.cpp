@@ -159,6 +159,7 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
                 if (timeline.leakBeganMs == 0 || s.stateChangeMs < timeline.leakBeganMs) {
                     timeline.leakBeganMs = s.stateChangeMs;
                     timeline.leakBeganOwner = ownerOf(s, options.ownerKey);
+                    timeline.leakBeganState = s.state;
                 }
             }
         }
@@ -220,16 +221,16 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
         }
         if (tl.leakBeganMs > 0 && tl.leakBeganMs <= tl.deviationMs)
             events.append({tl.leakBeganMs, target.name,
-                           QStringLiteral("Leak began: the oldest session leaked at the peak (owner **%1**) entered its state")
-                               .arg(cell(tl.leakBeganOwner))});
+                           QStringLiteral("**Leak began**: the first of the sessions leaked at the peak (owner **%1**) went %2")
+                               .arg(cell(tl.leakBeganOwner), cell(tl.leakBeganState))});
         events.append({tl.deviationMs, target.name,
                        tl.deviationMs == target.samples.first().timeMs
                            ? QStringLiteral("**Already off the baseline when the recording began**: %1").arg(tl.deviation)
                            : QStringLiteral("**First deviation from the baseline**: %1").arg(tl.deviation)});
         if (tl.leakBeganMs > tl.deviationMs)
             events.append({tl.leakBeganMs, target.name,
-                           QStringLiteral("Leak began: the oldest session leaked at the peak (owner **%1**) entered its state")
-                               .arg(cell(tl.leakBeganOwner))});
+                           QStringLiteral("**Leak began**: the first of the sessions leaked at the peak (owner **%1**) went %2")
+                               .arg(cell(tl.leakBeganOwner), cell(tl.leakBeganState))});
         QString peak = QStringLiteral("**Peak**: %1").arg(tl.peakWhat);
         if (!tl.peakOwners.isEmpty())
             peak += QStringLiteral("; most held by **%1** (%2)").arg(cell(tl.peakOwners.first().owner)).arg(tl.peakOwners.first().total);

@@ -26,6 +26,7 @@ struct TargetTimeline
     QList<OwnerSummary> peakOwners;
     qint64 leakBeganMs = 0;  // the oldest leaked session's state change at the peak (0: no leak)
     QString leakBeganOwner;
+    QString leakBeganState;  // what it became: "idle in transaction (aborted)"
     bool recovered = false;
     qint64 recoveryMs = 0;
 };

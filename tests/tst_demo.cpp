@@ -323,7 +323,7 @@ private Q_SLOTS:
         QVERIFY2(markdown.contains(QStringLiteral("**Recovered**")), qPrintable(markdown));
         QVERIFY(QFileInfo(dir.filePath(QStringLiteral("leak.png"))).size() > 10000);
         // When the leak began: after the scenario was chosen, and within its first seconds.
-        const QRegularExpression began(QStringLiteral(R"(\| (\d\d:\d\d:\d\d) \| [^|]+ \| Leak began)"));
+        const QRegularExpression began(QStringLiteral(R"(\| (\d\d:\d\d:\d\d) \| [^|]+ \| \*\*Leak began\*\*)"));
         const QRegularExpressionMatch match = began.match(markdown);
         QVERIFY2(match.hasMatch(), qPrintable(markdown));
         QDateTime beganAt = chosen;

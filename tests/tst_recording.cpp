@@ -377,7 +377,7 @@ private Q_SLOTS:
 
         const QString markdown = incidentTimeline(*recording, {QStringLiteral("leak.png")});
         const QString began = QDateTime::fromMSecsSinceEpoch(leakBeganMs, Qt::UTC).toString(QStringLiteral("HH:mm:ss"));
-        QVERIFY2(markdown.contains(QStringLiteral("| %1 | db1 | Leak began").arg(began)), qPrintable(markdown));
+        QVERIFY2(markdown.contains(QStringLiteral("| %1 | db1 | **Leak began**").arg(began)), qPrintable(markdown));
         QVERIFY(markdown.contains(QStringLiteral("**First deviation from the baseline**")));
         QVERIFY(markdown.contains(QStringLiteral("Billing::charge billing.cpp:88")));
         QVERIFY(markdown.contains(QStringLiteral("**Recovered**")));

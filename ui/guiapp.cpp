@@ -5,6 +5,7 @@
 #include "demoscenarios.h"
 #include "demosession.h"
 #include "mainwindow.h"
+#include "replaywindow.h"
 #include "targetview.h"
 
 #include <QApplication>
@@ -93,7 +94,14 @@ int runGui(int argc, char **argv)
     parser.addOption({QStringLiteral("scenario"), QStringLiteral("With --demo, the scenario to start in: %1 [leak].")
                                                       .arg(scenarioNames.join(QStringLiteral(", "))),
                       QStringLiteral("name"), QStringLiteral("leak")});
+    parser.addOption({QStringLiteral("replay"), QStringLiteral("Open a recording to replay it, instead of live targets."),
+                      QStringLiteral("file")});
     parser.process(app);
+    if (parser.isSet(QStringLiteral("replay"))) {
+        if (!ReplayWindow::open(parser.value(QStringLiteral("replay")), nullptr))
+            return 1;
+        return app.exec();
+    }
 
     WindowOptions options;
     options.forceReadOnly = parser.isSet(QStringLiteral("read-only"));

@@ -4,8 +4,10 @@
 #include "auditlogdialog.h"
 #include "chartpanel.h"
 #include "connectiondialog.h"
+#include "recordingmenu.h"
 #include "targetcontroller.h"
 #include "targetview.h"
+#include "windowrecorder.h"
 
 #include <QAction>
 #include <QApplication>
@@ -158,6 +160,8 @@ void MainWindow::createActions()
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+    m_recorder = new WindowRecorder(m_options.auditLogPath, this);
+    addRecordingCommands(this, file, m_recorder);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *refresh = view->addAction(tr("&Reconnect and refresh"), this, &MainWindow::reconnectTarget);
@@ -227,6 +231,7 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
     Entry entry;
     entry.controller = new TargetController(target, m_options.sampler, this);
     entry.controller->setAlertRules(m_alertRules);
+    m_recorder->watch(entry.controller);
     entry.view = new TargetView(*entry.controller, m_options.auditLogPath, m_stack);
     entry.view->setReadOnly(m_readOnly);
     entry.conninfoText = conninfoText;

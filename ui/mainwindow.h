@@ -19,6 +19,7 @@ namespace poolscope::ui {
 class AlertBanner;
 class TargetController;
 class TargetView;
+class WindowRecorder;
 
 struct WindowOptions
 {
@@ -47,6 +48,7 @@ public:
     // Every alert since start, of every target (also of targets removed since), oldest first.
     const QList<Alert> &alertLog() const { return m_alertLog; }
     AlertBanner *alertBanner() const { return m_banner; }
+    WindowRecorder *recorder() const { return m_recorder; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -87,6 +89,7 @@ private:
     QAction *m_readOnlyAction = nullptr;
     QList<QAction *> m_targetActions; // enabled only with a target selected
     bool m_readOnly = false;
+    WindowRecorder *m_recorder = nullptr;
 };
 
 } // namespace poolscope::ui

@@ -23,6 +23,16 @@ QString statusLine(const TargetController &target)
     else if (const SnapshotPtr p = target.postgres())
         kind = QStringLiteral("PostgreSQL ") + p->serverVersion;
     QString age;
+    if (target.isReplay()) {
+        // A replay says when the sample on screen was taken, not how long ago that was.
+        QStringList parts{QObject::tr("recorded")};
+        if (!kind.isEmpty())
+            parts.append(kind);
+        if (target.lastSampleAtMs() > 0)
+            parts.append(QObject::tr("sample of %1").arg(QDateTime::fromMSecsSinceEpoch(target.lastSampleAtMs())
+                                                                .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+        return parts.join(QStringLiteral(" · "));
+    }
     if (target.lastSampleAtMs() > 0) {
         const double seconds = (QDateTime::currentMSecsSinceEpoch() - target.lastSampleAtMs()) / 1000.0;
         age = QObject::tr("last sample %1 ago").arg(seconds < 10 ? QString::number(seconds, 'f', 1) + QStringLiteral(" s")
