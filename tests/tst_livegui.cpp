@@ -7,12 +7,14 @@
 #include "limitspanel.h"
 #include "mainwindow.h"
 #include "overviewstrip.h"
+#include "recordingreader.h"
 #include "sessionspanel.h"
 #include "targetcontroller.h"
 #include "targetview.h"
 #include "screenshots.h"
 #include "testsupport.h"
 #include "treepanel.h"
+#include "windowrecorder.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -232,6 +234,84 @@ private Q_SLOTS:
         const Alert &leaked = *std::find_if(m_window->alertLog().cbegin(), m_window->alertLog().cend(),
                                             [](const Alert &a) { return a.code == u"leaked"; });
         QVERIFY(leaked.clearedAtMs >= leaked.firedAtMs && !leaked.isActive());
+    }
+
+    // Recording from the window: the target's samples and the terminate done meanwhile land in
+    // the file, and the replay shows the session before and gone after.
+    void windowRecordsItsTargetsAndActions()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession client(POOLSCOPE_TEST_PG_APP, "recorded-client");
+        QVERIFY(client.ok());
+        const int pid = client.pid();
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        const QString path = m_dir.filePath(QStringLiteral("window.psrec"));
+        QString error;
+        QVERIFY2(m_window->recorder()->start(path, &error), qPrintable(error));
+        auto *indicator = m_window->findChild<QLabel *>(QStringLiteral("recordingIndicator"));
+        QTRY_VERIFY_WITH_TIMEOUT(indicator->text().contains(u"recording"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(proxyRowOfPid(view->sessions()->view()->model(), pid) >= 0, 10000);
+        QTest::qWait(1000);
+        selectPid(view->sessions()->view(), pid);
+        bool listed = false;
+        acceptConfirmationListing(pid, &listed);
+        view->terminateSelected();
+        QVERIFY(listed);
+        QTRY_VERIFY_WITH_TIMEOUT(!client.alive(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(proxyRowOfPid(view->sessions()->view()->model(), pid) < 0, 10000);
+        QTest::qWait(1000);
+        m_window->recorder()->stop();
+        QVERIFY(indicator->text().isEmpty());
+
+        std::unique_ptr<Recording> recording = Recording::open(path, &error);
+        QVERIFY2(recording, qPrintable(error));
+        QVERIFY(recording->endedCleanly());
+        QCOMPARE(recording->targets().size(), 1);
+        const RecordedTarget &target = recording->targets().first();
+        QCOMPARE(target.name, view->target().displayName());
+        QVERIFY(target.samples.size() >= 5);
+        QCOMPARE(recording->actions().size(), 1);
+        QCOMPARE(recording->actions().first().action, QStringLiteral("terminate"));
+        QCOMPARE(recording->actions().first().target, target.name);
+        const auto hasClient = [&](int sample) {
+            Snapshot snapshot;
+            if (!recording->snapshotAt(0, sample, &snapshot))
+                return false;
+            return std::any_of(snapshot.sessions.cbegin(), snapshot.sessions.cend(), [pid](const Session &s) { return s.pid == pid; });
+        };
+        QVERIFY(hasClient(0));
+        QVERIFY(!hasClient(int(target.samples.size()) - 1));
+    }
+
+    // Always on: a file per quarter of the cap, the oldest removed, every file readable.
+    void alwaysOnRecordingStaysUnderItsCap()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        open(POOLSCOPE_TEST_PG);
+        const QString directory = m_dir.filePath(QStringLiteral("always"));
+        constexpr qint64 cap = 8 * 1024; // a new file every 2 KB: a keyframe and a few deltas
+        QString error;
+        QVERIFY2(m_window->recorder()->startAlwaysOn(directory, cap, &error), qPrintable(error));
+        QSet<QString> seen;
+        const auto filesSeen = [&] {
+            for (const QString &file : WindowRecorder::recordingsIn(directory))
+                seen.insert(file);
+            return seen.size();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(filesSeen() >= 5, 60000);
+        m_window->recorder()->stop();
+        const QStringList kept = WindowRecorder::recordingsIn(directory);
+        QVERIFY2(kept.size() < seen.size(), "the oldest files were never removed");
+        qint64 total = 0;
+        for (const QString &file : kept) {
+            total += QFileInfo(file).size();
+            std::unique_ptr<Recording> recording = Recording::open(file, &error);
+            QVERIFY2(recording, qPrintable(error));
+            QVERIFY(!recording->targets().isEmpty());
+        }
+        // The cap, plus what the last sample and the end record of the newest file added.
+        QVERIFY2(total <= cap + 6 * 1024, qPrintable(QString::number(total)));
     }
 
     void readOnlyHidesEveryAction()

@@ -4,6 +4,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 
 namespace poolscope::ui {
@@ -78,8 +79,13 @@ void WindowRecorder::stop()
 {
     if (!m_recorder)
         return;
+    const bool empty = m_recorder->samplesWritten() == 0;
+    const QString file = m_recorder->path();
     m_recorder->close();
     m_recorder.reset();
+    if (empty && isAlwaysOn())
+        QFile::remove(file); // a rotation just before the stop: nothing in it
+
     m_audit.reset();
     m_ids.clear();
     m_capBytes = 0;
