@@ -115,20 +115,17 @@ int runRecord(const QStringList &arguments)
         r->target = target;
         r->sampler = std::make_unique<Sampler>(target, options);
         Recorded *self = r.get();
-        QObject::connect(self->sampler.get(), &Sampler::snapshotReady, [&, self](const SnapshotPtr &snapshot) {
+        const auto append = [&, self](TargetKind kind, const auto &snapshot) {
             if (self->id < 0)
-                self->id = recorder.addTarget(self->target.displayName(), TargetKind::PostgreSQL);
+                self->id = recorder.addTarget(self->target.displayName(), kind);
             self->away = false;
-            if (!recorder.append(self->id, *snapshot, QDateTime::currentMSecsSinceEpoch()))
+            if (!recorder.append(self->id, snapshot, QDateTime::currentMSecsSinceEpoch()))
                 stopOnWriteError();
-        });
-        QObject::connect(self->sampler.get(), &Sampler::bouncerSnapshotReady, [&, self](const BouncerSnapshotPtr &snapshot) {
-            if (self->id < 0)
-                self->id = recorder.addTarget(self->target.displayName(), TargetKind::PgBouncer);
-            self->away = false;
-            if (!recorder.append(self->id, *snapshot, QDateTime::currentMSecsSinceEpoch()))
-                stopOnWriteError();
-        });
+        };
+        QObject::connect(self->sampler.get(), &Sampler::snapshotReady,
+                         [append](const SnapshotPtr &snapshot) { append(TargetKind::PostgreSQL, *snapshot); });
+        QObject::connect(self->sampler.get(), &Sampler::bouncerSnapshotReady,
+                         [append](const BouncerSnapshotPtr &snapshot) { append(TargetKind::PgBouncer, *snapshot); });
         QObject::connect(self->sampler.get(), &Sampler::statusChanged, [&, self](const SamplerStatus &status) {
             if (!status.error.isError())
                 return;

@@ -4,12 +4,25 @@
 // queries start and finish, transactions are left open, some wait on locks. What the
 // recording tests and the recording size benchmark feed the recorder.
 
+#include "auditreader.h"
 #include "bouncersnapshot.h"
 #include "classifier.h"
 #include "owners.h"
 #include "snapshot.h"
 
 #include <QRandomGenerator>
+
+// A terminate of `pid` on `target` that went through, as the audit log records it.
+inline poolscope::AuditEntry terminateEntry(qint64 timeMs, const QString &target, int pid)
+{
+    poolscope::AuditEntry entry;
+    entry.time = QDateTime::fromMSecsSinceEpoch(timeMs, Qt::UTC);
+    entry.target = target;
+    entry.action = QStringLiteral("terminate");
+    entry.arguments = QJsonObject{{QStringLiteral("pid"), pid}};
+    entry.status = QStringLiteral("done");
+    return entry;
+}
 
 class SyntheticActivity
 {

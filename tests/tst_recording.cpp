@@ -82,13 +82,7 @@ Recorded record(const QString &path, int samples, int keyframeEvery, const Synth
         if (i == samples / 2)
             recorder.appendGap(pg, snapshot.takenAtMs + 500, QStringLiteral("server closed the connection unexpectedly"));
     }
-    AuditEntry action;
-    action.time = QDateTime::fromMSecsSinceEpoch(recorded.postgres.last().takenAtMs, Qt::UTC);
-    action.target = QStringLiteral("pg");
-    action.action = QStringLiteral("terminate");
-    action.arguments = QJsonObject{{QStringLiteral("pid"), 1234}};
-    action.status = QStringLiteral("done");
-    recorder.appendAction(action);
+    recorder.appendAction(terminateEntry(recorded.postgres.last().takenAtMs, QStringLiteral("pg"), 1234));
     recorder.close();
     return recorded;
 }
@@ -348,15 +342,8 @@ private Q_SLOTS:
             }
             classify(s, {});
             recorder.append(id, s, s.takenAtMs);
-            if (i == terminatedAt - 1) {
-                AuditEntry entry;
-                entry.time = QDateTime::fromMSecsSinceEpoch(s.takenAtMs + 200, Qt::UTC);
-                entry.target = QStringLiteral("db1");
-                entry.action = QStringLiteral("terminate");
-                entry.arguments = QJsonObject{{QStringLiteral("pid"), 1003}};
-                entry.status = QStringLiteral("done");
-                recorder.appendAction(entry);
-            }
+            if (i == terminatedAt - 1)
+                recorder.appendAction(terminateEntry(s.takenAtMs + 200, QStringLiteral("db1"), 1003));
         }
         recorder.close();
         std::unique_ptr<Recording> recording = Recording::open(path, &error);

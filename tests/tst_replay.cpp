@@ -59,15 +59,8 @@ QList<Snapshot> writeRecording(const QString &path)
         for (BouncerPool &pool : pools.pools)
             pool.svActive = qMin(pool.svActive, 5); // below the alert threshold: the leak's are the only alerts
         recorder.append(bouncer, pools, s.takenAtMs);
-        if (i == kLeakUntil) {
-            AuditEntry entry;
-            entry.time = QDateTime::fromMSecsSinceEpoch(s.takenAtMs, Qt::UTC);
-            entry.target = QStringLiteral("db1");
-            entry.action = QStringLiteral("terminate");
-            entry.arguments = QJsonObject{{QStringLiteral("pid"), 1001}};
-            entry.status = QStringLiteral("done");
-            recorder.appendAction(entry);
-        }
+        if (i == kLeakUntil)
+            recorder.appendAction(terminateEntry(s.takenAtMs, QStringLiteral("db1"), 1001));
     }
     recorder.close();
     return written;
