@@ -63,6 +63,8 @@ bool Recorder::open(const QString &path, bool overwrite, QString *error)
                      : QStringLiteral("cannot create %1: %2").arg(path, m_file.errorString());
         return false;
     }
+    // Query texts can hold customer data: the recording is its owner's alone, as ~/.pgpass is.
+    m_file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     m_targets.clear();
     m_alerts.clear();
     m_error.clear();

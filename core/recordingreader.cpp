@@ -6,6 +6,7 @@
 #include <QBuffer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QThread>
 #include <QtEndian>
 
 namespace poolscope {
@@ -64,6 +65,18 @@ int RecordedTarget::sampleAtOrBefore(qint64 timeMs) const
 }
 
 Recording::~Recording() = default;
+
+void Recording::moveToThread(QThread *thread)
+{
+    m_device->moveToThread(thread);
+}
+
+void Recording::addProblem(const QString &problem)
+{
+    constexpr int kMaxProblems = 100; // a file of garbage says so in a hundred lines, not a million
+    if (m_problems.size() < kMaxProblems)
+        m_problems.append(problem);
+}
 
 std::unique_ptr<Recording> Recording::open(const QString &path, QString *error, const Progress &progress)
 {
@@ -128,7 +141,7 @@ bool Recording::load(QString *error, const Progress &progress)
             const QJsonObject object = jsonOf(record.body);
             const int id = object.value(QStringLiteral("id")).toInt(-1);
             if (id < 0 || indexOfId.contains(id)) {
-                m_problems.append(QStringLiteral("byte %1: a target record without a new id, skipped").arg(record.offset));
+                addProblem(QStringLiteral("byte %1: a target record without a new id, skipped").arg(record.offset));
                 break;
             }
             RecordedTarget target;
@@ -149,13 +162,13 @@ bool Recording::load(QString *error, const Progress &progress)
             recording::SampleSummary summary;
             const int index = parseSampleHead(record.body, &head) ? targetOf(head.target) : -1;
             if (index < 0 || !decodeSummary(head.summary, &summary)) {
-                m_problems.append(QStringLiteral("byte %1: a sample that cannot be read, skipped").arg(record.offset));
+                addProblem(QStringLiteral("byte %1: a sample that cannot be read, skipped").arg(record.offset));
                 break;
             }
             RecordedTarget &target = m_targets[index];
             Pending &chart = pending[index];
             if (!target.samples.isEmpty() && head.timeMs < target.samples.constLast().timeMs) {
-                m_problems.append(QStringLiteral("byte %1: a sample of %2 older than the one before it, skipped")
+                addProblem(QStringLiteral("byte %1: a sample of %2 older than the one before it, skipped")
                                       .arg(record.offset)
                                       .arg(target.name));
                 break;
@@ -163,7 +176,7 @@ bool Recording::load(QString *error, const Progress &progress)
             const bool keyframe = record.type == RecordType::Keyframe;
             if (head.sequence != chart.nextSequence) {
                 if (!keyframe)
-                    m_problems.append(QStringLiteral("%1: %2 sample(s) missing before byte %3; its sessions are "
+                    addProblem(QStringLiteral("%1: %2 sample(s) missing before byte %3; its sessions are "
                                                      "unavailable until the next keyframe")
                                           .arg(target.name)
                                           .arg(qint64(head.sequence) - qint64(chart.nextSequence))

@@ -9,6 +9,10 @@
 
 #include <QJsonObject>
 
+QT_BEGIN_NAMESPACE
+class QThread;
+QT_END_NAMESPACE
+
 #include <functional>
 #include <memory>
 
@@ -60,6 +64,9 @@ public:
     qint64 firstMs() const { return m_firstMs; }
     qint64 lastMs() const { return m_lastMs; }
     bool endedCleanly() const { return m_ended; }
+    // The file is read from the thread that opened it unless moved (a replay opens it on a
+    // worker thread and reads it on the GUI thread).
+    void moveToThread(QThread *thread);
     QString path() const { return m_path; }
 
     // The snapshot of `target` at `sample` (an index into its samples), classified with the
@@ -71,6 +78,7 @@ private:
     Recording() = default;
     bool load(QString *error, const Progress &progress);
     template<class S> bool decodeAt(int target, int sample, S *snapshot, QString *error);
+    void addProblem(const QString &problem);
 
     struct Cursor
     {

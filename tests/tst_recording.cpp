@@ -10,6 +10,7 @@
 
 #include <QBuffer>
 #include <QFile>
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtEndian>
@@ -167,6 +168,9 @@ private Q_SLOTS:
         QVERIFY2(recording, qPrintable(error));
         QVERIFY2(recording->problems().isEmpty(), qPrintable(recording->problems().join(u'\n')));
         QVERIFY(recording->endedCleanly());
+        // Queries can hold customer data: the file is its owner's alone.
+        QCOMPARE(QFileInfo(recorded.path).permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther),
+                 QFileDevice::Permissions());
         QCOMPARE(recording->targets()[0].samples.size(), 120);
         QCOMPARE(recording->targets()[1].samples.size(), 120);
         int checked = 0;

@@ -1,5 +1,7 @@
 #include "alertviews.h"
 
+#include "storedsettings.h"
+
 #include <QCheckBox>
 #include <QDateTime>
 #include <QDialogButtonBox>
@@ -143,22 +145,13 @@ AlertRules AlertRulesDialog::rules() const
 AlertRules loadAlertRules()
 {
     QSettings settings;
-    AlertRules rules;
-    rules.slotsUsedPercent = settings.value(QStringLiteral("alerts/slotsUsedPercent"), rules.slotsUsedPercent).toDouble();
-    rules.waitingLongerThanSeconds =
-        settings.value(QStringLiteral("alerts/waitingLongerThanSeconds"), rules.waitingLongerThanSeconds).toDouble();
-    rules.leakedSessions = settings.value(QStringLiteral("alerts/leakedSessions"), rules.leakedSessions).toBool();
-    rules.risingSamples = settings.value(QStringLiteral("alerts/risingSamples"), rules.risingSamples).toInt();
-    return rules;
+    return readStoredSettings(settings).alertRules;
 }
 
 void saveAlertRules(const AlertRules &rules)
 {
     QSettings settings;
-    settings.setValue(QStringLiteral("alerts/slotsUsedPercent"), rules.slotsUsedPercent);
-    settings.setValue(QStringLiteral("alerts/waitingLongerThanSeconds"), rules.waitingLongerThanSeconds);
-    settings.setValue(QStringLiteral("alerts/leakedSessions"), rules.leakedSessions);
-    settings.setValue(QStringLiteral("alerts/risingSamples"), rules.risingSamples);
+    writeAlertRules(settings, rules);
 }
 
 } // namespace poolscope::ui

@@ -5,6 +5,7 @@
 #include "chartpanel.h"
 #include "connectiondialog.h"
 #include "recordingmenu.h"
+#include "storedsettings.h"
 #include "targetcontroller.h"
 #include "targetview.h"
 #include "windowrecorder.h"
@@ -135,9 +136,16 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
-    setReadOnly(options.forceReadOnly || settings.value(QStringLiteral("readOnly"), false).toBool());
+    const StoredSettings stored = readStoredSettings(settings);
+    setReadOnly(options.forceReadOnly || stored.readOnly);
     if (options.restoreTargets)
-        restoreTargets();
+        restoreTargets(stored.targets);
+    if (!stored.problems.isEmpty()) {
+        for (const QString &problem : stored.problems)
+            qWarning("settings file %s: %s", qPrintable(settings.fileName()), qPrintable(problem));
+        showMessage(tr("Settings file: %n value(s) ignored — %1", nullptr, int(stored.problems.size()))
+                        .arg(stored.problems.first()));
+    }
     for (QAction *action : std::as_const(m_targetActions))
         action->setEnabled(!m_entries.isEmpty());
 }
@@ -481,9 +489,8 @@ void MainWindow::saveTargets() const
     QSettings().setValue(QStringLiteral("targets"), targets);
 }
 
-void MainWindow::restoreTargets()
+void MainWindow::restoreTargets(const QStringList &targets)
 {
-    const QStringList targets = QSettings().value(QStringLiteral("targets")).toStringList();
     for (const QString &text : targets) {
         QString error;
         if (const auto info = ConnInfo::parse(text, &error))

@@ -70,7 +70,7 @@ private:
     void reconnectTarget();
     void updateItem(const Entry &entry);
     void saveTargets() const;
-    void restoreTargets();
+    void restoreTargets(const QStringList &targets);
     int currentEntry() const;
     void showMessage(const QString &text);
     void onAlerts(const AlertTracker::Changes &changes);

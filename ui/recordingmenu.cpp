@@ -1,6 +1,7 @@
 #include "recordingmenu.h"
 
 #include "replaywindow.h"
+#include "storedsettings.h"
 #include "windowrecorder.h"
 
 #include <QAction>
@@ -19,8 +20,6 @@
 namespace poolscope::ui {
 
 namespace {
-
-constexpr int kDefaultCapMegabytes = 1024;
 
 QString defaultDirectory()
 {
@@ -80,7 +79,8 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
         const int megabytes = QInputDialog::getInt(
             window, QObject::tr("Always record"),
             QObject::tr("Keep recordings in %1, the oldest removed beyond (MB):").arg(defaultDirectory()),
-            settings.value(QStringLiteral("recording/capMegabytes"), kDefaultCapMegabytes).toInt(), 16, 1024 * 1024, 64, &ok);
+            readStoredSettings(settings).recordingCapMegabytes, StoredSettings::kMinRecordingCapMegabytes,
+            StoredSettings::kMaxRecordingCapMegabytes, 64, &ok);
         QString error;
         if (ok && recorder->startAlwaysOn(defaultDirectory(), qint64(megabytes) << 20, &error)) {
             settings.setValue(QStringLiteral("recording/alwaysOn"), true);
@@ -113,12 +113,10 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
     file->insertSeparator(first);
 
     QSettings settings;
-    if (settings.value(QStringLiteral("recording/alwaysOn"), false).toBool()) {
+    const StoredSettings stored = readStoredSettings(settings);
+    if (stored.alwaysRecord) {
         QString error;
-        if (!recorder->startAlwaysOn(defaultDirectory(),
-                                     qint64(settings.value(QStringLiteral("recording/capMegabytes"), kDefaultCapMegabytes).toInt())
-                                         << 20,
-                                     &error))
+        if (!recorder->startAlwaysOn(defaultDirectory(), qint64(stored.recordingCapMegabytes) << 20, &error))
             window->statusBar()->showMessage(QObject::tr("Always-on recording could not start: %1").arg(error));
         sync();
     }

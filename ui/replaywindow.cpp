@@ -154,6 +154,8 @@ ReplayWindow *ReplayWindow::open(const QString &path, QWidget *parent)
             total = qMax<qint64>(1, t);
             return !cancelled;
         });
+        if (recording)
+            recording->moveToThread(QCoreApplication::instance()->thread()); // read from the GUI thread from now on
     });
     QProgressDialog progress(QObject::tr("Reading %1…").arg(QFileInfo(path).fileName()), QObject::tr("Cancel"), 0, 1000,
                              parent);

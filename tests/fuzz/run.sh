@@ -32,3 +32,4 @@ run fuzz_bouncer "$here/corpus/bouncer" "$here/../fixtures/pgbouncer-1.18" "$her
 run fuzz_text "$here/corpus/text"
 run fuzz_audit "$here/corpus/audit"
 run fuzz_recording "$here/corpus/recording"
+run fuzz_settings "$here/corpus/settings"
