@@ -168,8 +168,6 @@ void MainWindow::createActions()
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
-    m_recorder = new WindowRecorder(m_options.auditLogPath, this);
-    addRecordingCommands(this, file, m_recorder);
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     QAction *refresh = view->addAction(tr("&Reconnect and refresh"), this, &MainWindow::reconnectTarget);
@@ -232,6 +230,8 @@ void MainWindow::createActions()
     toolBar->addAction(pause);
     toolBar->addAction(m_readOnlyAction);
     m_targetActions = {edit, duplicate, remove, refresh, pause, terminate};
+    m_recorder = new WindowRecorder(m_options.auditLogPath, this);
+    addRecordingCommands(this, file, m_recorder);
 }
 
 TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &conninfoText, bool remember)

@@ -16,6 +16,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QToolBar>
 
 namespace poolscope::ui {
 
@@ -23,7 +24,8 @@ namespace {
 
 QString defaultDirectory()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/recordings");
+    // Beside the audit log: ~/.local/share/poolscope/recordings.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/poolscope/recordings");
 }
 
 } // namespace
@@ -95,10 +97,12 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
     indicator->setObjectName(QStringLiteral("recordingIndicator"));
     window->statusBar()->addPermanentWidget(indicator);
     QObject::connect(recorder, &WindowRecorder::changed, indicator, [=] {
+        const qint64 bytes = recorder->bytesWritten();
+        const QString size = bytes < 1'000'000 ? QObject::tr("%1 KB").arg(bytes / 1e3, 0, 'f', 0)
+                                               : QObject::tr("%1 MB").arg(bytes / 1e6, 0, 'f', 1);
         indicator->setText(recorder->isRecording()
-                               ? QObject::tr("<span style='color:#c62828'>●</span> recording %1 MB%2")
-                                     .arg(recorder->bytesWritten() / 1e6, 0, 'f', 1)
-                                     .arg(recorder->isAlwaysOn() ? QObject::tr(" (always on)") : QString())
+                               ? QObject::tr("<span style='color:#c62828'>●</span> recording %1%2")
+                                     .arg(size, recorder->isAlwaysOn() ? QObject::tr(" (always on)") : QString())
                                : QString());
         indicator->setToolTip(recorder->path());
         sync();
@@ -111,6 +115,9 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
     file->insertAction(first, record);
     file->insertAction(first, always);
     file->insertSeparator(first);
+    // The record button beside the window's other everyday commands.
+    if (auto *toolBar = window->findChild<QToolBar *>(QStringLiteral("mainToolBar")))
+        toolBar->addAction(record);
 
     QSettings settings;
     const StoredSettings stored = readStoredSettings(settings);
