@@ -73,6 +73,17 @@ ReplayWindow::ReplayWindow(std::unique_ptr<Recording> recording, QWidget *parent
         m_shownSample.append(-1);
         m_tabs->addTab(view, target.name);
     }
+    // A console's clients are linked to the backends of the servers recorded beside it, as live.
+    for (TargetView *view : std::as_const(m_views)) {
+        view->setPostgresPeers([this] {
+            QList<SnapshotPtr> snapshots;
+            for (const auto &controller : m_controllers) {
+                if (controller->kind() == TargetKind::PostgreSQL && controller->postgres())
+                    snapshots.append(controller->postgres());
+            }
+            return snapshots;
+        });
+    }
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
 
@@ -259,7 +270,11 @@ void ReplayWindow::buildEvents()
 void ReplayWindow::seek(qint64 timeMs)
 {
     m_positionMs = std::clamp(timeMs, m_recording->firstMs(), m_recording->lastMs());
-    for (int t = 0; t < int(m_controllers.size()); ++t) {
+    // PostgreSQL targets first: the consoles link their clients to those servers' new samples.
+    QList<int> order;
+    for (int t = 0; t < int(m_controllers.size()); ++t)
+        (m_recording->targets()[t].kind == TargetKind::PostgreSQL ? order.prepend(t) : order.append(t));
+    for (int t : std::as_const(order)) {
         TargetController &controller = *m_controllers[std::size_t(t)];
         const RecordedTarget &target = m_recording->targets()[t];
         controller.setReplayTime(m_positionMs);
