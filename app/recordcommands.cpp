@@ -248,16 +248,22 @@ int runReport(const QStringList &arguments, const std::function<QString(Recordin
             err() << "poolscope: no chart: " << chartError << "\n";
     }
     const QString markdown = incidentTimeline(*recording, options);
+    const bool sampled = std::any_of(recording->targets().cbegin(), recording->targets().cend(),
+                                     [](const RecordedTarget &t) { return !t.samples.isEmpty(); });
+    if (!sampled)
+        err() << "poolscope: the recording holds no samples\n";
     if (output.isEmpty()) {
         out() << markdown;
         out().flush();
-        return ExitOk;
+        return sampled ? ExitOk : ExitFailure;
     }
     QFile file(output);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(markdown.toUtf8()) < 0) {
         err() << "poolscope: cannot write " << output << ": " << file.errorString() << "\n";
         return ExitFailure;
     }
+    if (!sampled)
+        return ExitFailure;
     err() << "poolscope: timeline written to " << output
           << (options.chartImage.isEmpty() ? QString() : QStringLiteral(" with its chart %1").arg(chart)) << "\n";
     return ExitOk;

@@ -192,10 +192,16 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
     }
     s << "# Incident timeline\n\n";
     s << "Recorded by PoolScope " << recording.start().value(QStringLiteral("poolscope")).toString() << " on "
-      << recording.start().value(QStringLiteral("host")).toString() << ": " << names.join(QStringLiteral(", ")) << ", ";
+      << recording.start().value(QStringLiteral("host")).toString() << ": "
+      << (names.isEmpty() ? QStringLiteral("no target") : names.join(QStringLiteral(", "))) << ", ";
     if (first > 0)
         s << dateTimeText(first) << " – " << timeText(last) << " UTC (" << formatDuration((last - first) / 1000.0) << "), ";
     s << samples << " samples. All times are UTC, on the recording machine's clock.\n\n";
+    if (samples == 0) {
+        s << "No target was sampled while this recording ran: there is no timeline to write.\n";
+        s.flush();
+        return md;
+    }
     if (!recording.endedCleanly())
         s << "> The recording was cut short (PoolScope was killed or the machine stopped): it ends with its last "
              "complete sample.\n\n";

@@ -400,6 +400,21 @@ private Q_SLOTS:
         QVERIFY(incidentTimeline(*recording).contains(QStringLiteral("no deviation from the baseline")));
     }
 
+    // A recording whose targets were never reached opens, and its timeline says there is none.
+    void recordingWithoutSamples()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("empty.psrec"));
+        Recorder recorder;
+        QString error;
+        QVERIFY(recorder.open(path, false, &error));
+        recorder.close();
+        std::unique_ptr<Recording> recording = Recording::open(path, &error);
+        QVERIFY2(recording, qPrintable(error));
+        QVERIFY(recording->targets().isEmpty());
+        QVERIFY(incidentTimeline(*recording).contains(QStringLiteral("No target was sampled")));
+    }
+
     void auditTailReadsOnlyNewCompleteLines()
     {
         QTemporaryDir dir;

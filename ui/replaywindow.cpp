@@ -183,7 +183,11 @@ ReplayWindow *ReplayWindow::open(const QString &path, QWidget *parent)
     reader->wait();
     delete reader;
     progress.close();
-    if (!recording) {
+    const bool sampled = recording && std::any_of(recording->targets().cbegin(), recording->targets().cend(),
+                                                  [](const RecordedTarget &t) { return !t.samples.isEmpty(); });
+    if (recording && !sampled)
+        error = QObject::tr("%1 holds no samples yet: it was started, but no target was sampled before it ended").arg(path);
+    if (!sampled) {
         if (!cancelled)
             QMessageBox::warning(parent, QObject::tr("Open recording"), error);
         return nullptr;
@@ -316,7 +320,11 @@ void ReplayWindow::showPosition()
 void ReplayWindow::step(int samples)
 {
     // By the samples of the target in view, so every step shows a new sample.
-    const RecordedTarget &target = m_recording->targets()[qMax(0, currentTarget())];
+    if (currentTarget() < 0)
+        return;
+    const RecordedTarget &target = m_recording->targets()[currentTarget()];
+    if (target.samples.isEmpty())
+        return;
     const int now = target.sampleAtOrBefore(m_positionMs);
     const int next = std::clamp(now + samples, 0, int(target.samples.size()) - 1);
     if (next >= 0)
