@@ -14,7 +14,6 @@
 #include <QFile>
 #include <QDir>
 #include <QFileInfo>
-#include <QHash>
 #include <QTimer>
 
 #include <memory>
@@ -140,25 +139,6 @@ int runRecord(const QStringList &arguments)
     }
 
     // Actions anyone takes on these targets meanwhile, from the window or the command line.
-    // The audit log names a target by its whole (redacted) connection string; the recording by
-    // its display name.
-    QStringList names;
-    QHash<QString, QString> nameInAuditLog;
-    for (const ConnInfo &target : std::as_const(targets)) {
-        names.append(target.displayName());
-        nameInAuditLog.insert(target.redacted(), target.displayName());
-        nameInAuditLog.insert(target.displayName(), target.displayName());
-    }
-    const auto recordActions = [&](QList<AuditEntry> entries) {
-        for (AuditEntry &entry : entries) {
-            if (!nameInAuditLog.contains(entry.target))
-                continue;
-            entry.target = nameInAuditLog.value(entry.target);
-            if (!recorder.appendAction(entry))
-                return false;
-        }
-        return true;
-    };
     AuditTail audit(parser.isSet(QStringLiteral("audit-log")) ? parser.value(QStringLiteral("audit-log"))
                                                                : AuditLog::defaultPath());
     QElapsedTimer elapsed;
@@ -166,7 +146,7 @@ int runRecord(const QStringList &arguments)
     qint64 lastReportMs = 0;
     QTimer housekeeping;
     QObject::connect(&housekeeping, &QTimer::timeout, [&] {
-        if (!recordActions(audit.poll()))
+        if (!recorder.appendActions(audit.poll(), targets))
             stopOnWriteError();
         if (duration && elapsed.elapsed() >= qint64(*duration * 1000))
             QCoreApplication::quit();
@@ -179,6 +159,9 @@ int runRecord(const QStringList &arguments)
     });
     housekeeping.start(200);
     quitOnInterrupt();
+    QStringList names;
+    for (const ConnInfo &target : std::as_const(targets))
+        names.append(target.displayName());
     err() << "poolscope: recording " << names.join(QStringLiteral(", ")) << " to " << output
           << (duration ? QStringLiteral(" for %1").arg(formatDuration(*duration)) : QStringLiteral(" (Ctrl-C stops)"))
           << "\n";
@@ -188,7 +171,7 @@ int runRecord(const QStringList &arguments)
     QCoreApplication::exec();
     for (const auto &r : recorded)
         r->sampler->stop();
-    recordActions(audit.poll());
+    recorder.appendActions(audit.poll(), targets);
     const qint64 samples = recorder.samplesWritten();
     const qint64 bytes = recorder.bytesWritten();
     recorder.close();

@@ -84,17 +84,19 @@ QString countsCsv(const RecordedTarget &target)
     QString csv = row(header);
     for (int i = 0; i < target.history.size(); ++i) {
         const HistoryPoint &p = target.history.at(i);
-        QStringList fields{isoTime(p.timeMs)};
+        // A gap (the target could not be sampled) has a time and no counts.
+        QStringList counts;
         const int bands = bouncer ? HistoryPoint::kBands : kSessionClassCount;
         for (int b = 0; b < bands; ++b)
-            fields.append(p.gap ? QString() : QString::number(p.bands[std::size_t(b)]));
+            counts.append(QString::number(p.bands[std::size_t(b)]));
+        counts << QString::number(p.limit);
         if (bouncer)
-            fields << (p.gap ? QString() : QString::number(p.limit)) << (p.gap ? QString() : number(p.maxWaitSeconds));
+            counts << number(p.maxWaitSeconds);
         else
-            fields << (p.gap ? QString() : QString::number(p.limit)) << (p.gap ? QString() : QString::number(p.leaked))
-                   << (p.gap ? QString() : QString::number(p.waiting));
-        fields << (p.gap ? QStringLiteral("no") : QStringLiteral("yes")); // a gap: the target could not be sampled
-        csv += row(fields);
+            counts << QString::number(p.leaked) << QString::number(p.waiting);
+        if (p.gap)
+            counts.fill(QString());
+        csv += row(QStringList{isoTime(p.timeMs)} + counts + QStringList{p.gap ? QStringLiteral("no") : QStringLiteral("yes")});
     }
     return csv;
 }

@@ -19,6 +19,8 @@ constexpr int kRecoveredFor = 5;
 
 struct Levels
 {
+    qint64 timeMs = 0;
+    int limit = 0;
     int total = 0;
     int leaked = 0;
     int idleInTransaction = 0;
@@ -28,6 +30,8 @@ struct Levels
 Levels levelsOf(const HistoryPoint &p, TargetKind kind)
 {
     Levels levels;
+    levels.timeMs = p.timeMs;
+    levels.limit = p.limit;
     levels.total = p.total();
     levels.leaked = p.leaked;
     levels.waiting = p.waiting;
@@ -90,14 +94,9 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
     timeline.target = target.name;
     // The i-th point that is not a gap is the i-th sample.
     QList<Levels> levels;
-    QList<qint64> times;
-    int limit = 0;
     for (int i = 0; i < target.history.size(); ++i) {
-        const HistoryPoint &p = target.history.at(i);
-        if (p.gap)
-            continue;
-        levels.append(levelsOf(p, target.kind));
-        times.append(p.timeMs);
+        if (!target.history.at(i).gap)
+            levels.append(levelsOf(target.history.at(i), target.kind));
     }
     if (levels.isEmpty())
         return timeline;
@@ -112,11 +111,13 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
     }
     const int firstLeaked = int(std::find_if(levels.cbegin(), levels.cend(), [](const Levels &l) { return l.leaked > 0; }) -
                                 levels.cbegin());
+    int deviation = -1;
     for (int i = std::min(baselineEnd, firstLeaked); i < levels.size(); ++i) {
         const QStringList what = deviations(levels[i], base, target.kind);
         if (!what.isEmpty()) {
+            deviation = i;
             timeline.deviated = true;
-            timeline.deviationMs = times[i];
+            timeline.deviationMs = levels[i].timeMs;
             timeline.deviation = what.join(QStringLiteral(", "));
             break;
         }
@@ -126,28 +127,24 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
 
     // The peak: the most leaked sessions if any leaked, else the most waiting clients of a
     // console, else the most sessions.
-    const bool leaks = std::any_of(levels.cbegin(), levels.cend(), [](const Levels &l) { return l.leaked > 0; });
+    const bool leaks = firstLeaked < levels.size();
     const auto score = [&](const Levels &l) {
         return leaks ? l.leaked : target.kind == TargetKind::PgBouncer && l.waiting > 0 ? l.waiting : l.total;
     };
-    int peak = int(times.indexOf(timeline.deviationMs));
+    int peak = deviation;
     for (int i = peak; i < levels.size(); ++i) {
         if (score(levels[i]) > score(levels[peak]))
             peak = i;
     }
     timeline.peakSample = peak;
-    timeline.peakMs = times[peak];
-    for (int i = 0; i < target.history.size(); ++i) {
-        if (target.history.at(i).timeMs == times[peak] && !target.history.at(i).gap)
-            limit = target.history.at(i).limit;
-    }
     const Levels &top = levels[peak];
+    timeline.peakMs = top.timeMs;
     timeline.peakWhat = leaks ? QStringLiteral("%1 leaked sessions, %2 in all").arg(top.leaked).arg(top.total)
                         : target.kind == TargetKind::PgBouncer && top.waiting > 0
                             ? QStringLiteral("%1 clients waiting for a server").arg(top.waiting)
                             : QStringLiteral("%1 sessions").arg(top.total);
-    if (limit > 0)
-        timeline.peakWhat += QStringLiteral(" (limit %1)").arg(limit);
+    if (top.limit > 0)
+        timeline.peakWhat += QStringLiteral(" (limit %1)").arg(top.limit);
 
     if (target.kind == TargetKind::PostgreSQL) {
         Snapshot snapshot;
@@ -171,7 +168,7 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
             clean = deviations(levels[j], base, target.kind).isEmpty();
         if (clean) {
             timeline.recovered = true;
-            timeline.recoveryMs = times[i];
+            timeline.recoveryMs = levels[i].timeMs;
             break;
         }
     }

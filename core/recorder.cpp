@@ -196,6 +196,21 @@ bool Recorder::appendAction(const AuditEntry &entry)
     return writeJson(RecordType::Action, recording::auditEntryToJson(entry));
 }
 
+bool Recorder::appendActions(const QList<AuditEntry> &entries, const QList<ConnInfo> &targets)
+{
+    for (AuditEntry entry : entries) {
+        const auto target = std::find_if(targets.cbegin(), targets.cend(), [&entry](const ConnInfo &t) {
+            return entry.target == t.redacted() || entry.target == t.displayName();
+        });
+        if (target == targets.cend())
+            continue;
+        entry.target = target->displayName();
+        if (!appendAction(entry))
+            return false;
+    }
+    return true;
+}
+
 bool Recorder::writeJson(RecordType type, const QJsonObject &object)
 {
     return write(type, QJsonDocument(object).toJson(QJsonDocument::Compact));

@@ -46,6 +46,9 @@ public:
     bool append(int target, const BouncerSnapshot &snapshot, qint64 timeMs);
     bool appendGap(int target, qint64 timeMs, const QString &why);
     bool appendAction(const AuditEntry &entry);
+    // The entries about `targets`, renamed from the connection string the audit log names them
+    // by to the display name the recording uses; the others are not this recording's.
+    bool appendActions(const QList<AuditEntry> &entries, const QList<ConnInfo> &targets);
     void close(qint64 timeMs = 0);
 
     QString error() const { return m_error; }

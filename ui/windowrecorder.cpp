@@ -46,7 +46,8 @@ bool WindowRecorder::openFile(const QString &path, bool overwrite, QString *erro
         m_recorder.reset();
         return false;
     }
-    m_audit = std::make_unique<AuditTail>(m_auditLogPath);
+    if (!m_audit) // kept across an always-on rotation, so no action falls between two files
+        m_audit = std::make_unique<AuditTail>(m_auditLogPath);
     Q_EMIT changed();
     return true;
 }
@@ -54,6 +55,7 @@ bool WindowRecorder::openFile(const QString &path, bool overwrite, QString *erro
 bool WindowRecorder::start(const QString &path, QString *error)
 {
     stop();
+    m_audit.reset(); // actions logged while not recording are not this recording's
     m_capBytes = 0;
     return openFile(path, true, error); // the save dialog has asked about overwriting
 }
@@ -61,6 +63,7 @@ bool WindowRecorder::start(const QString &path, QString *error)
 bool WindowRecorder::startAlwaysOn(const QString &directory, qint64 capBytes, QString *error)
 {
     stop();
+    m_audit.reset();
     if (!QDir().mkpath(directory)) {
         *error = tr("cannot create %1").arg(directory);
         return false;
@@ -125,16 +128,13 @@ void WindowRecorder::onSampled(TargetController *target)
         written = m_recorder->append(id, *target->postgres(), time);
     else if (*target->kind() == TargetKind::PgBouncer && target->bouncer())
         written = m_recorder->append(id, *target->bouncer(), time);
-    // The window's actions, named as the recording names their targets.
-    for (AuditEntry entry : m_audit->poll()) {
-        for (const QPointer<TargetController> &t : std::as_const(m_targets)) {
-            if (t && (entry.target == t->connInfo().redacted() || entry.target == t->displayName())) {
-                entry.target = t->displayName();
-                written = written && m_recorder->appendAction(entry);
-                break;
-            }
-        }
+    // The window's actions on the targets it has open.
+    QList<ConnInfo> targets;
+    for (const QPointer<TargetController> &t : std::as_const(m_targets)) {
+        if (t)
+            targets.append(t->connInfo());
     }
+    written = written && m_recorder->appendActions(m_audit->poll(), targets);
     if (!written) {
         const QString message = m_recorder->error();
         m_recorder.reset();
@@ -145,10 +145,7 @@ void WindowRecorder::onSampled(TargetController *target)
     }
     if (isAlwaysOn() && m_recorder->bytesWritten() >= m_capBytes / kFilesPerCap) {
         QString error;
-        const qint64 cap = m_capBytes;
         m_recorder->close();
-        m_recorder.reset();
-        m_capBytes = cap;
         if (!openFile(nextAlwaysOnPath(), false, &error)) {
             m_capBytes = 0;
             Q_EMIT failed(error);
