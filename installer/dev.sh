@@ -14,8 +14,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PRESET=${BUILD_PRESET:-dev}
 # What building and testing PoolScope needs from Debian.
+# libqt6opengl6-dev: qt6-charts-dev's CMake configuration needs Qt6OpenGL's, and nothing else
+# pulls it in (tests/package/dependency_audit.sh proves the list against what CMake loads).
 # fonts-dejavu-core: the window's text, also when the tests draw it offscreen.
-PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev qt6-svg-dev fonts-dejavu-core libpq-dev postgresql pgbouncer)
+PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev fonts-dejavu-core libpq-dev postgresql pgbouncer)
 # The fuzz targets need clang and its libFuzzer runtime; the bench needs openssl for its test
 # CA and procps for pkill; the package test needs CPack's helpers (dpkg-shlibdeps, file) and
 # the validators (lintian, desktop-file-validate, appstreamcli, man).

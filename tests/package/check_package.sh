@@ -55,6 +55,8 @@ pass "contents: $(grep -vc '/$' <<<"$CONTENTS") files, no tests, static librarie
 # The standard validators.
 ROOT=$OUT/root
 dpkg -x "$DEB" "$ROOT"
+# Every library the programs load comes from what Depends pulls in on a fresh machine.
+"$(dirname "$0")/dependency_audit.sh" runtime "$DEB" "$ROOT" || fail "the package's Depends"
 desktop-file-validate "$ROOT/usr/share/applications/org.poolscope.PoolScope.desktop" || fail "desktop-file-validate"
 appstreamcli validate --no-net "$ROOT/usr/share/metainfo/org.poolscope.PoolScope.metainfo.xml" >"$OUT/appstream.log" 2>&1 \
     || { cat "$OUT/appstream.log" >&2; fail "appstreamcli validate"; }
