@@ -5,8 +5,8 @@
 #include "commands.h"
 #include "textreport.h"
 
-#include "actions.h"
-#include "sampling.h"
+#include "actions/actions.h"
+#include "sampling/sampling.h"
 
 #include <QJsonArray>
 #include <QJsonObject>

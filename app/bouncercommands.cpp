@@ -4,11 +4,11 @@
 #include "clicommon.h"
 #include "commands.h"
 
-#include "actions.h"
-#include "bounceractions.h"
-#include "bouncerparse.h"
-#include "bouncerreader.h"
-#include "sampling.h"
+#include "actions/actions.h"
+#include "actions/bounceractions.h"
+#include "pgbouncer/bouncerparse.h"
+#include "pgbouncer/bouncerreader.h"
+#include "sampling/sampling.h"
 
 #include <QJsonObject>
 

@@ -2,8 +2,8 @@
 
 #include "textreport.h"
 
-#include "classifier.h"
-#include "snapshotjson.h"
+#include "analysis/classifier.h"
+#include "output/snapshotjson.h"
 
 namespace poolscope::cli {
 

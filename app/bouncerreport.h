@@ -1,7 +1,7 @@
 #pragma once
 
-#include "bouncersnapshot.h"
-#include "linker.h"
+#include "model/bouncersnapshot.h"
+#include "analysis/linker.h"
 
 #include <QTextStream>
 

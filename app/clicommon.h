@@ -1,10 +1,10 @@
 #pragma once
 
-#include "classifier.h"
-#include "conninfo.h"
+#include "analysis/classifier.h"
+#include "postgres/conninfo.h"
 #include "exitcodes.h"
-#include "owners.h"
-#include "pgconnection.h"
+#include "analysis/owners.h"
+#include "postgres/pgconnection.h"
 
 #include <QCommandLineParser>
 #include <QTextStream>

@@ -3,12 +3,12 @@
 #include "commands.h"
 #include "textreport.h"
 
-#include "bouncerjson.h"
-#include "bouncerreader.h"
+#include "output/bouncerjson.h"
+#include "pgbouncer/bouncerreader.h"
 #include "bouncerreport.h"
-#include "sampler.h"
-#include "sampling.h"
-#include "snapshotjson.h"
+#include "sampling/sampler.h"
+#include "sampling/sampling.h"
+#include "output/snapshotjson.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>

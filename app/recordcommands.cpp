@@ -1,12 +1,12 @@
 #include "clicommon.h"
 #include "commands.h"
 
-#include "actions.h"
-#include "auditreader.h"
-#include "incidentreport.h"
-#include "recorder.h"
-#include "recordingreader.h"
-#include "sampler.h"
+#include "actions/actions.h"
+#include "actions/auditreader.h"
+#include "recording/incidentreport.h"
+#include "recording/recorder.h"
+#include "recording/recordingreader.h"
+#include "sampling/sampler.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

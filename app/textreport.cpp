@@ -1,7 +1,7 @@
 #include "textreport.h"
 
-#include "classifier.h"
-#include "snapshotjson.h"
+#include "analysis/classifier.h"
+#include "output/snapshotjson.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // Benchmark: parse + classify + group 5,000 sessions with 1 KB tagged queries.
 // Prints figures; it checks nothing about speed (goal in the issue: under 5 ms).
-#include "classifier.h"
-#include "owners.h"
+#include "analysis/classifier.h"
+#include "analysis/owners.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -4,7 +4,7 @@
 //   - redrawing the charts over a day of history at 1 s (86,400 points) and over 5 minutes.
 // Design budget: ≤ 16 ms of GUI-thread work per tick.
 #include "chartpanel.h"
-#include "classifier.h"
+#include "analysis/classifier.h"
 #include "keyedtreemodel.h"
 #include "sessionspanel.h"
 #include "targetcontroller.h"

@@ -2,8 +2,8 @@
 // recorder's memory bounded. Records synthetic activity at several rates of change and prints
 // bytes per sample, the projected day, the recorder's memory and the time per sample. Prints;
 // never fails on the figures.
-#include "recorder.h"
-#include "recordingreader.h"
+#include "recording/recorder.h"
+#include "recording/recordingreader.h"
 #include "syntheticactivity.h"
 
 #include <QCoreApplication>

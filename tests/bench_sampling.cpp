@@ -2,7 +2,7 @@
 // client CPU and wall time per sample of PoolScope's sampler path, and the server's execution
 // time per sample as pg_stat_statements measured it. Goal in the issue: client CPU per sample
 // under 10 ms. Figures only; nothing here fails on speed.
-#include "sampling.h"
+#include "sampling/sampling.h"
 
 #include <QCoreApplication>
 #include <QTextStream>

@@ -3,8 +3,8 @@
 // One sampling connection a test keeps open and reads snapshots over, as PoolScope's sampler
 // does (the tag memory carries each session's last tagged query from sample to sample).
 
-#include "pgreader.h"
-#include "sampling.h"
+#include "postgres/pgreader.h"
+#include "sampling/sampling.h"
 
 class LiveSampler
 {

@@ -3,8 +3,8 @@
 // What a replay must give back of a recorded snapshot: every field, stored or derived, and the
 // owners and stacks grouped from it.
 
-#include "owners.h"
-#include "snapshot.h"
+#include "analysis/owners.h"
+#include "model/snapshot.h"
 
 namespace snapshotcompare {
 

@@ -4,11 +4,11 @@
 // queries start and finish, transactions are left open, some wait on locks. What the
 // recording tests and the recording size benchmark feed the recorder.
 
-#include "auditreader.h"
-#include "bouncersnapshot.h"
-#include "classifier.h"
-#include "owners.h"
-#include "snapshot.h"
+#include "actions/auditreader.h"
+#include "model/bouncersnapshot.h"
+#include "analysis/classifier.h"
+#include "analysis/owners.h"
+#include "model/snapshot.h"
 
 #include <QRandomGenerator>
 

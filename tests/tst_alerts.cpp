@@ -1,6 +1,6 @@
 // Alerts fire once when a condition appears, name the top owners, and clear when it goes.
-#include "alerts.h"
-#include "classifier.h"
+#include "analysis/alerts.h"
+#include "analysis/classifier.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 // Reading the audit log back: what was written comes back, a damaged line is skipped and named.
-#include "actions.h"
-#include "auditreader.h"
+#include "actions/actions.h"
+#include "actions/auditreader.h"
 
 #include <QJsonObject>
 #include <QTemporaryDir>

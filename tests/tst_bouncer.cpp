@@ -1,8 +1,8 @@
 // PgBouncer console answers, recorded from the bench's 1.18 and written for 1.25 from
 // PgBouncer's documentation, read and linked to PostgreSQL without a server.
-#include "bouncerparse.h"
-#include "bouncerreader.h"
-#include "linker.h"
+#include "pgbouncer/bouncerparse.h"
+#include "pgbouncer/bouncerreader.h"
+#include "analysis/linker.h"
 
 #include <QDir>
 #include <QFile>

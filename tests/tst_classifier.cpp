@@ -1,4 +1,4 @@
-#include "classifier.h"
+#include "analysis/classifier.h"
 
 #include <QTest>
 

@@ -1,5 +1,5 @@
-#include "conninfo.h"
-#include "sampling.h"
+#include "postgres/conninfo.h"
+#include "sampling/sampling.h"
 
 #include <QTest>
 

@@ -1,11 +1,11 @@
 // Demo mode on its own throwaway cluster: it starts and stops without leaving a process or a
 // directory behind, also when the window or the host is killed; each scenario shows its
 // signature in the core's snapshots within the presenter's 30 seconds, and each fix clears it.
-#include "actions.h"
+#include "actions/actions.h"
 #include "demodirector.h"
 #include "livesampler.h"
-#include "recorder.h"
-#include "recordingreader.h"
+#include "recording/recorder.h"
+#include "recording/recordingreader.h"
 #include "snapshotcompare.h"
 #include "testsupport.h"
 

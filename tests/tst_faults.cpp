@@ -2,11 +2,11 @@
 // a full server, TLS, and never leaving a session of its own behind.
 #include "testsupport.h"
 
-#include "bounceractions.h"
-#include "pgconnection.h"
-#include "health.h"
-#include "sampler.h"
-#include "sampling.h"
+#include "actions/bounceractions.h"
+#include "postgres/pgconnection.h"
+#include "analysis/health.h"
+#include "sampling/sampler.h"
+#include "sampling/sampling.h"
 
 #include <QFile>
 #include <QRegularExpression>

@@ -1,7 +1,7 @@
-#include "classifier.h"
-#include "health.h"
-#include "history.h"
-#include "sessionfilter.h"
+#include "analysis/classifier.h"
+#include "analysis/health.h"
+#include "model/history.h"
+#include "analysis/sessionfilter.h"
 
 #include <QTest>
 

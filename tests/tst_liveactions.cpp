@@ -1,7 +1,7 @@
 // Live tests of the actions against the bench's PostgreSQL.
 #include "testsupport.h"
 
-#include "actions.h"
+#include "actions/actions.h"
 
 #include <QFile>
 #include <QJsonDocument>

@@ -1,11 +1,11 @@
 // Live tests against the bench's real PgBouncer 1.18, in front of its PostgreSQL.
 #include "testsupport.h"
 
-#include "bounceractions.h"
-#include "bouncerreader.h"
-#include "linker.h"
-#include "sampler.h"
-#include "sampling.h"
+#include "actions/bounceractions.h"
+#include "pgbouncer/bouncerreader.h"
+#include "analysis/linker.h"
+#include "sampling/sampler.h"
+#include "sampling/sampling.h"
 
 #include <QSignalSpy>
 

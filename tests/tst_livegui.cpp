@@ -7,7 +7,7 @@
 #include "limitspanel.h"
 #include "mainwindow.h"
 #include "overviewstrip.h"
-#include "recordingreader.h"
+#include "recording/recordingreader.h"
 #include "sessionspanel.h"
 #include "targetcontroller.h"
 #include "targetview.h"

@@ -1,8 +1,8 @@
 // Live tests of sampling and classification against the bench's PostgreSQL.
 #include "testsupport.h"
 
-#include "sampler.h"
-#include "sampling.h"
+#include "sampling/sampler.h"
+#include "sampling/sampling.h"
 
 #include <QSignalSpy>
 

@@ -1,4 +1,4 @@
-#include "owners.h"
+#include "analysis/owners.h"
 
 #include <QTest>
 

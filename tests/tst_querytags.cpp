@@ -1,4 +1,4 @@
-#include "querytags.h"
+#include "analysis/querytags.h"
 
 #include <QFile>
 #include <QTest>

@@ -1,9 +1,9 @@
 // Recordings: what is written is what is read back, at every recorded instant, through
 // keyframes and deltas; a file cut or damaged anywhere still opens with what is intact; what
 // is not a recording, or is a newer one, gets a clear error; the timeline finds the incident.
-#include "incidentreport.h"
-#include "recorder.h"
-#include "recordingreader.h"
+#include "recording/incidentreport.h"
+#include "recording/recorder.h"
+#include "recording/recordingreader.h"
 #include "snapshotcompare.h"
 #include "syntheticactivity.h"
 #include "testsupport.h"

@@ -1,6 +1,6 @@
 // The window's settings file, hand-edited or damaged: every value is checked; what is wrong
 // gives the default and a line saying so, never a broken threshold.
-#include "storedsettings.h"
+#include "settings/storedsettings.h"
 #include "testsupport.h"
 
 #include <QFile>

@@ -1,5 +1,5 @@
 // The window's models on fixtures: merging samples keeps rows, selection and expansion.
-#include "classifier.h"
+#include "analysis/classifier.h"
 #include "keyedtreemodel.h"
 #include "sessiontablemodel.h"
 #include "treerows.h"

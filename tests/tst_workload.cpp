@@ -1,8 +1,8 @@
 // The demo's web shop against the real bench: each scenario leaves its signature in the
 // core's snapshots, and the healthy shop leaves none.
 #include "callsite.h"
-#include "classifier.h"
-#include "owners.h"
+#include "analysis/classifier.h"
+#include "analysis/owners.h"
 #include "livesampler.h"
 #include "shop.h"
 #include "testsupport.h"

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "actions.h"
-#include "bounceractions.h"
-#include "snapshot.h"
+#include "actions/actions.h"
+#include "actions/bounceractions.h"
+#include "model/snapshot.h"
 
 #include <QObject>
 

@@ -1,6 +1,6 @@
 #include "alertviews.h"
 
-#include "storedsettings.h"
+#include "settings/storedsettings.h"
 
 #include <QCheckBox>
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "alerts.h"
+#include "analysis/alerts.h"
 
 #include <QDialog>
 #include <QFrame>

@@ -1,6 +1,6 @@
 #include "auditlogdialog.h"
 
-#include "auditreader.h"
+#include "actions/auditreader.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>

@@ -1,7 +1,7 @@
 #include "chartexport.h"
 
 #include "chartpanel.h"
-#include "recordingreader.h"
+#include "recording/recordingreader.h"
 #include "targetcontroller.h"
 #include "timechart.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "bouncerreader.h"
-#include "history.h"
+#include "pgbouncer/bouncerreader.h"
+#include "model/history.h"
 #include "timechart.h"
 
 #include <QWidget>

@@ -1,7 +1,7 @@
 #include "confirmdialog.h"
 
-#include "classifier.h"
-#include "owners.h"
+#include "analysis/classifier.h"
+#include "analysis/owners.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "model/snapshot.h"
 
 #include <QDialog>
 

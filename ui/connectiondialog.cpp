@@ -1,7 +1,7 @@
 #include "connectiondialog.h"
 
-#include "bouncerreader.h"
-#include "pgconnection.h"
+#include "pgbouncer/bouncerreader.h"
+#include "postgres/pgconnection.h"
 
 #include <QComboBox>
 #include <QCoreApplication>

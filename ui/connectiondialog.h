@@ -1,6 +1,6 @@
 #pragma once
 
-#include "conninfo.h"
+#include "postgres/conninfo.h"
 
 #include <QDialog>
 

@@ -1,6 +1,6 @@
 #include "guiapp.h"
 
-#include "actions.h"
+#include "actions/actions.h"
 #include "demopanel.h"
 #include "demoscenarios.h"
 #include "demosession.h"

@@ -1,7 +1,7 @@
 #include "limitspanel.h"
 
 #include "actionrunner.h"
-#include "classifier.h"
+#include "analysis/classifier.h"
 #include "confirmdialog.h"
 #include "targetcontroller.h"
 

@@ -5,7 +5,7 @@
 #include "chartpanel.h"
 #include "connectiondialog.h"
 #include "recordingmenu.h"
-#include "storedsettings.h"
+#include "settings/storedsettings.h"
 #include "targetcontroller.h"
 #include "targetview.h"
 #include "windowrecorder.h"

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "alerts.h"
-#include "sampler.h"
+#include "analysis/alerts.h"
+#include "sampling/sampler.h"
 
 #include <QMainWindow>
 

@@ -1,6 +1,6 @@
 #include "overviewstrip.h"
 
-#include "classifier.h"
+#include "analysis/classifier.h"
 #include "targetcontroller.h"
 
 #include <QDateTime>

@@ -1,7 +1,7 @@
 #include "recordingmenu.h"
 
 #include "replaywindow.h"
-#include "storedsettings.h"
+#include "settings/storedsettings.h"
 #include "windowrecorder.h"
 
 #include <QAction>

@@ -2,9 +2,9 @@
 
 #include "chartexport.h"
 #include "chartpanel.h"
-#include "csvexport.h"
-#include "incidentreport.h"
-#include "recordingreader.h"
+#include "output/csvexport.h"
+#include "recording/incidentreport.h"
+#include "recording/recordingreader.h"
 #include "targetcontroller.h"
 #include "targetview.h"
 

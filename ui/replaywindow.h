@@ -1,6 +1,6 @@
 #pragma once
 
-#include "sampler.h"
+#include "sampling/sampler.h"
 
 #include <QMainWindow>
 

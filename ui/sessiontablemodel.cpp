@@ -1,7 +1,7 @@
 #include "sessiontablemodel.h"
 
-#include "classifier.h"
-#include "querytags.h"
+#include "analysis/classifier.h"
+#include "analysis/querytags.h"
 
 #include <QBrush>
 #include <QColor>

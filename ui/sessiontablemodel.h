@@ -1,8 +1,8 @@
 #pragma once
 
-#include "owners.h"
-#include "sessionfilter.h"
-#include "snapshot.h"
+#include "analysis/owners.h"
+#include "analysis/sessionfilter.h"
+#include "model/snapshot.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
 #include "targetcontroller.h"
 
-#include "health.h"
+#include "analysis/health.h"
 
 #include <QDateTime>
 

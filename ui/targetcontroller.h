@@ -1,10 +1,10 @@
 #pragma once
 
-#include "alerts.h"
-#include "history.h"
-#include "owners.h"
-#include "recordingreader.h"
-#include "sampler.h"
+#include "analysis/alerts.h"
+#include "model/history.h"
+#include "analysis/owners.h"
+#include "recording/recordingreader.h"
+#include "sampling/sampler.h"
 
 #include <QObject>
 

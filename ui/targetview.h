@@ -1,7 +1,7 @@
 #pragma once
 
-#include "owners.h"
-#include "snapshot.h"
+#include "analysis/owners.h"
+#include "model/snapshot.h"
 
 #include <QWidget>
 

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "bouncersnapshot.h"
+#include "model/bouncersnapshot.h"
 #include "keyedtreemodel.h"
-#include "linker.h"
-#include "owners.h"
-#include "snapshot.h"
+#include "analysis/linker.h"
+#include "analysis/owners.h"
+#include "model/snapshot.h"
 
 namespace poolscope::ui {
 

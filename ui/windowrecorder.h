@@ -1,7 +1,7 @@
 #pragma once
 
-#include "auditreader.h"
-#include "recorder.h"
+#include "actions/auditreader.h"
+#include "recording/recorder.h"
 
 #include <QHash>
 #include <QObject>

@@ -1,6 +1,6 @@
 // libFuzzer target: the audit log, which PoolScope reads back for its audit view; a line cut
 // by a crash or written by someone else must be skipped, never trusted.
-#include "auditreader.h"
+#include "actions/auditreader.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,7 +1,7 @@
 // libFuzzer target: the PgBouncer console readers, fed an arbitrary table in the fixture format
 // as the answer to every SHOW command at once.
-#include "bouncerparse.h"
-#include "linker.h"
+#include "pgbouncer/bouncerparse.h"
+#include "analysis/linker.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // libFuzzer target: the SQL lexer and tag reader, fed arbitrary query text.
-#include "querytags.h"
+#include "analysis/querytags.h"
 
 #include <QString>
 

@@ -2,7 +2,7 @@
 // jump host, a file cut short by a crash). Two ways in: the input as a whole file, checksums
 // and all; or the input as a list of records that this harness frames with valid checksums,
 // so that the fuzzer reaches the decoders behind them instead of stopping at the CRC.
-#include "recordingreader.h"
+#include "recording/recordingreader.h"
 
 #include <QBuffer>
 #include <QtEndian>

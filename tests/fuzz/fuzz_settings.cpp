@@ -1,6 +1,6 @@
 // libFuzzer target: the window's settings file, which a person may edit by hand or a crash may
 // cut. Whatever it holds, what PoolScope takes from it stays within the ranges the window offers.
-#include "storedsettings.h"
+#include "settings/storedsettings.h"
 
 #include <QFile>
 #include <QTemporaryDir>

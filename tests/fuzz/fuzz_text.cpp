@@ -1,5 +1,5 @@
 // libFuzzer target: connection strings from users and the redaction applied to every message.
-#include "conninfo.h"
+#include "postgres/conninfo.h"
 
 #include <cstddef>
 #include <cstdint>

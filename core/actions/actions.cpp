@@ -1,0 +1,288 @@
+#include "actions/actions.h"
+
+#include "sampling/sampling.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QStandardPaths>
+
+namespace poolscope {
+
+SessionRef SessionRef::of(const Session &session)
+{
+    return {session.pid, session.backendStartMs > 0 ? std::optional<qint64>(session.backendStartMs) : std::nullopt};
+}
+
+QJsonObject SessionRef::auditArguments() const
+{
+    QJsonObject arguments{{QStringLiteral("pid"), pid}};
+    if (backendStartMs)
+        arguments.insert(QStringLiteral("backend_start_ms"), double(*backendStartMs));
+    return arguments;
+}
+
+QString actionStatusName(ActionResult::Status status)
+{
+    switch (status) {
+    case ActionResult::Status::Done: return QStringLiteral("done");
+    case ActionResult::Status::NoSuchSession: return QStringLiteral("no_such_session");
+    case ActionResult::Status::InsufficientPrivilege: return QStringLiteral("insufficient_privilege");
+    case ActionResult::Status::TimedOut: return QStringLiteral("timed_out");
+    case ActionResult::Status::NotFound: return QStringLiteral("not_found");
+    case ActionResult::Status::InvalidArgument: return QStringLiteral("invalid_argument");
+    case ActionResult::Status::NotChangeable: return QStringLiteral("not_changeable");
+    case ActionResult::Status::NotSupported: return QStringLiteral("not_supported");
+    case ActionResult::Status::Failed: return QStringLiteral("failed");
+    }
+    return {};
+}
+
+PgActions::PgActions(const ConnInfo &target, std::chrono::milliseconds timeout) : m_target(target), m_timeout(timeout)
+{
+}
+
+PgError PgActions::connect()
+{
+    if (m_connection.isOpen())
+        return {};
+    PgError error = m_connection.open(m_target, QByteArrayLiteral("poolscope-action"));
+    if (!error.isError())
+        error = configureSession(m_connection, m_timeout);
+    if (error.isError())
+        m_connection.close();
+    return error;
+}
+
+std::optional<ActionResult> PgActions::ensureConnected()
+{
+    const PgError error = connect();
+    if (!error.isError())
+        return std::nullopt;
+    return fromError(error, {});
+}
+
+ActionResult PgActions::fromError(const PgError &error, const QString &requiredRole) const
+{
+    ActionResult result;
+    result.sqlstate = error.sqlstate;
+    result.message = error.message;
+    switch (error.kind) {
+    case PgError::Kind::Privilege:
+        result.status = ActionResult::Status::InsufficientPrivilege;
+        result.requiredRole = requiredRole;
+        if (!requiredRole.isEmpty())
+            result.message += QStringLiteral(" (grant %1 to this role)").arg(requiredRole);
+        break;
+    case PgError::Kind::Timeout:
+        result.status = ActionResult::Status::TimedOut;
+        break;
+    default:
+        result.status = ActionResult::Status::Failed;
+        break;
+    }
+    return result;
+}
+
+ActionResult PgActions::terminate(const SessionRef &session, std::chrono::milliseconds wait)
+{
+    return signal(session, true, wait);
+}
+
+ActionResult PgActions::cancel(const SessionRef &session) { return signal(session, false, {}); }
+
+ActionResult PgActions::signal(const SessionRef &session, bool terminate, std::chrono::milliseconds wait)
+{
+    if (session.pid <= 0)
+        return {ActionResult::Status::InvalidArgument, QStringLiteral("invalid pid %1").arg(session.pid)};
+    if (auto failed = ensureConnected())
+        return *failed;
+    if (session.pid == m_connection.backendPid())
+        return {ActionResult::Status::InvalidArgument, QStringLiteral("refusing to signal PoolScope's own session")};
+    // Match pid and, when the caller knows it, backend_start: a reused pid is another
+    // session. backend_start is NULL for other roles' sessions without pg_monitor.
+    const QByteArray sql = terminate
+        ? "SELECT a.pid IS NOT NULL AS found, a.state, "
+          "CASE WHEN a.pid IS NOT NULL THEN pg_terminate_backend(a.pid, $3::bigint) END AS signalled "
+          "FROM (SELECT 1) AS one LEFT JOIN pg_stat_activity a ON a.pid = $1::int AND "
+          "($2::float8 IS NULL OR a.backend_start IS NULL OR "
+          "abs(extract(epoch from a.backend_start) * 1000 - $2::float8) < 1)"
+        : "SELECT a.pid IS NOT NULL AS found, a.state, "
+          "CASE WHEN a.pid IS NOT NULL THEN pg_cancel_backend(a.pid) END AS signalled "
+          "FROM (SELECT 1) AS one LEFT JOIN pg_stat_activity a ON a.pid = $1::int AND "
+          "($2::float8 IS NULL OR a.backend_start IS NULL OR "
+          "abs(extract(epoch from a.backend_start) * 1000 - $2::float8) < 1)";
+    QList<QByteArray> params{QByteArray::number(session.pid),
+                             session.backendStartMs ? QByteArray::number(*session.backendStartMs) : QByteArray()};
+    if (terminate)
+        params.append(QByteArray::number(qint64(wait.count())));
+    PgResult result;
+    const PgError error = m_connection.exec(sql, params, m_timeout + wait, &result);
+    m_connection.takeNotices();
+    if (error.isError())
+        return fromError(error, QStringLiteral("pg_signal_backend"));
+    if (!result.toBool(0, result.column("found")))
+        return {ActionResult::Status::NoSuchSession, QStringLiteral("no session with pid %1%2")
+                                                         .arg(session.pid)
+                                                         .arg(session.backendStartMs ? QStringLiteral(" (and that backend start)")
+                                                                                      : QString())};
+    const QString state = result.text(0, result.column("state"));
+    if (!result.toBool(0, result.column("signalled"))) {
+        if (terminate)
+            return {ActionResult::Status::TimedOut,
+                    QStringLiteral("pid %1 was signalled but had not ended within %2 ms").arg(session.pid).arg(wait.count())};
+        return {ActionResult::Status::Failed, QStringLiteral("pid %1 could not be signalled").arg(session.pid)};
+    }
+    if (terminate)
+        return {ActionResult::Status::Done, QStringLiteral("terminated pid %1").arg(session.pid)};
+    QString message = QStringLiteral("cancel sent to pid %1").arg(session.pid);
+    if (state.startsWith(QLatin1String("idle")))
+        message += QStringLiteral(" (it was %1: a cancel does not end an idle session or its transaction; "
+                                  "terminate it instead)").arg(state);
+    return {ActionResult::Status::Done, message};
+}
+
+ActionResult PgActions::setRoleConnectionLimit(const QString &role, int limit)
+{
+    return setConnectionLimit(ObjectKind::Role, role, limit);
+}
+
+ActionResult PgActions::setDatabaseConnectionLimit(const QString &database, int limit)
+{
+    return setConnectionLimit(ObjectKind::Database, database, limit);
+}
+
+ActionResult PgActions::setConnectionLimit(ObjectKind kind, const QString &name, int limit)
+{
+    if (name.isEmpty() || limit < -1)
+        return {ActionResult::Status::InvalidArgument, QStringLiteral("a connection limit is -1 (none) or a count")};
+    if (auto failed = ensureConnected())
+        return *failed;
+    const bool isRole = kind == ObjectKind::Role;
+    if (auto failed = alter(kind, name, QStringLiteral("CONNECTION LIMIT %1").arg(limit)))
+        return *failed;
+    // Read it back: the truth is what the catalog says now.
+    PgResult check;
+    const PgError error = m_connection.exec(isRole ? "SELECT rolconnlimit FROM pg_roles WHERE rolname = $1"
+                                     : "SELECT datconnlimit FROM pg_database WHERE datname = $1",
+                              {name.toUtf8()}, m_timeout, &check);
+    if (error.isError())
+        return fromError(error, {});
+    const int now = check.rows() == 1 ? int(check.toInt64(0, 0, -2)) : -2;
+    if (now != limit)
+        return {ActionResult::Status::Failed,
+                QStringLiteral("the limit reads %1 after the change, not %2").arg(now).arg(limit)};
+    return {ActionResult::Status::Done, QStringLiteral("%1 %2 connection limit is now %3")
+                                            .arg(isRole ? QStringLiteral("role") : QStringLiteral("database"), name,
+                                                 limit < 0 ? QStringLiteral("unlimited") : QString::number(limit))};
+}
+
+std::optional<ActionResult> PgActions::alter(ObjectKind kind, const QString &name, const QString &change)
+{
+    const bool isRole = kind == ObjectKind::Role;
+    const QString sql = QStringLiteral("ALTER %1 %2 %3")
+                            .arg(isRole ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"),
+                                 m_connection.escapeIdentifier(name), change);
+    PgResult ignored;
+    const PgError error = m_connection.exec(sql.toUtf8(), {}, m_timeout, &ignored);
+    if (!error.isError())
+        return std::nullopt;
+    // undefined_object (role) and invalid_catalog_name (database)
+    if (error.sqlstate == QLatin1String("42704") || error.sqlstate == QLatin1String("3D000"))
+        return ActionResult{ActionResult::Status::NotFound, error.message, error.sqlstate};
+    return fromError(error, isRole ? QStringLiteral("CREATEROLE") : QStringLiteral("ownership of the database"));
+}
+
+ActionResult PgActions::setRoleIdleInTransactionTimeout(const QString &role, const QString &value)
+{
+    return setIdleTimeout(ObjectKind::Role, role, value);
+}
+
+ActionResult PgActions::setDatabaseIdleInTransactionTimeout(const QString &database, const QString &value)
+{
+    return setIdleTimeout(ObjectKind::Database, database, value);
+}
+
+ActionResult PgActions::setIdleTimeout(ObjectKind kind, const QString &name, const QString &value)
+{
+    static const QRegularExpression duration(QStringLiteral(R"(^\d+\s*(ms|s|min|h|d)?$)"));
+    if (name.isEmpty() || (!value.isEmpty() && !duration.match(value.trimmed()).hasMatch()))
+        return {ActionResult::Status::InvalidArgument,
+                QStringLiteral("a timeout is a number with an optional unit: ms, s, min, h or d (0 turns it off)")};
+    if (auto failed = ensureConnected())
+        return *failed;
+    const bool isRole = kind == ObjectKind::Role;
+    const QString change = value.isEmpty()
+        ? QStringLiteral("RESET idle_in_transaction_session_timeout")
+        : QStringLiteral("SET idle_in_transaction_session_timeout = ") + m_connection.escapeLiteral(value.trimmed());
+    if (auto failed = alter(kind, name, change))
+        return *failed;
+    PgResult check;
+    const PgError error = m_connection.exec(
+        isRole ? "SELECT (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setdatabase = 0 AND setrole = "
+                 "r.oid AND s LIKE 'idle\\_in\\_transaction\\_session\\_timeout=%') FROM pg_roles r WHERE rolname = $1"
+               : "SELECT (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setrole = 0 AND setdatabase = "
+                 "d.oid AND s LIKE 'idle\\_in\\_transaction\\_session\\_timeout=%') FROM pg_database d WHERE datname = $1",
+        {name.toUtf8()}, m_timeout, &check);
+    if (error.isError())
+        return fromError(error, {});
+    const QString stored = check.text(0, 0);
+    if (value.isEmpty() ? !stored.isEmpty() : stored.isEmpty())
+        return {ActionResult::Status::Failed, QStringLiteral("the setting reads '%1' after the change").arg(stored)};
+    return {ActionResult::Status::Done,
+            QStringLiteral("%1 %2: %3 (applies to new sessions)")
+                .arg(isRole ? QStringLiteral("role") : QStringLiteral("database"), name,
+                     value.isEmpty() ? QStringLiteral("idle_in_transaction_session_timeout reset to the server default")
+                                     : stored)};
+}
+
+// ---- AuditLog --------------------------------------------------------------------------
+
+AuditLog::AuditLog(QString path) : m_path(std::move(path)) {}
+
+QString AuditLog::defaultPath()
+{
+    const QString overridden = qEnvironmentVariable("POOLSCOPE_AUDIT_LOG");
+    if (!overridden.isEmpty())
+        return overridden;
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
+    if (dir.isEmpty())
+        dir = QDir::homePath() + QStringLiteral("/.local/share");
+    return dir + QStringLiteral("/poolscope/audit.jsonl");
+}
+
+bool AuditLog::append(const QString &target, const QString &action, const QJsonObject &arguments,
+                      const ActionResult &result, QString *error) const
+{
+    QJsonObject resultObject{{QStringLiteral("status"), actionStatusName(result.status)},
+                             {QStringLiteral("message"), redactSecrets(result.message)}};
+    if (!result.sqlstate.isEmpty())
+        resultObject.insert(QStringLiteral("sqlstate"), result.sqlstate);
+    const QJsonObject line{
+        {QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+        {QStringLiteral("target"), redactSecrets(target)},
+        {QStringLiteral("action"), action},
+        {QStringLiteral("arguments"), arguments},
+        {QStringLiteral("result"), resultObject},
+    };
+    QDir().mkpath(QFileInfo(m_path).absolutePath());
+    QFile file(m_path);
+    // One write() of a whole line in append mode: concurrent PoolScopes do not interleave.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Append)) {
+        if (error)
+            *error = QStringLiteral("cannot write the audit log %1: %2").arg(m_path, file.errorString());
+        return false;
+    }
+    const QByteArray bytes = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
+    if (file.write(bytes) != bytes.size() || !file.flush()) {
+        if (error)
+            *error = QStringLiteral("cannot write the audit log %1: %2").arg(m_path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace poolscope

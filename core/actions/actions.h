@@ -1,0 +1,101 @@
+#pragma once
+
+#include "postgres/conninfo.h"
+#include "postgres/pgconnection.h"
+#include "model/snapshot.h"
+
+#include <QJsonObject>
+#include <QString>
+
+#include <chrono>
+#include <optional>
+
+namespace poolscope {
+
+struct ActionResult
+{
+    enum class Status {
+        Done,
+        NoSuchSession,
+        InsufficientPrivilege,
+        TimedOut,
+        NotFound,
+        InvalidArgument,
+        NotChangeable, // PgBouncer: a setting fixed until restart
+        NotSupported,  // PgBouncer: a command this version lacks
+        Failed
+    };
+    Status status = Status::Failed;
+    QString message;      // one line for the operator
+    QString sqlstate;     // when the server sent one
+    QString requiredRole; // what to grant, for InsufficientPrivilege
+
+    bool ok() const { return status == Status::Done; }
+};
+
+QString actionStatusName(ActionResult::Status status); // "done", "no_such_session", …
+
+// A session as the operator saw it: the pid, and when known the backend start, so that a
+// pid reused by a new backend since the operator looked is never signalled.
+struct SessionRef
+{
+    int pid = 0;
+    std::optional<qint64> backendStartMs;
+
+    static SessionRef of(const Session &session); // backend_start when the sample had it
+    QJsonObject auditArguments() const;          // {"pid", "backend_start_ms"}: the audit log's form
+};
+
+// Actions on a PostgreSQL server, over a separate connection opened only for them
+// (application_name "poolscope-action"), parameterised or with quoted identifiers.
+class PgActions
+{
+public:
+    explicit PgActions(const ConnInfo &target, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    // Opens the action connection; the actions call it themselves when needed.
+    PgError connect();
+    void disconnect() { m_connection.close(); }
+
+    ActionResult terminate(const SessionRef &session, std::chrono::milliseconds wait = std::chrono::seconds(5));
+    ActionResult cancel(const SessionRef &session);
+    // limit -1 removes the limit.
+    ActionResult setRoleConnectionLimit(const QString &role, int limit);
+    ActionResult setDatabaseConnectionLimit(const QString &database, int limit);
+    // An empty value resets the setting to the server default.
+    ActionResult setRoleIdleInTransactionTimeout(const QString &role, const QString &value);
+    ActionResult setDatabaseIdleInTransactionTimeout(const QString &database, const QString &value);
+
+private:
+    enum class ObjectKind { Role, Database };
+    ActionResult signal(const SessionRef &session, bool terminate, std::chrono::milliseconds wait);
+    ActionResult setConnectionLimit(ObjectKind kind, const QString &name, int limit);
+    ActionResult setIdleTimeout(ObjectKind kind, const QString &name, const QString &value);
+    // Runs ALTER ROLE|DATABASE name change; the failure, or nothing when it went through.
+    std::optional<ActionResult> alter(ObjectKind kind, const QString &name, const QString &change);
+    std::optional<ActionResult> ensureConnected();
+    ActionResult fromError(const PgError &error, const QString &requiredRole) const;
+
+    ConnInfo m_target;
+    std::chrono::milliseconds m_timeout;
+    PgConnection m_connection;
+};
+
+// Appends every action, done or not, as one JSON line: time, target (redacted), action,
+// arguments, result. The default file is audit.jsonl in the user's data directory.
+class AuditLog
+{
+public:
+    explicit AuditLog(QString path = defaultPath());
+    static QString defaultPath();
+    const QString &path() const { return m_path; }
+
+    // Returns false (and sets *error) when the line could not be written.
+    bool append(const QString &target, const QString &action, const QJsonObject &arguments, const ActionResult &result,
+                QString *error = nullptr) const;
+
+private:
+    QString m_path;
+};
+
+} // namespace poolscope

@@ -1,0 +1,224 @@
+#include "analysis/classifier.h"
+
+#include <QHash>
+
+namespace poolscope {
+
+namespace {
+
+int countOf(const QHash<QString, int> &counts, const QString &key) { return counts.value(key, 0); }
+
+// Why an idle session's owner cannot get another connection, or empty.
+QString starvation(const Session &session, const Snapshot &snapshot, const LeakRules &rules,
+                   const QHash<QString, int> &perRole, const QHash<QString, int> &perDatabase, int clientSessions)
+{
+    for (const ConnectionLimit &role : snapshot.limits.roles) {
+        if (role.name == session.user && role.limit >= 0 && countOf(perRole, role.name) >= role.limit)
+            return QStringLiteral("role %1 is at its connection limit (%2 of %3)")
+                .arg(role.name)
+                .arg(countOf(perRole, role.name))
+                .arg(role.limit);
+    }
+    for (const ConnectionLimit &database : snapshot.limits.databases) {
+        if (database.name == session.database && database.limit >= 0
+            && countOf(perDatabase, database.name) >= database.limit)
+            return QStringLiteral("database %1 is at its connection limit (%2 of %3)")
+                .arg(database.name)
+                .arg(countOf(perDatabase, database.name))
+                .arg(database.limit);
+    }
+    const int usable = snapshot.limits.usableSlots();
+    if (usable > 0 && clientSessions * 100.0 >= usable * rules.floodCriticalPercent)
+        return QStringLiteral("the server is nearly out of connection slots (%1 of %2)").arg(clientSessions).arg(usable);
+    return {};
+}
+
+void judgeIdleInTransaction(Session &s, const LeakRules &rules)
+{
+    const bool blocks = !s.blocking.isEmpty();
+    const QString held = QStringLiteral("idle in transaction for %1").arg(formatDuration(s.stateSeconds));
+    if (s.stateSeconds >= rules.idleInTxLeakedAfter) {
+        s.leak = LeakVerdict::Leaked;
+    } else if (s.stateSeconds >= rules.idleInTxSuspectAfter) {
+        s.leak = blocks ? LeakVerdict::Leaked : LeakVerdict::Suspected;
+    } else if (s.stateSeconds >= rules.idleInTxWarnAfter) {
+        s.leak = blocks ? LeakVerdict::Suspected : LeakVerdict::None;
+    } else {
+        return; // a transaction between two statements: normal
+    }
+    s.reasons.append(held);
+}
+
+} // namespace
+
+SessionClass classOf(const Session &session)
+{
+    if (!session.visible)
+        return SessionClass::Hidden;
+    const QString &state = session.state;
+    if (state == QLatin1String("active")) {
+        // "Activity" waits are a background process sleeping, not a client waiting; "Timeout"
+        // waits (pg_sleep, vacuum delay) are a pause the session asked for, not contention.
+        if (!session.waitEventType.isEmpty() && session.waitEventType != QLatin1String("Activity")
+            && session.waitEventType != QLatin1String("Timeout"))
+            return SessionClass::Waiting;
+        return SessionClass::Active;
+    }
+    if (state == QLatin1String("idle"))
+        return SessionClass::Idle;
+    if (state == QLatin1String("idle in transaction"))
+        return SessionClass::IdleInTransaction;
+    if (state == QLatin1String("idle in transaction (aborted)"))
+        return SessionClass::IdleInTransactionAborted;
+    return SessionClass::Other;
+}
+
+QString formatDuration(double seconds)
+{
+    if (seconds < 0)
+        seconds = 0;
+    if (seconds < 10)
+        return QStringLiteral("%1 s").arg(seconds, 0, 'f', 1);
+    const qint64 whole = qint64(seconds);
+    if (whole < 120)
+        return QStringLiteral("%1 s").arg(whole);
+    if (whole < 3600)
+        return QStringLiteral("%1 min %2 s").arg(whole / 60).arg(whole % 60, 2, 10, QLatin1Char('0'));
+    if (whole < 86400)
+        return QStringLiteral("%1 h %2 min").arg(whole / 3600).arg((whole % 3600) / 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1 d %2 h").arg(whole / 86400).arg((whole % 86400) / 3600);
+}
+
+void classify(Snapshot &snapshot, const LeakRules &rules)
+{
+    // Who blocks whom, from the blockers read for lock waiters.
+    QHash<int, int> indexByPid;
+    indexByPid.reserve(snapshot.sessions.size());
+    for (int i = 0; i < snapshot.sessions.size(); ++i)
+        indexByPid.insert(snapshot.sessions[i].pid, i);
+    for (Session &s : snapshot.sessions)
+        s.blocking.clear();
+    for (const Session &s : std::as_const(snapshot.sessions)) {
+        for (int blocker : s.blockedBy) {
+            if (auto it = indexByPid.constFind(blocker); it != indexByPid.cend())
+                snapshot.sessions[*it].blocking.append(s.pid);
+        }
+    }
+
+    QHash<QString, int> perRole;
+    QHash<QString, int> perDatabase;
+    int clientSessions = 0;
+    for (const Session &s : std::as_const(snapshot.sessions)) {
+        ++clientSessions; // PoolScope's own session takes a slot too
+        if (!s.user.isEmpty())
+            ++perRole[s.user];
+        if (!s.database.isEmpty())
+            ++perDatabase[s.database];
+    }
+    for (ConnectionLimit &role : snapshot.limits.roles)
+        role.current = countOf(perRole, role.name);
+    for (ConnectionLimit &database : snapshot.limits.databases)
+        database.current = countOf(perDatabase, database.name);
+
+    Totals totals;
+    for (Session &s : snapshot.sessions) {
+        s.sessionClass = classOf(s);
+        s.stateSeconds = s.stateChangeMs > 0 ? qMax(0.0, (snapshot.takenAtMs - s.stateChangeMs) / 1000.0) : 0;
+        s.leak = LeakVerdict::None;
+        s.reasons.clear();
+        switch (s.sessionClass) {
+        case SessionClass::IdleInTransactionAborted:
+            if (s.stateSeconds >= rules.abortedLeakedAfter) {
+                s.leak = LeakVerdict::Leaked;
+                s.reasons.append(QStringLiteral("idle in transaction (aborted) for %1: an error path that never "
+                                                "rolled back").arg(formatDuration(s.stateSeconds)));
+            }
+            break;
+        case SessionClass::IdleInTransaction:
+            judgeIdleInTransaction(s, rules);
+            break;
+        case SessionClass::Idle:
+            if (s.stateSeconds >= rules.idleStarvedAfter) {
+                const QString why = starvation(s, snapshot, rules, perRole, perDatabase, clientSessions);
+                if (!why.isEmpty()) {
+                    s.leak = LeakVerdict::Suspected;
+                    s.reasons.append(QStringLiteral("idle for %1 while %2").arg(formatDuration(s.stateSeconds), why));
+                }
+            }
+            break;
+        case SessionClass::Waiting: {
+            QString reason = QStringLiteral("waiting on %1/%2 for %3")
+                                 .arg(s.waitEventType, s.waitEvent, formatDuration(s.stateSeconds));
+            if (!s.blockedBy.isEmpty()) {
+                QStringList pids;
+                for (int pid : std::as_const(s.blockedBy))
+                    pids.append(QString::number(pid));
+                reason += QStringLiteral("; blocked by ") + pids.join(QStringLiteral(", "));
+            }
+            s.reasons.append(reason);
+            break;
+        }
+        default:
+            break;
+        }
+        if (!s.blocking.isEmpty())
+            s.reasons.append(s.blocking.size() == 1 ? QStringLiteral("blocks 1 session")
+                                                    : QStringLiteral("blocks %1 sessions").arg(s.blocking.size()));
+        const bool inTransaction = s.sessionClass == SessionClass::IdleInTransaction
+            || s.sessionClass == SessionClass::IdleInTransactionAborted;
+        if (inTransaction && s.leak != LeakVerdict::None) {
+            if (!s.backendXid.isEmpty())
+                s.reasons.append(QStringLiteral("holds transaction id %1").arg(s.backendXid));
+            else if (!s.backendXmin.isEmpty())
+                s.reasons.append(QStringLiteral("holds back the xmin horizon at %1 (vacuum cannot clean up)")
+                                     .arg(s.backendXmin));
+        }
+        if (s.own)
+            continue;
+        ++totals.total;
+        ++totals.byClass[int(s.sessionClass)];
+        if (s.leak == LeakVerdict::Leaked)
+            ++totals.leaked;
+        else if (s.leak == LeakVerdict::Suspected)
+            ++totals.suspected;
+    }
+    snapshot.totals = totals;
+
+    snapshot.findings.clear();
+    const int usable = snapshot.limits.usableSlots();
+    if (usable > 0) {
+        const double percent = clientSessions * 100.0 / usable;
+        if (percent >= rules.floodWarnPercent) {
+            const bool critical = percent >= rules.floodCriticalPercent;
+            snapshot.findings.append({critical ? Finding::Severity::Critical : Finding::Severity::Warning,
+                                      QStringLiteral("flood"),
+                                      QStringLiteral("%1 of %2 usable connection slots in use (%3 %); new connections "
+                                                     "will be refused at %2")
+                                          .arg(clientSessions)
+                                          .arg(usable)
+                                          .arg(qRound(percent))});
+        }
+    }
+    for (const ConnectionLimit &role : std::as_const(snapshot.limits.roles)) {
+        if (role.limit >= 0 && role.current >= role.limit)
+            snapshot.findings.append({Finding::Severity::Warning, QStringLiteral("role-limit"),
+                                      QStringLiteral("role %1 is at its connection limit (%2 of %3)")
+                                          .arg(role.name).arg(role.current).arg(role.limit)});
+    }
+    for (const ConnectionLimit &database : std::as_const(snapshot.limits.databases)) {
+        if (database.limit >= 0 && database.current >= database.limit)
+            snapshot.findings.append({Finding::Severity::Warning, QStringLiteral("database-limit"),
+                                      QStringLiteral("database %1 is at its connection limit (%2 of %3)")
+                                          .arg(database.name).arg(database.current).arg(database.limit)});
+    }
+    if (!snapshot.fullVisibility && totals.count(SessionClass::Hidden) > 0) {
+        snapshot.findings.append(
+            {Finding::Severity::Info, QStringLiteral("visibility"),
+             QStringLiteral("%1 session(s) of other roles are hidden (columns %2 not visible): grant pg_monitor to "
+                            "see them")
+                 .arg(totals.count(SessionClass::Hidden))
+                 .arg(snapshot.hiddenColumns.join(QStringLiteral(", ")))});
+    }
+}
+
+} // namespace poolscope

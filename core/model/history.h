@@ -1,0 +1,96 @@
+#pragma once
+
+#include "analysis/owners.h"
+#include "model/snapshot.h"
+
+#include <QHash>
+#include <QList>
+#include <QStringList>
+
+#include <array>
+#include <functional>
+#include <vector>
+
+namespace poolscope {
+
+struct BouncerSnapshot;
+
+// What the charts draw of one sample, small enough to keep a day at 1 s for every target
+// (about 80 bytes a point: 7 MB a day). Per-session detail is not kept here.
+struct HistoryPoint
+{
+    static constexpr int kBands = 7;
+    static constexpr int kOwners = 8;
+    struct OwnerCount
+    {
+        quint16 owner = 0; // index into History::ownerNames()
+        quint16 count = 0;
+    };
+
+    qint64 timeMs = 0; // client clock, so that targets share one time axis
+    // PostgreSQL: sessions per SessionClass. PgBouncer: servers active, idle, used, tested or
+    // logging in, then clients active, waiting, idle.
+    std::array<quint16, kBands> bands{};
+    quint16 limit = 0;   // usable slots, or the sum of the pools' sizes
+    quint16 leaked = 0;
+    quint16 waiting = 0; // PgBouncer: clients waiting for a server; PostgreSQL: lock waiters
+    float maxWaitSeconds = 0;
+    // The largest owners of this sample, largest first; the rest are summed in otherOwners.
+    std::array<OwnerCount, kOwners> owners{};
+    quint8 ownerCount = 0;
+    quint16 otherOwners = 0;
+    bool gap = false; // the target could not be sampled from here until the next point
+
+    int total() const;
+};
+
+// A bounded ring of HistoryPoints, oldest first. Owner names are interned so that a point
+// stores two small numbers per owner.
+class History
+{
+public:
+    static constexpr int kDefaultCapacity = 24 * 3600; // a day at 1 s
+
+    explicit History(int capacity = kDefaultCapacity);
+
+    // Points arrive in time order; when the ring is full the oldest is dropped.
+    void append(const HistoryPoint &point);
+    // Marks the start of an outage; repeated marks of one outage are kept as one.
+    void appendGap(qint64 timeMs);
+
+    int size() const { return int(m_size); }
+    int capacity() const { return int(m_points.size()); }
+    bool isEmpty() const { return m_size == 0; }
+    const HistoryPoint &at(int index) const; // 0 = oldest
+    const HistoryPoint &last() const { return at(size() - 1); }
+    int lowerBound(qint64 timeMs) const;    // first index whose time is >= timeMs
+
+    quint16 internOwner(const QString &name);
+    const QStringList &ownerNames() const { return m_ownerNames; }
+    std::size_t memoryBytes() const;
+
+    // Summaries of a snapshot in the form the charts draw.
+    HistoryPoint pointFor(const Snapshot &snapshot, const QList<OwnerSummary> &owners, qint64 timeMs);
+    HistoryPoint pointFor(const BouncerSnapshot &snapshot, qint64 timeMs);
+
+private:
+    void fillOwners(HistoryPoint &point, QList<std::pair<QString, int>> counts);
+
+    std::vector<HistoryPoint> m_points;
+    std::size_t m_head = 0; // index of the oldest point
+    std::size_t m_size = 0;
+    QStringList m_ownerNames;
+    QHash<QString, quint16> m_ownerIndex;
+};
+
+// The indices in [first, last) worth drawing in `buckets` pixels: per equal slice of time,
+// the points with the lowest and the highest value, in time order, so peaks and troughs
+// survive; gap markers and the points either side of them always stay.
+QList<int> reduceForDisplay(const History &history, int first, int last, int buckets,
+                            const std::function<int(const HistoryPoint &)> &value);
+
+// Per owner, the largest count over [first, last) of `history`, largest first: which owners a
+// chart of that window should draw by name (the rest is "other").
+QList<std::pair<quint16, int>> topOwners(const History &history, int first, int last, int howMany);
+
+} // namespace poolscope

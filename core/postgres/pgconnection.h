@@ -1,0 +1,110 @@
+#pragma once
+
+#include "postgres/conninfo.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+struct pg_conn;
+struct pg_result;
+struct pg_cancel;
+
+namespace poolscope {
+
+using Clock = std::chrono::steady_clock;
+
+// What went wrong with a libpq call, in words a DBA can act on.
+struct PgError
+{
+    enum class Kind { None, Connection, Authentication, TooManyConnections, Timeout, Aborted, Query, Privilege };
+    Kind kind = Kind::None;
+    QString sqlstate; // five characters, when the server sent one
+    QString message;  // libpq's or the server's message, passwords redacted
+
+    bool isError() const { return kind != Kind::None; }
+    // What to do about it, when there is something to say (how to get into a full server,
+    // what to check for a refused login or a silent one); empty otherwise.
+    QString advice() const;
+    static PgError fromMessage(Kind kind, const QString &message, const QString &sqlstate = {});
+};
+
+// Owns one PGresult. Columns are looked up by name because they differ by server version.
+class PgResult
+{
+public:
+    PgResult() = default;
+    explicit PgResult(pg_result *result);
+
+    bool isNull() const { return !m_result; }
+    int rows() const;
+    int columnCount() const;
+    QString columnName(int column) const;
+    int column(const char *name) const; // -1 when the server did not send that column
+    bool isNull(int row, int column) const;
+    const char *raw(int row, int column) const;
+    int length(int row, int column) const;
+    QString text(int row, int column) const;
+    qint64 toInt64(int row, int column, qint64 fallback = 0) const;
+    double toDouble(int row, int column, double fallback = 0) const;
+    bool toBool(int row, int column) const;
+
+private:
+    struct Deleter { void operator()(pg_result *result) const; };
+    std::shared_ptr<pg_result> m_result;
+};
+
+// One libpq connection with a deadline on every call. Blocking, so it lives on a worker
+// thread; abort() may be called from any thread and makes a blocked connect or query give
+// up within ~100 ms, cancelling the query on the server so nothing is left running there.
+class PgConnection
+{
+public:
+    PgConnection() = default;
+    ~PgConnection();
+    PgConnection(const PgConnection &) = delete;
+    PgConnection &operator=(const PgConnection &) = delete;
+
+    // Opens a connection; any previous one is closed first. Returns an error on failure,
+    // with the connection closed (PQfinish on every path).
+    PgError open(const ConnInfo &info, const QByteArray &applicationName);
+    void close();
+    bool isOpen() const;
+
+    // PostgreSQL: extended protocol with text parameters. Exactly one statement.
+    PgError exec(const QByteArray &sql, const QList<QByteArray> &params, std::chrono::milliseconds timeout,
+                 PgResult *result);
+    // Simple query protocol, for the PgBouncer console and multi-statement reads. Every
+    // result is returned, in order.
+    PgError execSimple(const QByteArray &sql, std::chrono::milliseconds timeout, QList<PgResult> *results);
+
+    // Thread-safe: interrupts a connect or query in progress on another thread.
+    void abort();
+
+    int serverVersion() const;
+    int backendPid() const;
+    QString parameter(const char *name) const; // server parameter such as server_version
+    QString escapeIdentifier(const QString &identifier) const;
+    QString escapeLiteral(const QString &literal) const;
+    QStringList takeNotices();
+
+private:
+    PgError waitForResults(Clock::time_point deadline, QList<PgResult> *results);
+    PgError connectionError(PgError::Kind kind) const;
+    void cancelOnServer();
+
+    pg_conn *m_conn = nullptr;
+    std::mutex m_cancelMutex; // guards m_cancel against abort() from another thread
+    // Shared with the thread that sends a cancel: PQcancel may block on a lost network for
+    // good, and that thread keeps the object alive for as long as it needs it.
+    std::shared_ptr<pg_cancel> m_cancel;
+    std::atomic<bool> m_aborted{false};
+    QStringList m_notices;
+};
+
+} // namespace poolscope

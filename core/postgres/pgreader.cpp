@@ -1,0 +1,211 @@
+#include "postgres/pgreader.h"
+
+#include <cstring>
+
+namespace poolscope {
+
+namespace {
+
+// Milliseconds since the epoch on the server's clock; NULL stays NULL. date_part() rather
+// than extract(): since PostgreSQL 14 extract() computes in numeric, several times slower
+// over thousands of rows.
+QByteArray epochMs(const char *column)
+{
+    return QByteArray("date_part('epoch', ") + column + ") * 1000 AS " + column;
+}
+
+// Columns other roles' rows come back without when we lack pg_read_all_stats.
+const char *const kHiddenColumns[] = {"datname", "application_name", "client_addr", "client_port", "backend_start",
+                                      "xact_start", "query_start", "state_change", "wait_event_type", "wait_event",
+                                      "state", "backend_xid", "backend_xmin", "query", "backend_type"};
+
+qint64 msOrZero(const PgResult &r, int row, int column) { return qint64(r.toDouble(row, column, 0)); }
+
+QList<int> parsePidArray(const char *text)
+{
+    // "{123,456}" as PostgreSQL prints int[].
+    QList<int> pids;
+    const QByteArray raw(text);
+    if (raw.size() < 2)
+        return pids;
+    for (const QByteArray &part : raw.mid(1, raw.size() - 2).split(',')) {
+        bool ok = false;
+        const int pid = part.toInt(&ok);
+        if (ok)
+            pids.append(pid);
+    }
+    return pids;
+}
+
+qint64 settingMs(const PgResult &r, int column)
+{
+    // pg_settings reports these in milliseconds.
+    return r.toInt64(0, column, 0);
+}
+
+} // namespace
+
+PgReader::PgReader(const PgConnection &connection) : m_version(connection.serverVersion())
+{
+    QByteArray activity = "SELECT pid, datname, usename, application_name, host(client_addr) AS client_addr, "
+                          "client_port, "
+        + epochMs("backend_start") + ", " + epochMs("xact_start") + ", " + epochMs("query_start") + ", "
+        + epochMs("state_change")
+        + ", wait_event_type, wait_event, state, backend_xid::text AS backend_xid, backend_xmin::text AS "
+          "backend_xmin, query, backend_type";
+    if (m_version >= 130000)
+        activity += ", leader_pid";
+    if (m_version >= 140000)
+        activity += ", query_id";
+    // pg_blocking_pids is expensive: ask only for sessions that wait on a lock.
+    activity += ", CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by"
+                ", pid = pg_backend_pid() AS is_own"
+                " FROM pg_stat_activity";
+
+    QByteArray settings = "SELECT date_part('epoch', clock_timestamp()) * 1000 AS now_ms, "
+                          "pg_backend_pid() AS own_pid, "
+                          "current_setting('max_connections')::int AS max_connections, "
+                          "current_setting('superuser_reserved_connections')::int AS superuser_reserved, ";
+    settings += m_version >= 160000 ? "current_setting('reserved_connections')::int AS reserved, "
+                                    : "0 AS reserved, ";
+    settings += "(SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout') AS "
+                "idle_in_transaction_timeout, ";
+    settings += m_version >= 140000
+        ? "(SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout') AS idle_session_timeout, "
+        : "NULL::bigint AS idle_session_timeout, ";
+    settings += "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+                "OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS full_visibility, "
+                "(SELECT string_agg(rolname || '=' || rolconnlimit, ',') FROM pg_roles WHERE rolconnlimit >= 0) AS "
+                "role_limits, "
+                "(SELECT string_agg(datname || '=' || datconnlimit, ',') FROM pg_database WHERE datconnlimit >= 0) AS "
+                "database_limits";
+
+    m_sql = settings + ";\n" + activity;
+}
+
+QString PgReader::Interner::get(const char *raw, int length)
+{
+    for (int i = 0; i < m_used; ++i) {
+        const Entry &entry = m_entries[size_t(i)];
+        if (entry.bytes.size() == length && std::memcmp(entry.bytes.constData(), raw, size_t(length)) == 0)
+            return entry.text;
+    }
+    Entry &slot = m_entries[size_t(m_used < int(m_entries.size()) ? m_used++ : m_next++ % int(m_entries.size()))];
+    slot.bytes = QByteArray(raw, length);
+    slot.text = QString::fromUtf8(raw, length);
+    return slot.text;
+}
+
+PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeout, Snapshot *snapshot)
+{
+    const auto started = Clock::now();
+    QList<PgResult> results;
+    // Simple protocol: both statements in one round trip, and no parameters are needed.
+    PgError error = connection.execSimple(m_sql, timeout, &results);
+    if (error.isError())
+        return error;
+    if (results.size() != 2)
+        return PgError::fromMessage(PgError::Kind::Query, QStringLiteral("unexpected answer to the activity query"));
+    snapshot->readMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+
+    const PgResult &s = results[0];
+    snapshot->serverVersionNum = m_version;
+    snapshot->serverVersion = connection.parameter("server_version");
+    snapshot->takenAtMs = qint64(s.toDouble(0, s.column("now_ms")));
+    snapshot->ownPid = int(s.toInt64(0, s.column("own_pid")));
+    Limits &limits = snapshot->limits;
+    limits.maxConnections = int(s.toInt64(0, s.column("max_connections")));
+    limits.superuserReserved = int(s.toInt64(0, s.column("superuser_reserved")));
+    limits.reserved = int(s.toInt64(0, s.column("reserved")));
+    limits.hasReservedConnections = m_version >= 160000;
+    limits.idleInTransactionTimeoutMs = settingMs(s, s.column("idle_in_transaction_timeout"));
+    limits.hasIdleSessionTimeout = m_version >= 140000;
+    limits.idleSessionTimeoutMs = settingMs(s, s.column("idle_session_timeout"));
+    snapshot->fullVisibility = s.toBool(0, s.column("full_visibility"));
+    const auto readLimits = [&](const char *column) {
+        QList<ConnectionLimit> list;
+        for (const QString &item : s.text(0, s.column(column)).split(u',', Qt::SkipEmptyParts)) {
+            const qsizetype eq = item.lastIndexOf(u'=');
+            if (eq > 0)
+                list.append({item.first(eq), item.sliced(eq + 1).toInt()});
+        }
+        return list;
+    };
+    limits.roles = readLimits("role_limits");
+    limits.databases = readLimits("database_limits");
+
+    const PgResult &a = results[1];
+    const int cPid = a.column("pid"), cDat = a.column("datname"), cUser = a.column("usename"),
+              cApp = a.column("application_name"), cAddr = a.column("client_addr"), cPort = a.column("client_port"),
+              cBackendStart = a.column("backend_start"), cXact = a.column("xact_start"),
+              cQueryStart = a.column("query_start"), cStateChange = a.column("state_change"),
+              cWaitType = a.column("wait_event_type"), cWait = a.column("wait_event"), cState = a.column("state"),
+              cXid = a.column("backend_xid"), cXmin = a.column("backend_xmin"), cQuery = a.column("query"),
+              cType = a.column("backend_type"), cLeader = a.column("leader_pid"), cQueryId = a.column("query_id"),
+              cBlocked = a.column("blocked_by"), cOwn = a.column("is_own");
+    const int rows = a.rows();
+    const auto interned = [&a](Interner &interner, int row, int column) {
+        return a.isNull(row, column) ? QString() : interner.get(a.raw(row, column), a.length(row, column));
+    };
+    QHash<quint64, RememberedQuery> queries;
+    queries.reserve(rows);
+    snapshot->sessions.clear();
+    snapshot->sessions.reserve(rows);
+    snapshot->backgroundProcesses = 0;
+    bool anyHidden = false;
+    for (int row = 0; row < rows; ++row) {
+        const bool hidden = a.isNull(row, cType) && std::strcmp(a.raw(row, cQuery), "<insufficient privilege>") == 0;
+        if (!hidden && std::strcmp(a.raw(row, cType), "client backend") != 0) {
+            ++snapshot->backgroundProcesses;
+            continue;
+        }
+        Session session;
+        session.pid = int(a.toInt64(row, cPid));
+        session.user = interned(m_user, row, cUser);
+        session.visible = !hidden;
+        session.own = a.toBool(row, cOwn);
+        if (hidden) {
+            anyHidden = true;
+            session.state = QStringLiteral("<insufficient privilege>");
+            snapshot->sessions.append(std::move(session));
+            continue;
+        }
+        session.database = interned(m_database, row, cDat);
+        session.applicationName = interned(m_application, row, cApp);
+        session.clientAddr = interned(m_clientAddr, row, cAddr);
+        session.clientPort = int(a.toInt64(row, cPort, -1));
+        session.backendStartMs = msOrZero(a, row, cBackendStart);
+        session.xactStartMs = msOrZero(a, row, cXact);
+        session.queryStartMs = msOrZero(a, row, cQueryStart);
+        session.stateChangeMs = msOrZero(a, row, cStateChange);
+        session.waitEventType = interned(m_waitType, row, cWaitType);
+        session.waitEvent = interned(m_wait, row, cWait);
+        session.state = interned(m_state, row, cState);
+        session.backendXid = a.text(row, cXid);
+        session.backendXmin = a.text(row, cXmin);
+        session.backendType = interned(m_backendType, row, cType);
+        // Same session, same query_start: same text as last time, already converted.
+        const quint64 key = session.key();
+        const auto remembered = m_queries.constFind(key);
+        if (remembered != m_queries.cend() && remembered->queryStartMs == session.queryStartMs)
+            session.query = remembered->text;
+        else
+            session.query = a.text(row, cQuery);
+        queries.insert(key, {session.queryStartMs, session.query});
+        session.leaderPid = int(a.toInt64(row, cLeader, 0));
+        if (cQueryId >= 0 && !a.isNull(row, cQueryId))
+            session.queryId = a.toInt64(row, cQueryId);
+        if (!a.isNull(row, cBlocked))
+            session.blockedBy = parsePidArray(a.raw(row, cBlocked));
+        snapshot->sessions.append(std::move(session));
+    }
+    m_queries.swap(queries); // sessions that are gone are forgotten
+    snapshot->hiddenColumns.clear();
+    if (anyHidden) {
+        for (const char *column : kHiddenColumns)
+            snapshot->hiddenColumns.append(QString::fromLatin1(column));
+    }
+    return {};
+}
+
+} // namespace poolscope

@@ -1,0 +1,120 @@
+#include "settings/storedsettings.h"
+
+#include "postgres/conninfo.h"
+
+#include <cmath>
+
+namespace poolscope {
+
+namespace {
+
+class Checker
+{
+public:
+    Checker(QSettings &settings, QStringList &problems) : m_settings(settings), m_problems(problems) {}
+
+    double number(const QString &key, double fallback, double low, double high)
+    {
+        if (!m_settings.contains(key))
+            return fallback;
+        const QVariant value = m_settings.value(key);
+        bool ok = false;
+        const double number = value.toDouble(&ok);
+        if (ok && std::isfinite(number) && number >= low && number <= high)
+            return number;
+        complain(key, value, QStringLiteral("a number from %1 to %2").arg(low).arg(high), QString::number(fallback));
+        return fallback;
+    }
+
+    int whole(const QString &key, int fallback, int low, int high)
+    {
+        if (!m_settings.contains(key))
+            return fallback;
+        const QVariant value = m_settings.value(key);
+        bool ok = false;
+        const qlonglong number = value.toString().trimmed().toLongLong(&ok);
+        if (ok && number >= low && number <= high)
+            return int(number);
+        complain(key, value, QStringLiteral("a whole number from %1 to %2").arg(low).arg(high), QString::number(fallback));
+        return fallback;
+    }
+
+    bool flag(const QString &key, bool fallback)
+    {
+        if (!m_settings.contains(key))
+            return fallback;
+        const QVariant value = m_settings.value(key);
+        if (value.typeId() == QMetaType::Bool)
+            return value.toBool();
+        const QString text = value.toString().trimmed().toLower();
+        if (text == QLatin1String("true") || text == QLatin1String("1"))
+            return true;
+        if (text == QLatin1String("false") || text == QLatin1String("0"))
+            return false;
+        complain(key, value, QStringLiteral("true or false"), fallback ? QStringLiteral("true") : QStringLiteral("false"));
+        return fallback;
+    }
+
+    void complain(const QString &key, const QVariant &value, const QString &wanted, const QString &used)
+    {
+        QString shown = value.toString();
+        if (shown.size() > 40)
+            shown = shown.left(40) + QStringLiteral("…");
+        m_problems.append(QStringLiteral("%1: \"%2\" is not %3; %4 is used").arg(key, shown, wanted, used));
+    }
+
+private:
+    QSettings &m_settings;
+    QStringList &m_problems;
+};
+
+} // namespace
+
+StoredSettings readStoredSettings(QSettings &settings)
+{
+    StoredSettings stored;
+    Checker check(settings, stored.problems);
+    const AlertRules defaults;
+    stored.alertRules.slotsUsedPercent =
+        check.number(QStringLiteral("alerts/slotsUsedPercent"), defaults.slotsUsedPercent, 1, 100);
+    stored.alertRules.waitingLongerThanSeconds =
+        check.number(QStringLiteral("alerts/waitingLongerThanSeconds"), defaults.waitingLongerThanSeconds, 0, 3600);
+    stored.alertRules.leakedSessions = check.flag(QStringLiteral("alerts/leakedSessions"), defaults.leakedSessions);
+    stored.alertRules.risingSamples = check.whole(QStringLiteral("alerts/risingSamples"), defaults.risingSamples, 0, 100);
+    if (stored.alertRules.risingSamples == 1)
+        stored.alertRules.risingSamples = 2; // a trend needs two samples
+    stored.readOnly = check.flag(QStringLiteral("readOnly"), false);
+    stored.alwaysRecord = check.flag(QStringLiteral("recording/alwaysOn"), false);
+    stored.recordingCapMegabytes = check.whole(QStringLiteral("recording/capMegabytes"),
+                                               StoredSettings::kDefaultRecordingCapMegabytes,
+                                               StoredSettings::kMinRecordingCapMegabytes,
+                                               StoredSettings::kMaxRecordingCapMegabytes);
+    const QVariant targets = settings.value(QStringLiteral("targets"));
+    const QStringList texts = targets.typeId() == QMetaType::QStringList ? targets.toStringList()
+                              : targets.isValid()                        ? QStringList{targets.toString()}
+                                                                         : QStringList();
+    for (const QString &text : texts) {
+        if (text.trimmed().isEmpty())
+            continue;
+        QString error;
+        if (stored.targets.size() >= StoredSettings::kMaxTargets) {
+            stored.problems.append(QStringLiteral("targets: more than %1; the rest are not opened").arg(StoredSettings::kMaxTargets));
+            break;
+        }
+        if (ConnInfo::parse(text, &error))
+            stored.targets.append(text);
+        else
+            stored.problems.append(QStringLiteral("targets: not a connection string (%1); not opened").arg(error));
+    }
+    return stored;
+}
+
+void writeAlertRules(QSettings &settings, const AlertRules &rules)
+{
+    settings.setValue(QStringLiteral("alerts/slotsUsedPercent"), rules.slotsUsedPercent);
+    settings.setValue(QStringLiteral("alerts/waitingLongerThanSeconds"), rules.waitingLongerThanSeconds);
+    settings.setValue(QStringLiteral("alerts/leakedSessions"), rules.leakedSessions);
+    settings.setValue(QStringLiteral("alerts/risingSamples"), rules.risingSamples);
+}
+
+} // namespace poolscope

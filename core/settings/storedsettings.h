@@ -1,0 +1,31 @@
+#pragma once
+
+#include "analysis/alerts.h"
+
+#include <QSettings>
+#include <QStringList>
+
+namespace poolscope {
+
+// What the window keeps in its settings file (~/.config/PoolScope/poolscope.conf), read and
+// checked in one place: a hand-edited or damaged file gives defaults and a list of what was
+// ignored, never a threshold of NaN or an alert that fires at 0 %.
+struct StoredSettings
+{
+    static constexpr int kDefaultRecordingCapMegabytes = 1024;
+    static constexpr int kMinRecordingCapMegabytes = 16;
+    static constexpr int kMaxRecordingCapMegabytes = 1024 * 1024;
+    static constexpr int kMaxTargets = 64;
+
+    QStringList targets; // connection strings libpq accepts, passwords already removed
+    AlertRules alertRules;
+    bool readOnly = false;
+    bool alwaysRecord = false;
+    int recordingCapMegabytes = kDefaultRecordingCapMegabytes;
+    QStringList problems; // "alerts/risingSamples: "-3" is not a whole number from 0 to 100; 3 is used"
+};
+
+StoredSettings readStoredSettings(QSettings &settings);
+void writeAlertRules(QSettings &settings, const AlertRules &rules);
+
+} // namespace poolscope
