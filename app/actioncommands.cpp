@@ -6,7 +6,8 @@
 #include "textreport.h"
 
 #include "actions/actions.h"
-#include "sampling/sampling.h"
+#include "postgres/pgreader.h"
+#include "sampling/sampler.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -108,19 +109,20 @@ int runSignal(const QStringList &arguments, bool terminate)
     PgConnection reading;
     PgError error = reading.open(*target, QByteArrayLiteral("poolscope"));
     if (!error.isError())
-        error = configureSession(reading, timeout);
+        error = reading.setServerTimeouts(timeout);
     if (error.isError())
         return reportConnectionError(*target, error);
-    Snapshot snapshot;
-    TagMemory tags;
+    AnalysedSamplePtr sample;
     PgReader reader(reading);
-    error = takeSnapshot(reading, reader, tags, LeakRules{}, timeout, &snapshot);
+    AnalysisPipeline pipeline(target->displayName());
+    error = sampleOnce(reading, reader, pipeline, timeout, &sample);
     reading.close();
     if (error.isError()) {
         err() << "poolscope: reading the sessions failed: " << error.message << "\n";
         err().flush();
         return ExitFailure;
     }
+    const Snapshot &snapshot = *sample->postgres;
     QList<SessionRef> refs;
     TextTable plan({QStringLiteral("PID"), QStringLiteral("OWNER"), QStringLiteral("STATE"), QStringLiteral("FOR"),
                     QStringLiteral("QUERY")});

@@ -8,7 +8,6 @@
 #include "actions/bounceractions.h"
 #include "pgbouncer/bouncerparse.h"
 #include "pgbouncer/bouncerreader.h"
-#include "sampling/sampling.h"
 
 #include <QJsonObject>
 

@@ -1,10 +1,13 @@
 #include "clicommon.h"
 
+#include "sampling/terminationrequest.h"
+
 #include <QCoreApplication>
 #include <QRegularExpression>
 #include <QTimer>
 
 #include <atomic>
+#include <cmath>
 #include <csignal>
 
 #include <cstdio>
@@ -23,6 +26,13 @@ QTextStream &err()
 {
     static QTextStream stream(stderr);
     return stream;
+}
+
+void writeOut(const QByteArray &bytes)
+{
+    out().flush();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+    std::fflush(stdout);
 }
 
 std::optional<double> parseSeconds(const QString &text)
@@ -219,22 +229,33 @@ int terminalWidth()
     return ok && columns > 40 ? columns : 160;
 }
 
-namespace {
-std::atomic<bool> g_interrupted{false};
-void onInterrupt(int) { g_interrupted = true; }
-} // namespace
+QCommandLineOption serverBudgetOption()
+{
+    return {QStringLiteral("server-budget"),
+            QStringLiteral("Keep the interval while one read costs the server at most this % of it; beyond, the "
+                           "interval is stretched and the reason printed. 0 or off keeps the interval whatever a read "
+                           "costs [2]."),
+            QStringLiteral("percent"), QStringLiteral("2")};
+}
+
+std::optional<double> serverBudgetFrom(const QCommandLineParser &parser)
+{
+    const QString text = parser.value(QStringLiteral("server-budget")).trimmed();
+    if (text == QLatin1String("off"))
+        return 0.0;
+    bool ok = false;
+    const double percent = QString(text).remove(u'%').toDouble(&ok);
+    if (!ok || !std::isfinite(percent) || percent < 0 || percent > 100) {
+        err() << "poolscope: --server-budget takes a percentage from 0 to 100, or off\n";
+        err().flush();
+        return std::nullopt;
+    }
+    return percent;
+}
 
 void quitOnInterrupt()
 {
-    std::signal(SIGINT, onInterrupt);
-    std::signal(SIGTERM, onInterrupt);
-    std::signal(SIGHUP, onInterrupt);
-    auto *poll = new QTimer(QCoreApplication::instance());
-    QObject::connect(poll, &QTimer::timeout, [] {
-        if (g_interrupted)
-            QCoreApplication::quit();
-    });
-    poll->start(100);
+    onTerminationRequest([] { QCoreApplication::quit(); });
 }
 
 } // namespace poolscope::cli

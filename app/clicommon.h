@@ -16,6 +16,8 @@ namespace poolscope::cli {
 
 QTextStream &out();
 QTextStream &err();
+// Bytes straight to standard output (a JSON document), after what out() has buffered.
+void writeOut(const QByteArray &bytes);
 
 // "10s", "1.5 min", "250ms", "2h"; a bare number is seconds.
 std::optional<double> parseSeconds(const QString &text);
@@ -35,6 +37,10 @@ std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser);
 std::optional<OwnerKey> ownerKeyFrom(const QCommandLineParser &parser);
 
 QCommandLineOption timeoutOption();
+// --server-budget PERCENT: the share of the interval one read may cost before the interval is
+// stretched (0 or "off": never stretched). Returns std::nullopt after printing the error.
+QCommandLineOption serverBudgetOption();
+std::optional<double> serverBudgetFrom(const QCommandLineParser &parser);
 std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok);
 
 // Prints a connection error with advice, and returns the exit code for it.

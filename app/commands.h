@@ -20,6 +20,6 @@ int runBouncerSet(const QStringList &arguments);
 int runBouncerCommand(const QStringList &arguments, const QString &verb); // pause, resume, reconnect, …
 int runRecord(const QStringList &arguments);
 // drawChart(recording, png) draws the report's picture, returning an error or nothing.
-int runReport(const QStringList &arguments, const std::function<QString(Recording &, const QString &)> &drawChart);
+int runReport(const QStringList &arguments, const std::function<QString(const Recording &, const QString &)> &drawChart);
 
 } // namespace poolscope::cli

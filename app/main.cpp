@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "chartexport.h"
 #include "guiapp.h"
+#include "sampling/workerthreads.h"
 
 #include <QApplication>
 
@@ -72,6 +73,8 @@ void quietOffscreen(QtMsgType type, const QMessageLogContext &context, const QSt
         previous(type, context, message);
 }
 
+int runVerb();
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -94,7 +97,18 @@ int main(int argc, char **argv)
     }
     QCoreApplication::setApplicationName(QStringLiteral("poolscope"));
     QCoreApplication::setApplicationVersion(QStringLiteral(POOLSCOPE_VERSION));
+    const int exitCode = runVerb();
+    // The threads that sample or write close their connections and files once told to: waited
+    // for a moment, while the application object that delivers their events still exists.
+    out().flush();
+    err().flush();
+    return poolscope::workerthreads::finishProcess(exitCode);
+}
 
+namespace {
+
+int runVerb()
+{
     QStringList arguments = QCoreApplication::arguments();
     const QString verb = arguments.value(1);
     if (verb == QLatin1String("--version") || verb == QLatin1String("-v")) {
@@ -116,7 +130,7 @@ int main(int argc, char **argv)
     if (verb == QLatin1String("record"))
         return runRecord(verbArguments);
     if (verb == QLatin1String("report"))
-        return runReport(verbArguments, [](poolscope::Recording &recording, const QString &path) {
+        return runReport(verbArguments, [](const poolscope::Recording &recording, const QString &path) {
             return poolscope::ui::writeRecordingCharts(recording, path);
         });
     if (verb == QLatin1String("terminate"))
@@ -136,3 +150,5 @@ int main(int argc, char **argv)
           << kUsage;
     return ExitUsage;
 }
+
+} // namespace

@@ -1,129 +1,33 @@
-// `poolscope snapshot` and `poolscope watch`: the headless reads.
-#include "clicommon.h"
+// `poolscope snapshot`: one read of a PostgreSQL server or a PgBouncer console.
 #include "commands.h"
-#include "textreport.h"
+#include "readsetup.h"
 
-#include "output/bouncerjson.h"
 #include "pgbouncer/bouncerreader.h"
-#include "bouncerreport.h"
+#include "postgres/pgreader.h"
 #include "sampling/sampler.h"
-#include "sampling/sampling.h"
-#include "output/snapshotjson.h"
 
-#include <QCoreApplication>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QTimer>
-
-#include <unistd.h>
+#include <QDateTime>
 
 namespace poolscope::cli {
 
 namespace {
 
-struct ReadSetup
+std::optional<int> openConnection(PgConnection &connection, const ConnInfo &target)
 {
-    ConnInfo target;
-    LeakRules rules;
-    OwnerKey ownerKey = OwnerKey::Application;
-    std::chrono::milliseconds timeout{5000};
-    bool json = false;
-    TextReportOptions report;
-};
-
-void addReadOptions(QCommandLineParser &parser)
-{
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("CONNINFO"),
-                                 QStringLiteral("libpq connection string or URI, e.g. \"host=db1 user=dba dbname=postgres\""));
-    parser.addOption({QStringLiteral("json"), QStringLiteral("Print JSON instead of tables.")});
-    parser.addOption({QStringLiteral("max-sessions"), QStringLiteral("Rows of the session table [50]."),
-                      QStringLiteral("n"), QStringLiteral("50")});
-    parser.addOption(timeoutOption());
-    addAnalysisOptions(parser);
-}
-
-// Parses everything common to both reads; returns an exit code when it must stop.
-std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &arguments, ReadSetup *setup)
-{
-    if (auto exit = parseOrExit(parser, arguments, 1, 1))
-        return exit;
-    auto target = targetFrom(parser.positionalArguments().constFirst());
-    auto rules = rulesFrom(parser);
-    auto ownerKey = ownerKeyFrom(parser);
-    bool timeoutOk = false;
-    setup->timeout = timeoutFrom(parser, &timeoutOk);
-    bool rowsOk = false;
-    setup->report.maxSessions = parser.value(QStringLiteral("max-sessions")).toInt(&rowsOk);
-    if (!rowsOk || setup->report.maxSessions < 0) {
-        err() << "poolscope: --max-sessions needs a whole number\n";
-        err().flush();
-        return ExitUsage;
-    }
-    if (!target || !rules || !ownerKey || !timeoutOk)
-        return ExitUsage;
-    setup->target = *target;
-    setup->rules = *rules;
-    setup->ownerKey = *ownerKey;
-    setup->json = parser.isSet(QStringLiteral("json"));
-    setup->report.width = terminalWidth();
+    if (const PgError error = connection.open(target, QByteArrayLiteral("poolscope")); error.isError())
+        return reportConnectionError(target, error);
     return std::nullopt;
 }
 
-// The PgBouncer clients holding each backend, from a console linked to this server.
-struct ViaPgBouncer
-{
-    QHash<int, QString> text;     // pid -> "app 10.0.0.5:51234 (active)"
-    QHash<int, QJsonObject> json; // pid -> {application_name, addr, port, state, id}
-    QList<Finding> findings;
-};
-
-void printSnapshot(const ReadSetup &setup, const Snapshot &snapshot, const QList<Finding> &trend, bool jsonLines,
-                   const ViaPgBouncer &via = {})
-{
-    const QList<OwnerSummary> owners = groupOwners(snapshot, setup.ownerKey);
-    QList<Finding> extra = ownerShareFindings(owners, snapshot, setup.rules, setup.ownerKey);
-    extra.append(via.findings);
-    extra.append(trend);
-    if (setup.json) {
-        QJsonObject root = snapshotToJson(snapshot, owners, setup.ownerKey, extra);
-        if (!via.json.isEmpty()) {
-            QJsonArray sessions = root.value(QStringLiteral("sessions")).toArray();
-            for (QJsonValueRef value : sessions) {
-                QJsonObject session = value.toObject();
-                const int pid = session.value(QStringLiteral("pid")).toInt();
-                if (via.json.contains(pid))
-                    session.insert(QStringLiteral("pgbouncer_client"), via.json.value(pid));
-                value = session;
-            }
-            root.insert(QStringLiteral("sessions"), sessions);
-        }
-        const QJsonDocument document(root);
-        out() << document.toJson(jsonLines ? QJsonDocument::Compact : QJsonDocument::Indented);
-        if (jsonLines)
-            out() << '\n';
-    } else {
-        TextReportOptions report = setup.report;
-        report.via = via.text;
-        printTextReport(out(), snapshot, owners, setup.ownerKey, extra, report);
-    }
-    out().flush();
-}
-
-} // namespace
-
-namespace {
-
-// One PostgreSQL snapshot over an open connection, as the command line reads it.
+// One PostgreSQL sample over an open connection (closed after), analysed as the window would
+// and published to the pipeline's directory, so that a console read next links to it.
 std::optional<int> readPostgres(PgConnection &connection, const ReadSetup &setup, const ConnInfo &target,
-                                Snapshot *snapshot)
+                                AnalysisPipeline &pipeline, AnalysedSamplePtr *sample)
 {
-    if (const PgError error = configureSession(connection, setup.timeout); error.isError())
+    if (const PgError error = connection.setServerTimeouts(setup.timeout); error.isError())
         return reportConnectionError(target, error);
     PgReader reader(connection);
-    TagMemory tags;
-    snapshot->target = target.displayName();
-    const PgError error = takeSnapshot(connection, reader, tags, setup.rules, setup.timeout, snapshot);
+    const PgError error = sampleOnce(connection, reader, pipeline, setup.timeout, sample);
     connection.close();
     if (error.isError()) {
         err() << "poolscope: reading pg_stat_activity on " << target.displayName() << " failed: " << error.message
@@ -134,88 +38,97 @@ std::optional<int> readPostgres(PgConnection &connection, const ReadSetup &setup
     return std::nullopt;
 }
 
-// Reads a PgBouncer console in front of this server and notes, per backend, the client
-// that holds it.
-std::optional<int> readVia(const QString &consoleInfo, const ReadSetup &setup, const Snapshot &postgres,
-                           ViaPgBouncer *via)
-{
-    const auto console = targetFrom(consoleInfo);
-    if (!console)
-        return ExitUsage;
-    PgConnection connection;
-    if (const PgError error = connection.open(*console, QByteArrayLiteral("poolscope")); error.isError())
-        return reportConnectionError(*console, error);
-    BouncerReader reader;
-    BouncerSnapshot bouncer;
-    bouncer.target = console->displayName();
-    if (const PgError error = reader.read(connection, setup.timeout, &bouncer); error.isError()) {
-        err() << "poolscope: reading the PgBouncer console failed: " << error.message << "\n";
-        err().flush();
-        return ExitFailure;
-    }
-    const LinkedLayers linked = linkLayers(bouncer, &postgres);
-    for (const ClientLink &link : linked.clients) {
-        if (link.backend < 0)
-            continue;
-        const BouncerClient &client = bouncer.clients[link.client];
-        const int pid = postgres.sessions[link.backend].pid;
-        via->text.insert(pid, QStringLiteral("%1 %2:%3 (%4)").arg(client.applicationName, client.addr)
-                                  .arg(client.port).arg(client.state));
-        via->json.insert(pid, QJsonObject{{QStringLiteral("application_name"), client.applicationName},
-                                          {QStringLiteral("addr"), client.addr},
-                                          {QStringLiteral("port"), client.port},
-                                          {QStringLiteral("state"), client.state},
-                                          {QStringLiteral("id"), client.id.isEmpty() ? QJsonValue() : QJsonValue(client.id)}});
-    }
-    // Servers no client holds right now: PgBouncer's own idle connections, kept for reuse.
-    QHash<int, const Session *> sessionByPid;
-    for (const Session &s : postgres.sessions)
-        sessionByPid.insert(s.pid, &s);
-    for (const BouncerServer &server : bouncer.servers) {
-        const Session *session = sessionByPid.value(server.remotePid);
-        if (!session || via->text.contains(server.remotePid) || session->clientPort != server.localPort)
-            continue;
-        via->text.insert(server.remotePid, QStringLiteral("pool %1/%2, no client (%3)")
-                                               .arg(server.database, server.user, server.state));
-        via->json.insert(server.remotePid, QJsonObject{{QStringLiteral("pool"), QString(server.database + u'/' + server.user)},
-                                                       {QStringLiteral("server_state"), server.state}});
-    }
-    via->findings = linked.findings;
-    return std::nullopt;
-}
-
-int bouncerSnapshot(PgConnection &connection, const ReadSetup &setup, const QCommandLineParser &parser)
+// A PgBouncer console read over an open connection (closed after).
+std::optional<int> readBouncer(PgConnection &connection, const ReadSetup &setup, const ConnInfo &target,
+                               const std::shared_ptr<BouncerSnapshot> &bouncer)
 {
     BouncerReader reader;
-    BouncerSnapshot bouncer;
-    bouncer.target = setup.target.displayName();
-    const PgError error = reader.read(connection, setup.timeout, &bouncer);
+    bouncer->target = target.displayName();
+    const PgError error = reader.read(connection, setup.timeout, bouncer.get());
     connection.close();
     if (error.isError()) {
         err() << "poolscope: reading the PgBouncer console failed: " << error.message << "\n";
         err().flush();
         return ExitFailure;
     }
+    return std::nullopt;
+}
+
+// Reads a PgBouncer console in front of this server and notes, per backend, the client that
+// holds it (the directory holds the PostgreSQL sample just read, which the console links to).
+std::optional<int> readVia(const QString &consoleInfo, const ReadSetup &setup,
+                           const std::shared_ptr<ServerDirectory> &servers, const AnalysedSample &postgres,
+                           ViaPgBouncer *via)
+{
+    const auto console = targetFrom(consoleInfo);
+    if (!console)
+        return ExitUsage;
+    PgConnection connection;
+    auto bouncer = std::make_shared<BouncerSnapshot>();
+    if (auto exit = openConnection(connection, *console))
+        return exit;
+    if (auto exit = readBouncer(connection, setup, *console, bouncer))
+        return exit;
+    AnalysisPipeline pipeline(console->displayName(), analysisSettings(setup), servers);
+    const AnalysedSamplePtr sample = pipeline.analyse(bouncer, QDateTime::currentMSecsSinceEpoch());
+    if (sample->server != postgres.postgres)
+        return std::nullopt; // a console in front of another server: nothing links
+    for (const ClientLink &link : sample->linked.clients) {
+        if (link.backend < 0)
+            continue;
+        const BouncerClient &client = bouncer->clients[link.client];
+        const int pid = postgres.postgres->sessions[link.backend].pid;
+        via->text.insert(pid, QStringLiteral("%1 %2:%3 (%4)").arg(client.applicationName, client.addr)
+                                  .arg(client.port).arg(client.state));
+        ViaPgBouncer::Holder holder;
+        holder.applicationName = client.applicationName;
+        holder.addr = client.addr;
+        holder.port = client.port;
+        holder.state = client.state;
+        holder.id = client.id;
+        via->holders.insert(pid, holder);
+    }
+    // Servers no client holds right now: PgBouncer's own idle connections, kept for reuse.
+    QHash<int, const Session *> sessionByPid;
+    for (const Session &s : postgres.postgres->sessions)
+        sessionByPid.insert(s.pid, &s);
+    for (const BouncerServer &server : bouncer->servers) {
+        const Session *session = sessionByPid.value(server.remotePid);
+        if (!session || via->text.contains(server.remotePid) || session->clientPort != server.localPort)
+            continue;
+        via->text.insert(server.remotePid, QStringLiteral("pool %1/%2, no client (%3)")
+                                               .arg(server.database, server.user, server.state));
+        ViaPgBouncer::Holder holder;
+        holder.client = false;
+        holder.pool = server.database + u'/' + server.user;
+        holder.serverState = server.state;
+        via->holders.insert(server.remotePid, holder);
+    }
+    return std::nullopt;
+}
+
+int bouncerSnapshot(PgConnection &connection, const ReadSetup &setup, const QCommandLineParser &parser)
+{
+    auto bouncer = std::make_shared<BouncerSnapshot>();
+    if (auto exit = readBouncer(connection, setup, setup.target, bouncer))
+        return *exit;
     // With the PostgreSQL server behind it, each client shows the backend it holds.
-    std::optional<Snapshot> postgres;
+    auto servers = std::make_shared<ServerDirectory>();
+    std::optional<AnalysisPipeline> postgres; // its sample stays in the directory while it lives
     if (parser.isSet(QStringLiteral("postgres"))) {
         const auto pgTarget = targetFrom(parser.value(QStringLiteral("postgres")));
         if (!pgTarget)
             return ExitUsage;
         PgConnection pgConnection;
-        if (const PgError pgError = pgConnection.open(*pgTarget, QByteArrayLiteral("poolscope")); pgError.isError())
-            return reportConnectionError(*pgTarget, pgError);
-        postgres.emplace();
-        if (auto exit = readPostgres(pgConnection, setup, *pgTarget, &*postgres))
+        if (auto exit = openConnection(pgConnection, *pgTarget))
+            return *exit;
+        postgres.emplace(pgTarget->displayName(), analysisSettings(setup), servers);
+        AnalysedSamplePtr sample;
+        if (auto exit = readPostgres(pgConnection, setup, *pgTarget, *postgres, &sample))
             return *exit;
     }
-    const LinkedLayers linked = linkLayers(bouncer, postgres ? &*postgres : nullptr);
-    if (setup.json)
-        out() << QJsonDocument(bouncerSnapshotToJson(bouncer, postgres ? &*postgres : nullptr, linked)).toJson();
-    else
-        printBouncerReport(out(), bouncer, postgres ? &*postgres : nullptr, linked, setup.report.width,
-                           setup.report.maxSessions);
-    out().flush();
+    AnalysisPipeline console(setup.target.displayName(), analysisSettings(setup), servers);
+    printBouncer(setup, *console.analyse(bouncer, QDateTime::currentMSecsSinceEpoch()), false);
     return ExitOk;
 }
 
@@ -252,8 +165,8 @@ int runSnapshot(const QStringList &arguments)
     }
 
     PgConnection connection;
-    if (const PgError error = connection.open(setup.target, QByteArrayLiteral("poolscope")); error.isError())
-        return reportConnectionError(setup.target, error);
+    if (auto exit = openConnection(connection, setup.target))
+        return *exit;
     TargetKind kind = kindName == QLatin1String("pgbouncer") ? TargetKind::PgBouncer : TargetKind::PostgreSQL;
     if (kindName == QLatin1String("auto")) {
         if (const PgError error = detectTargetKind(connection, setup.timeout, &kind); error.isError())
@@ -262,124 +175,18 @@ int runSnapshot(const QStringList &arguments)
     if (kind == TargetKind::PgBouncer)
         return bouncerSnapshot(connection, setup, parser);
 
-    Snapshot snapshot;
-    if (auto exit = readPostgres(connection, setup, setup.target, &snapshot))
+    auto servers = std::make_shared<ServerDirectory>();
+    AnalysisPipeline pipeline(setup.target.displayName(), analysisSettings(setup), servers);
+    AnalysedSamplePtr sample;
+    if (auto exit = readPostgres(connection, setup, setup.target, pipeline, &sample))
         return *exit;
     ViaPgBouncer via;
     if (parser.isSet(QStringLiteral("pgbouncer"))) {
-        if (auto exit = readVia(parser.value(QStringLiteral("pgbouncer")), setup, snapshot, &via))
+        if (auto exit = readVia(parser.value(QStringLiteral("pgbouncer")), setup, servers, *sample, &via))
             return *exit;
     }
-    printSnapshot(setup, snapshot, {}, false, via);
+    printSnapshot(setup, *sample, false, via);
     return ExitOk;
-}
-
-int runWatch(const QStringList &arguments)
-{
-    QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Sample a PostgreSQL server or a PgBouncer console continuously over one connection and print each sample: "
-        "a live view for SSH sessions (Ctrl-C stops). With --json, one JSON document per line and sample. For a "
-        "console, --postgres samples the server behind it too and links each client to its backend."));
-    addReadOptions(parser);
-    parser.addOption({QStringLiteral("interval"), QStringLiteral("Time between samples, 0.1s to 60s [1s]."),
-                      QStringLiteral("duration"), QStringLiteral("1s")});
-    parser.addOption({QStringLiteral("count"), QStringLiteral("Stop after this many samples [until Ctrl-C]."),
-                      QStringLiteral("n"), QStringLiteral("0")});
-    parser.addOption({QStringLiteral("postgres"),
-                      QStringLiteral("For a PgBouncer target: the PostgreSQL server behind it, sampled too."),
-                      QStringLiteral("conninfo")});
-    ReadSetup setup;
-    if (auto exit = readSetup(parser, arguments, &setup))
-        return *exit;
-    const auto interval = parseSeconds(parser.value(QStringLiteral("interval")));
-    if (!interval || *interval < 0.1 || *interval > 60) {
-        err() << "poolscope: --interval takes a duration from 0.1s to 60s\n";
-        err().flush();
-        return ExitUsage;
-    }
-    bool countOk = false;
-    const int count = parser.value(QStringLiteral("count")).toInt(&countOk);
-    if (!countOk || count < 0) {
-        err() << "poolscope: --count needs a whole number\n";
-        err().flush();
-        return ExitUsage;
-    }
-    std::optional<ConnInfo> postgresTarget;
-    if (parser.isSet(QStringLiteral("postgres"))) {
-        postgresTarget = targetFrom(parser.value(QStringLiteral("postgres")));
-        if (!postgresTarget)
-            return ExitUsage;
-    }
-
-    SamplerOptions options;
-    options.interval = std::chrono::milliseconds(qint64(*interval * 1000));
-    options.queryTimeout = setup.timeout;
-    options.rules = setup.rules;
-    Sampler sampler(setup.target, options);
-    std::unique_ptr<Sampler> postgresSampler;
-    SnapshotPtr latestPostgres;
-    if (postgresTarget) {
-        SamplerOptions postgresOptions = options;
-        postgresOptions.kind = TargetKind::PostgreSQL;
-        postgresSampler = std::make_unique<Sampler>(*postgresTarget, postgresOptions);
-        QObject::connect(postgresSampler.get(), &Sampler::snapshotReady,
-                         [&](const SnapshotPtr &snapshot) { latestPostgres = snapshot; });
-    }
-    LeakTrend trend(setup.rules.risingSamples);
-    const bool clearScreen = !setup.json && isatty(STDOUT_FILENO);
-    int samples = 0;
-    int exitCode = ExitOk;
-    const auto counted = [&] {
-        if (count > 0 && ++samples >= count)
-            QCoreApplication::quit();
-    };
-    QObject::connect(&sampler, &Sampler::snapshotReady, [&](const SnapshotPtr &snapshot) {
-        const QList<Finding> rising = trend.update(groupOwners(*snapshot, OwnerKey::CodeLocation));
-        if (clearScreen)
-            out() << "\033[H\033[2J";
-        printSnapshot(setup, *snapshot, rising, true);
-        counted();
-    });
-    QObject::connect(&sampler, &Sampler::bouncerSnapshotReady, [&](const BouncerSnapshotPtr &bouncer) {
-        const Snapshot *postgres = latestPostgres.get();
-        const LinkedLayers linked = linkLayers(*bouncer, postgres);
-        if (clearScreen)
-            out() << "\033[H\033[2J";
-        if (setup.json)
-            out() << QJsonDocument(bouncerSnapshotToJson(*bouncer, postgres, linked)).toJson(QJsonDocument::Compact)
-                  << '\n';
-        else
-            printBouncerReport(out(), *bouncer, postgres, linked, setup.report.width, setup.report.maxSessions);
-        out().flush();
-        counted();
-    });
-    const auto onStatus = [&](const SamplerStatus &status) {
-        if (!status.error.isError())
-            return;
-        err() << "poolscope: " << samplerStateName(status.state) << ": " << status.error.message;
-        if (status.retryInMs > 0 || status.attempt > 0)
-            err() << " (attempt " << status.attempt << ", next in " << status.retryInMs << " ms)";
-        err() << "\n";
-        err().flush();
-        // A one-shot script gets a clear failure instead of waiting forever for a bad target.
-        if (count > 0 && samples == 0 && status.attempt >= 3) {
-            exitCode = ExitConnection;
-            QCoreApplication::quit();
-        }
-    };
-    QObject::connect(&sampler, &Sampler::statusChanged, onStatus);
-    if (postgresSampler)
-        QObject::connect(postgresSampler.get(), &Sampler::statusChanged, onStatus);
-    quitOnInterrupt();
-    if (postgresSampler)
-        postgresSampler->start();
-    sampler.start();
-    QCoreApplication::exec();
-    sampler.stop(); // closes the connections, cancelling any read in flight
-    if (postgresSampler)
-        postgresSampler->stop();
-    return exitCode;
 }
 
 } // namespace poolscope::cli

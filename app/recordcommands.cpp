@@ -4,7 +4,7 @@
 #include "actions/actions.h"
 #include "actions/auditreader.h"
 #include "recording/incidentreport.h"
-#include "recording/recorder.h"
+#include "recording/recordingwriter.h"
 #include "recording/recordingreader.h"
 #include "sampling/sampler.h"
 
@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QTimer>
 
@@ -47,6 +48,7 @@ int runRecord(const QStringList &arguments)
     parser.addOption({QStringLiteral("audit-log"), QStringLiteral("The audit log to follow for actions [the default one]."),
                       QStringLiteral("file")});
     parser.addOption(timeoutOption());
+    parser.addOption(serverBudgetOption());
     addAnalysisOptions(parser);
     if (auto exit = parseOrExit(parser, arguments, 1, 64))
         return *exit;
@@ -81,83 +83,79 @@ int runRecord(const QStringList &arguments)
         targets.append(*target);
     }
 
+    const std::optional<double> budget = serverBudgetFrom(parser);
+    if (!budget)
+        return ExitUsage;
+
+    // The file is written on a thread of its own: compression and fsync never delay a sample.
     RecorderOptions recorderOptions;
     recorderOptions.rules = *rules;
-    Recorder recorder(recorderOptions);
-    QString error;
-    if (!recorder.open(output, parser.isSet(QStringLiteral("overwrite")), &error)) {
-        err() << "poolscope: " << error << "\n";
-        return ExitFailure;
+    RecordingWriter writer(recorderOptions);
+    int exitCode = ExitOk;
+    bool opened = false;
+    QObject::connect(&writer, &RecordingWriter::opened, [&] { opened = true; });
+    QObject::connect(&writer, &RecordingWriter::failed, [&](const QString &message) {
+        err() << "poolscope: " << message << "\n";
+        err().flush();
+        exitCode = ExitFailure;
+        QCoreApplication::quit();
+    });
+    // Actions anyone takes on these targets meanwhile, from the window or the command line.
+    writer.followAuditLog(parser.isSet(QStringLiteral("audit-log")) ? parser.value(QStringLiteral("audit-log"))
+                                                                     : AuditLog::defaultPath(),
+                          targets);
+    writer.open(output, parser.isSet(QStringLiteral("overwrite")));
+    {
+        // Whether the file could be created, before anything is sampled.
+        QEventLoop wait;
+        QObject::connect(&writer, &RecordingWriter::opened, &wait, &QEventLoop::quit);
+        QObject::connect(&writer, &RecordingWriter::failed, &wait, &QEventLoop::quit);
+        wait.exec();
+        if (!opened)
+            return ExitFailure;
     }
+
     SamplerOptions options;
     options.interval = std::chrono::milliseconds(qint64(*interval * 1000));
     options.queryTimeout = timeout;
     options.rules = *rules;
-
-    // A target's id in the file is given when its kind is known: at its first sample.
-    struct Recorded
-    {
-        ConnInfo target;
-        std::unique_ptr<Sampler> sampler;
-        int id = -1;
-        bool away = false;
-    };
-    std::vector<std::unique_ptr<Recorded>> recorded;
-    int exitCode = ExitOk;
-    const auto stopOnWriteError = [&] {
-        err() << "poolscope: " << recorder.error() << "\n";
-        exitCode = ExitFailure;
-        QCoreApplication::quit();
-    };
+    options.serverBudgetPercent = *budget;
+    options.servers = std::make_shared<ServerDirectory>(); // consoles link to the servers recorded beside them
+    std::vector<std::unique_ptr<Sampler>> samplers;
     for (const ConnInfo &target : std::as_const(targets)) {
-        auto r = std::make_unique<Recorded>();
-        r->target = target;
-        r->sampler = std::make_unique<Sampler>(target, options);
-        Recorded *self = r.get();
-        const auto append = [&, self](TargetKind kind, const auto &snapshot) {
-            if (self->id < 0)
-                self->id = recorder.addTarget(self->target.displayName(), kind);
-            self->away = false;
-            if (!recorder.append(self->id, snapshot, QDateTime::currentMSecsSinceEpoch()))
-                stopOnWriteError();
-        };
-        QObject::connect(self->sampler.get(), &Sampler::snapshotReady,
-                         [append](const SnapshotPtr &snapshot) { append(TargetKind::PostgreSQL, *snapshot); });
-        QObject::connect(self->sampler.get(), &Sampler::bouncerSnapshotReady,
-                         [append](const BouncerSnapshotPtr &snapshot) { append(TargetKind::PgBouncer, *snapshot); });
-        QObject::connect(self->sampler.get(), &Sampler::statusChanged, [&, self](const SamplerStatus &status) {
+        samplers.push_back(std::make_unique<Sampler>(target, options));
+        Sampler *sampler = samplers.back().get();
+        const quintptr key = quintptr(sampler);
+        QObject::connect(sampler, &Sampler::sampled, &writer,
+                         [&writer, key](const AnalysedSamplePtr &sample) { writer.append(key, sample); });
+        QObject::connect(sampler, &Sampler::statusChanged, &writer, [&writer, key, target](const SamplerStatus &status) {
+            if (status.state == SamplerStatus::State::Connected && status.stretched()) {
+                err() << "poolscope: " << target.displayName() << ": " << status.stretchReason() << "\n";
+                err().flush();
+            }
             if (!status.error.isError())
                 return;
-            err() << "poolscope: " << self->target.displayName() << ": " << samplerStateName(status.state) << ": "
+            err() << "poolscope: " << target.displayName() << ": " << samplerStateName(status.state) << ": "
                   << status.error.message << "\n";
             err().flush();
-            if (self->id >= 0 && !self->away)
-                recorder.appendGap(self->id, QDateTime::currentMSecsSinceEpoch(), status.error.message);
-            self->away = true;
+            writer.appendGap(key, QDateTime::currentMSecsSinceEpoch(), status.error.message);
         });
-        recorded.push_back(std::move(r));
     }
 
-    // Actions anyone takes on these targets meanwhile, from the window or the command line.
-    AuditTail audit(parser.isSet(QStringLiteral("audit-log")) ? parser.value(QStringLiteral("audit-log"))
-                                                               : AuditLog::defaultPath());
     QElapsedTimer elapsed;
     elapsed.start();
-    qint64 lastReportMs = 0;
-    QTimer housekeeping;
-    QObject::connect(&housekeeping, &QTimer::timeout, [&] {
-        if (!recorder.appendActions(audit.poll(), targets))
-            stopOnWriteError();
-        if (duration && elapsed.elapsed() >= qint64(*duration * 1000))
-            QCoreApplication::quit();
-        if (elapsed.elapsed() - lastReportMs >= 60'000) {
-            lastReportMs = elapsed.elapsed();
-            err() << "poolscope: " << recorder.samplesWritten() << " samples, " << megabytes(recorder.bytesWritten())
-                  << " so far\n";
-            err().flush();
-        }
+    QTimer progress;
+    QObject::connect(&progress, &QTimer::timeout, [&] {
+        err() << "poolscope: " << writer.samplesWritten() << " samples, " << megabytes(writer.bytesWritten()) << " so far\n";
+        err().flush();
     });
-    housekeeping.start(200);
+    progress.start(60'000);
+    QTimer end;
+    if (duration) {
+        end.setSingleShot(true);
+        QObject::connect(&end, &QTimer::timeout, [] { QCoreApplication::quit(); });
+        end.start(std::chrono::milliseconds(qint64(*duration * 1000)));
+    }
     quitOnInterrupt();
     QStringList names;
     for (const ConnInfo &target : std::as_const(targets))
@@ -166,15 +164,25 @@ int runRecord(const QStringList &arguments)
           << (duration ? QStringLiteral(" for %1").arg(formatDuration(*duration)) : QStringLiteral(" (Ctrl-C stops)"))
           << "\n";
     err().flush();
-    for (const auto &r : recorded)
-        r->sampler->start();
+    for (const auto &sampler : samplers)
+        sampler->start();
     QCoreApplication::exec();
-    for (const auto &r : recorded)
-        r->sampler->stop();
-    recorder.appendActions(audit.poll(), targets);
-    const qint64 samples = recorder.samplesWritten();
-    const qint64 bytes = recorder.bytesWritten();
-    recorder.close();
+    for (const auto &sampler : samplers)
+        sampler->stop(); // their threads close the connections on their own
+    // The end of the file: what is queued is written, then the End record and an fsync.
+    qint64 samples = 0, bytes = 0;
+    {
+        QEventLoop wait;
+        QObject::connect(&writer, &RecordingWriter::closed, &wait, [&](qint64 s, qint64 b) {
+            samples = s;
+            bytes = b;
+            wait.quit();
+        });
+        QObject::connect(&writer, &RecordingWriter::failed, &wait, &QEventLoop::quit);
+        writer.close();
+        if (writer.isOpen() || exitCode == ExitOk)
+            wait.exec();
+    }
     err() << "poolscope: " << samples << " samples, " << megabytes(bytes) << " in " << output << "\n";
     if (samples == 0 && exitCode == ExitOk) {
         err() << "poolscope: no target could be sampled; the file holds no samples\n";
@@ -183,7 +191,7 @@ int runRecord(const QStringList &arguments)
     return exitCode;
 }
 
-int runReport(const QStringList &arguments, const std::function<QString(Recording &, const QString &)> &drawChart)
+int runReport(const QStringList &arguments, const std::function<QString(const Recording &, const QString &)> &drawChart)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(

@@ -92,7 +92,7 @@ QList<const Session *> sessionsByUrgency(const Snapshot &snapshot)
 }
 
 void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<OwnerSummary> &owners,
-                     OwnerKey ownerKey, const QList<Finding> &extraFindings, const TextReportOptions &options)
+                     OwnerKey ownerKey, const QList<Finding> &findings, const TextReportOptions &options)
 {
     const Limits &limits = snapshot.limits;
     const Totals &t = snapshot.totals;
@@ -110,8 +110,6 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
         stream << ", hidden " << t.count(SessionClass::Hidden);
     stream << "   LEAKED " << t.leaked << ", suspected " << t.suspected << "\n";
 
-    QList<Finding> findings = snapshot.findings;
-    findings.append(extraFindings);
     for (const Finding &finding : std::as_const(findings))
         stream << severityLabel(finding.severity) << ": " << finding.message << "\n";
 

@@ -17,9 +17,10 @@ struct TextReportOptions
     QHash<int, QString> via; // backend pid -> the PgBouncer client holding it, when linked
 };
 
-// The readable report of `poolscope snapshot` and `poolscope watch`.
+// The readable report of `poolscope snapshot` and `poolscope watch`; `findings` are all of the
+// sample's, the snapshot's own among them.
 void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<OwnerSummary> &owners,
-                     OwnerKey ownerKey, const QList<Finding> &extraFindings, const TextReportOptions &options);
+                     OwnerKey ownerKey, const QList<Finding> &findings, const TextReportOptions &options);
 
 // Orders sessions the way a DBA reads them: leaked, suspected, then longest in a state.
 QList<const Session *> sessionsByUrgency(const Snapshot &snapshot);

@@ -8,6 +8,8 @@
 #include "keyedtreemodel.h"
 #include "sessionspanel.h"
 #include "targetcontroller.h"
+#include "analysis/pipeline.h"
+#include "sampling/sampler.h"
 #include "treerows.h"
 
 #include <QApplication>
@@ -95,12 +97,12 @@ int main(int argc, char **argv)
         // Where the time goes: the model alone, then behind the sort proxy.
         SessionTableModel model;
         SessionFilterProxy proxy;
-        model.merge(samples[0]);
-        const double alone = medianMs(5, [&](int i) { model.merge(samples[1 + i]); });
+        model.merge(samples[0], kNow);
+        const double alone = medianMs(5, [&](int i) { model.merge(samples[1 + i], kNow); });
         proxy.setSourceModel(&model);
         proxy.sort(SessionTableModel::InState, Qt::DescendingOrder);
-        model.merge(typical[0]);
-        const double sorted = medianMs(5, [&](int i) { model.merge(typical[1 + i]); });
+        model.merge(typical[0], kNow);
+        const double sorted = medianMs(5, [&](int i) { model.merge(typical[1 + i], kNow); });
         std::printf("  (model alone %.1f ms; behind the sort proxy, one in ten changed: %.1f ms)\n", alone, sorted);
     }
 
@@ -108,10 +110,10 @@ int main(int argc, char **argv)
     sessions.resize(1200, 500);
     sessions.show();
     const auto mergeCost = [&](const QList<SnapshotPtr> &series) {
-        sessions.merge(series[0]);
+        sessions.merge(series[0], kNow);
         QApplication::processEvents();
         return medianMs(5, [&](int i) {
-            sessions.merge(series[1 + i]);
+            sessions.merge(series[1 + i], kNow);
             QApplication::processEvents();
         });
     };
@@ -135,13 +137,15 @@ int main(int argc, char **argv)
 
     // A day of history at 1 s, fed as the sampler would (small samples: the chart only sees counts).
     QString error;
-    TargetController target(*ConnInfo::parse(QStringLiteral("host=localhost"), &error), SamplerOptions{});
+    const ConnInfo nowhere = *ConnInfo::parse(QStringLiteral("host=localhost"), &error);
+    TargetController target(std::make_unique<Sampler>(nowhere, SamplerOptions{}), QStringLiteral("bench"), nowhere);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const SnapshotPtr small = sample(40, 0, false);
+    AnalysisPipeline pipeline(QStringLiteral("bench"));
     QElapsedTimer feed;
     feed.start();
     for (int s = History::kDefaultCapacity; s > 0; --s)
-        target.ingest(small, now - qint64(s) * 1000);
+        target.ingest(pipeline.analyseClassified(small, now - qint64(s) * 1000));
     const double feedUs = double(feed.nsecsElapsed()) / 1e3 / History::kDefaultCapacity;
     ChartPanel charts(target);
     charts.resize(1200, 400);

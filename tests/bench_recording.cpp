@@ -4,6 +4,7 @@
 // never fails on the figures.
 #include "recording/recorder.h"
 #include "recording/recordingreader.h"
+#include "analysis/pipeline.h"
 #include "syntheticactivity.h"
 
 #include <QCoreApplication>
@@ -37,10 +38,14 @@ int main(int argc, char **argv)
                           {"incident: 50 % change, 1 % reconnect a second", 0.50, 0.01}};
     for (const Case &c : cases) {
         SyntheticActivity activity(42, {sessions, c.changing, c.churn, 1000});
-        QList<Snapshot> snapshots; // generated first, so that only the recorder is timed
-        snapshots.reserve(samples);
-        for (int i = 0; i < samples; ++i)
-            snapshots.append(activity.next());
+        // Generated and analysed first, so that only the recorder is timed.
+        AnalysisPipeline pipeline(QStringLiteral("db"));
+        QList<AnalysedSamplePtr> analysed;
+        analysed.reserve(samples);
+        for (int i = 0; i < samples; ++i) {
+            const Snapshot s = activity.next();
+            analysed.append(pipeline.analyseClassified(std::make_shared<Snapshot>(s), s.takenAtMs));
+        }
         const QString path = dir.filePath(QStringLiteral("bench.psrec"));
         Recorder recorder;
         QString error;
@@ -52,8 +57,8 @@ int main(int argc, char **argv)
         qint64 peakMemory = 0;
         QElapsedTimer timer;
         timer.start();
-        for (const Snapshot &s : std::as_const(snapshots)) {
-            recorder.append(id, s, s.takenAtMs);
+        for (const AnalysedSamplePtr &sample : std::as_const(analysed)) {
+            recorder.append(id, *sample);
             peakMemory = qMax(peakMemory, recorder.memoryBytes());
         }
         const double writeMs = double(timer.nsecsElapsed()) / 1e6 / samples;

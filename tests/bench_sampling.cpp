@@ -2,7 +2,10 @@
 // client CPU and wall time per sample of PoolScope's sampler path, and the server's execution
 // time per sample as pg_stat_statements measured it. Goal in the issue: client CPU per sample
 // under 10 ms. Figures only; nothing here fails on speed.
-#include "sampling/sampling.h"
+#include "analysis/pipeline.h"
+#include "postgres/pgreader.h"
+
+#include <QDateTime>
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -92,7 +95,7 @@ int main(int argc, char **argv)
     PgConnection connection;
     PgError failure = connection.open(target, QByteArrayLiteral("poolscope"));
     if (!failure.isError())
-        failure = configureSession(connection, std::chrono::seconds(5));
+        failure = connection.setServerTimeouts(std::chrono::seconds(5));
     PgResult ignored;
     if (!failure.isError())
         failure = connection.exec("SELECT pg_stat_statements_reset()", {}, std::chrono::seconds(5), &ignored);
@@ -101,28 +104,26 @@ int main(int argc, char **argv)
         return 1;
     }
     PgReader reader(connection);
-    TagMemory tags;
+    AnalysisPipeline pipeline(target.displayName());
     double cpuTotal = 0, wallTotal = 0, cpuFirst = 0, cpuMax = 0, cpuReadTotal = 0;
     int seen = 0;
     for (int i = 0; i < samples; ++i) {
-        // The same steps as takeSnapshot(), timed apart: read (network, libpq, building the
-        // sessions), then analysis (tags and classification).
-        Snapshot snapshot;
+        // The same steps as sampleOnce(), timed apart: read (network, libpq, building the
+        // sessions), then the whole analysis (tags, classes, owners, trend, chart, alerts).
+        auto snapshot = std::make_shared<Snapshot>();
         const double cpuBefore = threadCpuMs();
         const auto wallBefore = Clock::now();
-        failure = reader.read(connection, std::chrono::seconds(5), &snapshot);
+        failure = reader.read(connection, std::chrono::seconds(5), snapshot.get());
         const double cpuRead = threadCpuMs() - cpuBefore;
-        if (!failure.isError()) {
-            tags.apply(snapshot);
-            classify(snapshot, LeakRules{});
-        }
+        if (!failure.isError())
+            pipeline.analyse(snapshot, QDateTime::currentMSecsSinceEpoch());
         const double cpu = threadCpuMs() - cpuBefore;
         const double wall = std::chrono::duration<double, std::milli>(Clock::now() - wallBefore).count();
         if (failure.isError()) {
             out << "bench_sampling: " << failure.message << "\n";
             return 1;
         }
-        seen = int(snapshot.sessions.size());
+        seen = int(snapshot->sessions.size());
         if (i == 0) {
             cpuFirst = cpu;
             continue; // the first sample lexes every query; report it apart

@@ -1,10 +1,12 @@
 #pragma once
 
 // One sampling connection a test keeps open and reads snapshots over, as PoolScope's sampler
-// does (the tag memory carries each session's last tagged query from sample to sample).
+// does: the same reader and the same analysis pipeline (whose tag memory carries each
+// session's last tagged query from sample to sample).
 
+#include "analysis/pipeline.h"
 #include "postgres/pgreader.h"
-#include "sampling/sampling.h"
+#include "sampling/sampler.h"
 
 class LiveSampler
 {
@@ -20,17 +22,29 @@ public:
     bool ok() const { return m_error.isEmpty(); }
     QString error() const { return m_error; }
 
+    // The next sample, analysed; `rules` as the pipeline's from now on.
     poolscope::Snapshot read(const poolscope::LeakRules &rules = {})
     {
-        poolscope::Snapshot snapshot;
-        const poolscope::PgError error = poolscope::takeSnapshot(m_connection, m_reader, m_tags, rules, std::chrono::seconds(5), &snapshot);
-        m_error = error.message;
-        return snapshot;
+        const poolscope::AnalysedSamplePtr sample = readAnalysed(rules);
+        return sample ? *sample->postgres : poolscope::Snapshot();
+    }
+
+    poolscope::AnalysedSamplePtr readAnalysed(const poolscope::LeakRules &rules = {})
+    {
+        if (!m_pipeline || !(rules == m_rules)) {
+            m_rules = rules;
+            m_pipeline = std::make_unique<poolscope::AnalysisPipeline>(QStringLiteral("test"),
+                                                                        poolscope::AnalysisSettings{rules, {}, {}});
+        }
+        poolscope::AnalysedSamplePtr sample;
+        m_error = poolscope::sampleOnce(m_connection, m_reader, *m_pipeline, std::chrono::seconds(5), &sample).message;
+        return sample;
     }
 
 private:
     poolscope::PgConnection m_connection;
     poolscope::PgReader m_reader{m_connection};
-    poolscope::TagMemory m_tags;
+    poolscope::LeakRules m_rules;
+    std::unique_ptr<poolscope::AnalysisPipeline> m_pipeline;
     QString m_error;
 };

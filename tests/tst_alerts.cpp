@@ -112,16 +112,33 @@ private Q_SLOTS:
         pool.clWaiting = 12;
         pool.maxWaitSeconds = 2;
         snapshot.pools = {pool};
-        AlertTracker::Changes c = tracker.update(QStringLiteral("pgb"), snapshot, kNow);
+        AlertTracker::Changes c = tracker.update(QStringLiteral("pgb"), snapshot, {}, kNow);
         QCOMPARE(codes(c.fired), QStringList{QStringLiteral("slots")}); // waiting, but not for 5 s yet
         snapshot.pools[0].maxWaitSeconds = 7;
-        c = tracker.update(QStringLiteral("pgb"), snapshot, kNow + 1000);
+        c = tracker.update(QStringLiteral("pgb"), snapshot, {}, kNow + 1000);
         QCOMPARE(codes(c.fired), QStringList{QStringLiteral("waiting")});
         QCOMPARE(c.fired[0].message, QStringLiteral("clients waiting for a server: appdb/app: 12 waiting, longest 7.0 s"));
         snapshot.pools[0].clWaiting = 0;
         snapshot.pools[0].svActive = 1;
-        c = tracker.update(QStringLiteral("pgb"), snapshot, kNow + 2000);
+        c = tracker.update(QStringLiteral("pgb"), snapshot, {}, kNow + 2000);
         QCOMPARE(codes(c.cleared), (QStringList{QStringLiteral("slots"), QStringLiteral("waiting")}));
+    }
+
+    // What the linker finds with the server behind the console open too raises alerts of its
+    // own: a pool starved by leaked backends is the leak incident seen from PgBouncer.
+    void linkerFindingsRaiseAlerts()
+    {
+        AlertTracker tracker;
+        const BouncerSnapshot snapshot;
+        const QList<Finding> linked{
+            {Finding::Severity::Critical, QStringLiteral("pool-starved"), QStringLiteral("appdb/app: 3 clients wait")},
+            {Finding::Severity::Info, QStringLiteral("note"), QStringLiteral("not an alert")}};
+        AlertTracker::Changes c = tracker.update(QStringLiteral("pgb"), snapshot, linked, kNow);
+        QCOMPARE(codes(c.fired), QStringList{QStringLiteral("pool-starved")});
+        QCOMPARE(c.fired[0].message, QStringLiteral("appdb/app: 3 clients wait"));
+        QVERIFY(tracker.update(QStringLiteral("pgb"), snapshot, linked, kNow + 1000).isEmpty());
+        c = tracker.update(QStringLiteral("pgb"), snapshot, {}, kNow + 2000);
+        QCOMPARE(codes(c.cleared), QStringList{QStringLiteral("pool-starved")});
     }
 };
 

@@ -1,5 +1,5 @@
 #include "postgres/conninfo.h"
-#include "sampling/sampling.h"
+#include "sampling/sampler.h"
 
 #include <QTest>
 

@@ -3,6 +3,7 @@
 // signature in the core's snapshots within the presenter's 30 seconds, and each fix clears it.
 #include "actions/actions.h"
 #include "demodirector.h"
+#include "recordingfeed.h"
 #include "livesampler.h"
 #include "recording/recorder.h"
 #include "recording/recordingreader.h"
@@ -255,6 +256,7 @@ private Q_SLOTS:
         QVERIFY(record.waitForStarted());
 
         Recorder roundTrip;
+        RecordingFeed feed(roundTrip);
         QString error;
         QVERIFY2(roundTrip.open(dir.filePath(QStringLiteral("roundtrip.psrec")), false, &error), qPrintable(error));
         const int id = roundTrip.addTarget(QStringLiteral("demo"), TargetKind::PostgreSQL);
@@ -262,7 +264,7 @@ private Q_SLOTS:
         const auto sample = [&] {
             Snapshot snapshot = m_sampler->read();
             snapshot.target = QStringLiteral("demo");
-            roundTrip.append(id, snapshot, snapshot.takenAtMs);
+            feed.append(id, snapshot, snapshot.takenAtMs);
             seen.append(snapshot);
             return snapshot;
         };

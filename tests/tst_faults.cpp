@@ -1,12 +1,14 @@
 // Faults PoolScope is opened in the middle of, on the real bench: restarts, a hung backend,
 // a full server, TLS, and never leaving a session of its own behind.
+#include "lossyrelay.h"
 #include "testsupport.h"
 
 #include "actions/bounceractions.h"
 #include "postgres/pgconnection.h"
 #include "analysis/health.h"
+#include "recording/recordingreader.h"
 #include "sampling/sampler.h"
-#include "sampling/sampling.h"
+#include "postgres/pgreader.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -18,6 +20,7 @@
 #include <QScopeGuard>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTimer>
 
 #include <csignal>
@@ -57,64 +60,6 @@ int poolscopeSessions(const QString &superuser)
         .toInt();
 }
 
-// Records what a sampler reports, and how long the event loop of this thread ever stalls.
-// A TCP relay between PoolScope and the server that can stop passing anything on, as a lost
-// network does: both sockets stay open, nothing arrives on either side. It runs on a thread of
-// its own, so that the test's thread may block (stopping a sampler) without stalling it.
-class LossyRelay
-{
-public:
-    LossyRelay(const QString &host, quint16 port)
-    {
-        m_context.moveToThread(&m_thread);
-        m_thread.start();
-        QMetaObject::invokeMethod(&m_context, [this, host, port] { listen(host, port); }, Qt::BlockingQueuedConnection);
-    }
-    ~LossyRelay()
-    {
-        QMetaObject::invokeMethod(&m_context, [this] { delete m_server; }, Qt::BlockingQueuedConnection);
-        m_thread.quit();
-        m_thread.wait();
-    }
-    quint16 port() const { return m_port; }
-    void setLost(bool lost) { m_lost = lost; }
-
-private:
-    void listen(const QString &host, quint16 port)
-    {
-        m_server = new QTcpServer;
-        m_server->listen(QHostAddress::LocalHost);
-        m_port = m_server->serverPort();
-        QObject::connect(m_server, &QTcpServer::newConnection, m_server, [this, host, port] {
-            while (QTcpSocket *client = m_server->nextPendingConnection()) {
-                auto *upstream = new QTcpSocket(client);
-                upstream->connectToHost(host, port);
-                const auto pass = [this](QTcpSocket *from, QTcpSocket *to) {
-                    const QByteArray data = from->readAll();
-                    if (!m_lost)
-                        to->write(data);
-                };
-                QObject::connect(client, &QTcpSocket::readyRead, upstream, [=] { pass(client, upstream); });
-                QObject::connect(upstream, &QTcpSocket::readyRead, client, [=] { pass(upstream, client); });
-                QObject::connect(client, &QTcpSocket::disconnected, upstream, [this, upstream] {
-                    if (!m_lost)
-                        upstream->disconnectFromHost();
-                });
-                QObject::connect(upstream, &QTcpSocket::disconnected, client, [this, client] {
-                    if (!m_lost)
-                        client->disconnectFromHost();
-                });
-            }
-        });
-    }
-
-    QThread m_thread;
-    QObject m_context;
-    QTcpServer *m_server = nullptr; // lives on m_thread, with every socket under it
-    quint16 m_port = 0;
-    std::atomic<bool> m_lost{false};
-};
-
 // A PgBouncer console sampled every 200 ms, with every snapshot and status it reported. The
 // lists come before the sampler: it stops, on destruction, while they still exist.
 struct ConsoleWatch
@@ -122,8 +67,8 @@ struct ConsoleWatch
     explicit ConsoleWatch(const ConnInfo &console)
         : sampler(console, fastSampling())
     {
-        QObject::connect(&sampler, &Sampler::bouncerSnapshotReady, &context,
-                         [this](const BouncerSnapshotPtr &s) { snapshots.append(s); });
+        QObject::connect(&sampler, &Sampler::sampled, &context,
+                         [this](const AnalysedSamplePtr &s) { snapshots.append(s->bouncer); });
         QObject::connect(&sampler, &Sampler::statusChanged, &context, [this](const SamplerStatus &s) { statuses.append(s); });
         sampler.start();
     }
@@ -152,8 +97,8 @@ struct Watcher
 {
     explicit Watcher(Sampler &sampler)
     {
-        QObject::connect(&sampler, &Sampler::snapshotReady, &context, [this](const SnapshotPtr &s) {
-            snapshots.append(s);
+        QObject::connect(&sampler, &Sampler::sampled, &context, [this](const AnalysedSamplePtr &s) {
+            snapshots.append(s->postgres);
             snapshotTimes.append(clock.elapsed());
         });
         QObject::connect(&sampler, &Sampler::statusChanged, &context,
@@ -405,6 +350,70 @@ private Q_SLOTS:
         sampler.stop();
     }
 
+    void exitsPromptlyOnALostNetwork_data()
+    {
+        QTest::addColumn<QStringList>("arguments"); // after the conninfo
+        QTest::addColumn<QString>("verb");
+        QTest::addColumn<int>("signal");
+        QTest::newRow("watch, Ctrl-C") << QStringList{QStringLiteral("--interval"), QStringLiteral("0.2s")}
+                                       << QStringLiteral("watch") << int(SIGINT);
+        QTest::newRow("record, SIGTERM") << QStringList{QStringLiteral("--interval"), QStringLiteral("0.2s"),
+                                                        QStringLiteral("-o"), QStringLiteral("lost.psrec")}
+                                         << QStringLiteral("record") << int(SIGTERM);
+        QTest::newRow("window, SIGTERM") << QStringList{QStringLiteral("--interval"), QStringLiteral("0.2")}
+                                         << QString() << int(SIGTERM);
+    }
+
+    // A process asked to stop while its read waits on a network that passes nothing: it closes
+    // what it can and exits within a second, instead of waiting for the read's deadline.
+    void exitsPromptlyOnALostNetwork()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, verb);
+        QFETCH(int, signal);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        LossyRelay relay(QStringLiteral("127.0.0.1"), portOf(POOLSCOPE_TEST_PG));
+        QTemporaryDir home;
+        QProcess process;
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        environment.insert(QStringLiteral("XDG_CONFIG_HOME"), home.filePath(QStringLiteral("config")));
+        environment.insert(QStringLiteral("XDG_DATA_HOME"), home.filePath(QStringLiteral("data")));
+        process.setProcessEnvironment(environment);
+        process.setWorkingDirectory(home.path());
+        QStringList all = verb.isEmpty() ? QStringList() : QStringList{verb};
+        all << throughRelay(POOLSCOPE_TEST_PG, relay) << arguments;
+        process.start(qEnvironmentVariable("POOLSCOPE_BINARY"), all);
+        QVERIFY(process.waitForStarted());
+        // Sampling, through the relay: PoolScope's session shows on the server.
+        const auto sampling = [&] {
+            ClientSession probe(POOLSCOPE_TEST_PG, "poolscope-test-probe");
+            return probe.value(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'poolscope'"))
+                       .toInt() > 0;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(sampling(), 15000);
+        QTest::qWait(500);
+        relay.setLost(true);
+        QTest::qWait(700); // the next read is in flight, and nothing comes back
+        QElapsedTimer clock;
+        clock.start();
+        QCOMPARE(::kill(pid_t(process.processId()), signal), 0);
+        QVERIFY2(process.waitForFinished(10000), "still running 10 s after it was asked to stop");
+        const qint64 exitMs = clock.elapsed();
+        qInfo("%s exited %lld ms after the signal (goal: 1 s)", qPrintable(verb.isEmpty() ? QStringLiteral("the window") : verb),
+              exitMs);
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(exitMs < 1500, qPrintable(QString::number(exitMs)));
+        if (verb == u"record") {
+            std::unique_ptr<Recording> recording;
+            QString error;
+            recording = Recording::open(home.filePath(QStringLiteral("lost.psrec")), &error);
+            QVERIFY2(recording, qPrintable(error));
+            QVERIFY(recording->endedCleanly()); // closed, not cut off
+        }
+        relay.setLost(false);
+    }
+
     // The network goes away while a sample runs on the server: PoolScope gives up at its
     // deadline and cannot even send the cancel, yet the server ends the query by itself
     // (statement_timeout and lock_timeout are set on the sampling session), so no query of
@@ -412,12 +421,10 @@ private Q_SLOTS:
     void networkLostMidSample()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
-        const QRegularExpression portKey(QStringLiteral("port=(\\d+)"));
-        const quint16 serverPort = quint16(portKey.match(POOLSCOPE_TEST_PG).captured(1).toUInt());
+        const quint16 serverPort = portOf(POOLSCOPE_TEST_PG);
         QVERIFY(serverPort > 0);
         LossyRelay relay(QStringLiteral("127.0.0.1"), serverPort);
-        QString relayed = POOLSCOPE_TEST_PG;
-        relayed.replace(portKey, QStringLiteral("port=%1").arg(relay.port()));
+        const QString relayed = throughRelay(POOLSCOPE_TEST_PG, relay);
         SamplerOptions options;
         options.interval = std::chrono::milliseconds(200);
         options.queryTimeout = std::chrono::milliseconds(3000);
@@ -537,16 +544,16 @@ private Q_SLOTS:
             QVERIFY(!connection.open(info, QByteArrayLiteral("poolscope")).isError());
             if (i % 100 == 0) {
                 PgReader reader(connection);
-                TagMemory tags;
-                Snapshot snapshot;
-                QVERIFY(!takeSnapshot(connection, reader, tags, LeakRules{}, std::chrono::seconds(5), &snapshot).isError());
+                AnalysisPipeline pipeline(info.displayName());
+                AnalysedSamplePtr sample;
+                QVERIFY(!sampleOnce(connection, reader, pipeline, std::chrono::seconds(5), &sample).isError());
             }
         }
         for (int i = 0; i < 20; ++i) {
             SamplerOptions options;
             options.interval = std::chrono::milliseconds(100);
             Sampler sampler(info, options);
-            QSignalSpy snapshots(&sampler, &Sampler::snapshotReady);
+            QSignalSpy snapshots(&sampler, &Sampler::sampled);
             sampler.start();
             if (i % 2)
                 QVERIFY(snapshots.wait(5000));

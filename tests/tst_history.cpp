@@ -161,7 +161,7 @@ private Q_SLOTS:
                                               session(3, "billing", "idle in transaction", 70),
                                               session(4, "catalog", "idle", 2)});
         const QList<OwnerSummary> owners = groupOwners(snapshot, OwnerKey::Application);
-        history.append(history.pointFor(snapshot, owners, kNow));
+        history.append(chartSampleOf(snapshot, owners, kNow));
         const HistoryPoint &p = history.last();
         QCOMPARE(int(p.ownerCount), 3);
         QCOMPARE(history.ownerNames().at(p.owners[0].owner), QStringLiteral("orders"));
@@ -181,9 +181,13 @@ private Q_SLOTS:
         for (int i = 0; i < 12; ++i)
             sessions.append(session(100 + i, qPrintable(QStringLiteral("app%1").arg(i, 2, 10, QChar(u'0'))), "idle", 1));
         const Snapshot snapshot = classified(sessions);
-        const HistoryPoint p = history.pointFor(snapshot, groupOwners(snapshot, OwnerKey::Application), kNow);
-        QCOMPARE(int(p.ownerCount), HistoryPoint::kOwners);
-        QCOMPARE(int(p.otherOwners), 12 - HistoryPoint::kOwners);
+        const ChartSample chart = chartSampleOf(snapshot, groupOwners(snapshot, OwnerKey::Application), kNow);
+        QCOMPARE(int(chart.point.ownerCount), HistoryPoint::kOwners);
+        QCOMPARE(int(chart.point.otherOwners), 12 - HistoryPoint::kOwners);
+        QCOMPARE(chart.ownerNames.size(), HistoryPoint::kOwners);
+        history.append(chart);
+        QCOMPARE(int(history.last().ownerCount), HistoryPoint::kOwners);
+        QCOMPARE(history.ownerNames().size(), HistoryPoint::kOwners);
     }
 
     void filter_data()
@@ -281,8 +285,7 @@ private Q_SLOTS:
         appdb.paused = true;
         snapshot.databases.append(appdb);
         QVERIFY(healthLine(snapshot).startsWith(u"database appdb is paused (RESUME lets its clients through); pool appdb/app: 12"));
-        History history;
-        const HistoryPoint p = history.pointFor(snapshot, kNow);
+        const HistoryPoint p = chartSampleOf(snapshot, kNow).point;
         QCOMPARE(p.waiting, quint16(12));
         QCOMPARE(p.limit, quint16(5));
         QCOMPARE(p.bands[4], quint16(5)); // clients active, the console's own not counted

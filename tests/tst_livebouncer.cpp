@@ -5,7 +5,7 @@
 #include "pgbouncer/bouncerreader.h"
 #include "analysis/linker.h"
 #include "sampling/sampler.h"
-#include "sampling/sampling.h"
+#include "postgres/pgreader.h"
 
 #include <QSignalSpy>
 
@@ -41,8 +41,10 @@ Snapshot readPostgres(const QString &conninfo, const LeakRules &rules)
     if (connection.open(target(conninfo), QByteArrayLiteral("poolscope")).isError())
         return snapshot;
     PgReader reader(connection);
-    TagMemory tags;
-    takeSnapshot(connection, reader, tags, rules, std::chrono::seconds(5), &snapshot);
+    AnalysisPipeline pipeline(conninfo, AnalysisSettings{rules, {}, {}});
+    AnalysedSamplePtr sample;
+    if (!sampleOnce(connection, reader, pipeline, std::chrono::seconds(5), &sample).isError())
+        snapshot = *sample->postgres;
     return snapshot;
 }
 
@@ -236,14 +238,18 @@ private Q_SLOTS:
         options.interval = std::chrono::milliseconds(200);
         Sampler sampler(target(POOLSCOPE_TEST_BOUNCER), options);
         QList<BouncerSnapshotPtr> snapshots;
+        int postgresSamples = 0;
         std::optional<TargetKind> kind;
-        connect(&sampler, &Sampler::bouncerSnapshotReady, this,
-                [&](const BouncerSnapshotPtr &snapshot) { snapshots.append(snapshot); });
+        connect(&sampler, &Sampler::sampled, this, [&](const AnalysedSamplePtr &sample) {
+            if (sample->bouncer)
+                snapshots.append(sample->bouncer);
+            else
+                ++postgresSamples;
+        });
         connect(&sampler, &Sampler::statusChanged, this, [&](const SamplerStatus &status) {
             if (status.kind)
                 kind = status.kind;
         });
-        QSignalSpy postgresSnapshots(&sampler, &Sampler::snapshotReady);
         sampler.start();
         QTRY_VERIFY_WITH_TIMEOUT(!snapshots.isEmpty(), 5000);
         QCOMPARE(kind, TargetKind::PgBouncer);
@@ -272,7 +278,7 @@ private Q_SLOTS:
             return c.database == QLatin1String("pgbouncer") && c.applicationName == QLatin1String("poolscope");
         }));
         QCOMPARE(ours, 1);
-        QCOMPARE(postgresSnapshots.size(), 0);
+        QCOMPARE(postgresSamples, 0);
         sampler.stop();
     }
 

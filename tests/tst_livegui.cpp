@@ -11,6 +11,8 @@
 #include "sessionspanel.h"
 #include "targetcontroller.h"
 #include "targetview.h"
+#include "lossyrelay.h"
+#include "sampling/workerthreads.h"
 #include "screenshots.h"
 #include "testsupport.h"
 #include "treepanel.h"
@@ -23,6 +25,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
@@ -88,7 +91,7 @@ class TestLiveGui : public QObject
         WindowOptions o;
         o.auditLogPath = m_dir.filePath(QStringLiteral("audit.jsonl"));
         o.sampler.interval = std::chrono::milliseconds(300);
-        o.sampler.adaptive = false;
+        o.sampler.serverBudgetPercent = 0;
         o.sampler.rules.abortedLeakedAfter = 1;
         o.restoreTargets = false;
         return o;
@@ -261,8 +264,11 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!client.alive(), 10000);
         QTRY_VERIFY_WITH_TIMEOUT(proxyRowOfPid(view->sessions()->view()->model(), pid) < 0, 10000);
         QTest::qWait(1000);
+        QSignalSpy stopped(m_window->recorder(), &WindowRecorder::stopped);
         m_window->recorder()->stop();
         QVERIFY(indicator->text().isEmpty());
+        QVERIFY(stopped.wait(5000)); // the writer's thread closes the file
+        QCOMPARE(stopped.first().first().toString(), path);
 
         std::unique_ptr<Recording> recording = Recording::open(path, &error);
         QVERIFY2(recording, qPrintable(error));
@@ -300,7 +306,9 @@ private Q_SLOTS:
             return seen.size();
         };
         QTRY_VERIFY_WITH_TIMEOUT(filesSeen() >= 5, 60000);
+        QSignalSpy stopped(m_window->recorder(), &WindowRecorder::stopped);
         m_window->recorder()->stop();
+        QVERIFY(stopped.wait(5000));
         const QStringList kept = WindowRecorder::recordingsIn(directory);
         QVERIFY2(kept.size() < seen.size(), "the oldest files were never removed");
         qint64 total = 0;
@@ -312,6 +320,44 @@ private Q_SLOTS:
         }
         // The cap, plus what the last sample and the end record of the newest file added.
         QVERIFY2(total <= cap + 6 * 1024, qPrintable(QString::number(total)));
+    }
+
+    // A target whose network stops passing bytes mid-read: reconnecting (F5) and removing it
+    // (Ctrl+W) never freeze the window, and no thread outlives the target.
+    void windowNeverWaitsOnALostNetwork()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        const int threadsBefore = workerthreads::running();
+        LossyRelay relay(QStringLiteral("127.0.0.1"), portOf(POOLSCOPE_TEST_PG));
+        TargetView *view = open(throughRelay(POOLSCOPE_TEST_PG, relay));
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().postgres(), 10000);
+        QCOMPARE(workerthreads::running(), threadsBefore + 1);
+        m_window->activateWindow();
+        QApplication::setActiveWindow(m_window.get());
+
+        relay.setLost(true);
+        QTest::qWait(700); // a read is in flight now, waiting on the lost network
+        StallMeter stalls;
+        stalls.start();
+        QElapsedTimer pressed;
+        pressed.start();
+        QTest::keyClick(m_window.get(), Qt::Key_F5);
+        const qint64 reconnectMs = pressed.elapsed();
+        QTest::qWait(500); // the new connection hangs in its turn
+        QTest::keyClick(m_window.get(), Qt::Key_F5);
+        QTest::qWait(300);
+        pressed.restart();
+        QTest::keyClick(m_window.get(), Qt::Key_W, Qt::ControlModifier);
+        const qint64 removeMs = pressed.elapsed();
+        QCOMPARE(m_window->targetViews().size(), 0);
+        // Every sampling thread of the target ends by itself, the hung ones included.
+        QTRY_COMPARE_WITH_TIMEOUT(workerthreads::running(), threadsBefore, 2000);
+        QTest::qWait(100);
+        qInfo("lost network: F5 took %lld ms, Ctrl+W %lld ms on the GUI thread; longest event-loop stall %lld ms "
+              "(goal 50 ms); %d sampling threads left",
+              reconnectMs, removeMs, stalls.longestMs(), workerthreads::running() - threadsBefore);
+        QVERIFY2(reconnectMs < 500 && removeMs < 500, "the GUI thread waited on the network");
+        QVERIFY2(stalls.longestMs() < 500, qPrintable(QString::number(stalls.longestMs())));
     }
 
     void readOnlyHidesEveryAction()

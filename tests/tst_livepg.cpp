@@ -1,8 +1,8 @@
 // Live tests of sampling and classification against the bench's PostgreSQL.
 #include "testsupport.h"
 
+#include "postgres/pgreader.h"
 #include "sampling/sampler.h"
-#include "sampling/sampling.h"
 
 #include <QSignalSpy>
 
@@ -34,14 +34,16 @@ struct Reader
     }
     Snapshot read(const LeakRules &rules = LeakRules{})
     {
-        Snapshot snapshot;
-        lastError = takeSnapshot(connection, *reader, tags, rules, std::chrono::seconds(5), &snapshot);
-        return snapshot;
+        if (!pipeline || !(pipeline->settings().rules == rules))
+            pipeline = std::make_unique<AnalysisPipeline>(target.displayName(), AnalysisSettings{rules, {}, {}});
+        AnalysedSamplePtr sample;
+        lastError = sampleOnce(connection, *reader, *pipeline, std::chrono::seconds(5), &sample);
+        return sample ? *sample->postgres : Snapshot();
     }
     ConnInfo target;
     PgConnection connection;
     std::unique_ptr<PgReader> reader;
-    TagMemory tags;
+    std::unique_ptr<AnalysisPipeline> pipeline;
     PgError openError;
     PgError lastError;
 };
@@ -221,14 +223,17 @@ private Q_SLOTS:
         QCOMPARE(findPid(snapshot, other.pid())->applicationName, QStringLiteral("shop-visible"));
     }
 
-    // A query past its deadline is cancelled on the server and reported; the connection stays usable.
-    void queryDeadlineCancelsOnServer()
+    // A query past its deadline ends on the server by the session's own statement_timeout (no
+    // cancel request, which can block for good on a lost network) and is reported; the
+    // connection stays usable.
+    void queryDeadlineEndsOnServer()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
         QString error;
         const ConnInfo target = *ConnInfo::parse(POOLSCOPE_TEST_PG, &error);
         PgConnection connection;
         QVERIFY(!connection.open(target, QByteArrayLiteral("poolscope-deadline")).isError());
+        QVERIFY(!connection.setServerTimeouts(std::chrono::milliseconds(300)).isError());
         QElapsedTimer timer;
         timer.start();
         PgResult result;
@@ -243,6 +248,29 @@ private Q_SLOTS:
         QVERIFY(!connection.exec("SELECT 1", {}, std::chrono::seconds(2), &result).isError());
     }
 
+    // Without a server-side timeout nothing answers at the deadline: the client gives the
+    // connection up after a grace period instead of waiting for the query.
+    void queryWithoutServerTimeoutIsGivenUp()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        QString error;
+        const ConnInfo target = *ConnInfo::parse(POOLSCOPE_TEST_PG, &error);
+        PgConnection connection;
+        QVERIFY(!connection.open(target, QByteArrayLiteral("poolscope-test-untimed")).isError());
+        const int pid = connection.backendPid();
+        QElapsedTimer timer;
+        timer.start();
+        PgResult result;
+        const PgError timedOut = connection.exec("SELECT pg_sleep(3)", {}, std::chrono::milliseconds(300), &result);
+        QCOMPARE(timedOut.kind, PgError::Kind::Timeout);
+        QVERIFY2(timer.elapsed() < 2800, qPrintable(QString::number(timer.elapsed()))); // 300 ms + 2 s of grace
+        QVERIFY(!connection.isOpen());
+        // The server finds the client gone when the query ends.
+        ClientSession probe(POOLSCOPE_TEST_PG, "poolscope-test-probe");
+        QTRY_COMPARE_WITH_TIMEOUT(probe.value(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1").arg(pid)),
+                                  QStringLiteral("0"), 5000);
+    }
+
     // One connection per sampler; a dropped connection is a state, and it comes back.
     void samplerReconnectsAfterTermination()
     {
@@ -251,13 +279,13 @@ private Q_SLOTS:
         SamplerOptions options;
         options.interval = std::chrono::milliseconds(100);
         auto sampler = std::make_unique<Sampler>(*ConnInfo::parse(POOLSCOPE_TEST_PG, &error), options);
-        QSignalSpy snapshots(sampler.get(), &Sampler::snapshotReady);
+        QSignalSpy snapshots(sampler.get(), &Sampler::sampled);
         QList<SamplerStatus> statuses;
         connect(sampler.get(), &Sampler::statusChanged, this,
                 [&](const SamplerStatus &status) { statuses.append(status); });
         sampler->start();
         QTRY_VERIFY_WITH_TIMEOUT(snapshots.size() >= 3, 5000);
-        const int firstPid = snapshots.last().first().value<SnapshotPtr>()->ownPid;
+        const int firstPid = snapshots.last().first().value<AnalysedSamplePtr>()->postgres->ownPid;
         QCOMPARE(countSessions(POOLSCOPE_TEST_PG, QStringLiteral("poolscope")), 1);
 
         ClientSession dba(POOLSCOPE_TEST_PG, "poolscope-test-dba");
@@ -268,7 +296,7 @@ private Q_SLOTS:
                                                      && s.error.isError();
                                              }),
                                  5000);
-        QTRY_VERIFY_WITH_TIMEOUT(snapshots.last().first().value<SnapshotPtr>()->ownPid != firstPid, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(snapshots.last().first().value<AnalysedSamplePtr>()->postgres->ownPid != firstPid, 5000);
         QCOMPARE(statuses.last().state, SamplerStatus::State::Connected);
         QCOMPARE(countSessions(POOLSCOPE_TEST_PG, QStringLiteral("poolscope")), 1);
 

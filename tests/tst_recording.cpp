@@ -5,6 +5,7 @@
 #include "recording/recorder.h"
 #include "recording/recordingreader.h"
 #include "snapshotcompare.h"
+#include "recordingfeed.h"
 #include "syntheticactivity.h"
 #include "testsupport.h"
 
@@ -65,6 +66,7 @@ Recorded record(const QString &path, int samples, int keyframeEvery, const Synth
     RecorderOptions options;
     options.keyframeEvery = keyframeEvery;
     Recorder recorder(options);
+    RecordingFeed feed(recorder);
     QString error;
     if (!recorder.open(path, true, &error))
         qFatal("%s", qPrintable(error));
@@ -74,11 +76,11 @@ Recorded record(const QString &path, int samples, int keyframeEvery, const Synth
     for (int i = 0; i < samples; ++i) {
         Snapshot snapshot = activity.next();
         snapshot.target = QStringLiteral("pg");
-        recorder.append(pg, snapshot, snapshot.takenAtMs);
+        feed.append(pg, snapshot, snapshot.takenAtMs);
         recorded.postgres.append(snapshot);
         BouncerSnapshot b = SyntheticActivity::bouncerAt(i);
         b.target = QStringLiteral("bouncer");
-        recorder.append(bouncer, b, b.takenAtMs);
+        feed.append(bouncer, b, b.takenAtMs);
         recorded.bouncer.append(b);
         if (i == samples / 2)
             recorder.appendGap(pg, snapshot.takenAtMs + 500, QStringLiteral("server closed the connection unexpectedly"));
@@ -322,6 +324,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("leak.psrec"));
         Recorder recorder;
+        RecordingFeed feed(recorder);
         QString error;
         QVERIFY(recorder.open(path, false, &error));
         const int id = recorder.addTarget(QStringLiteral("db1"), TargetKind::PostgreSQL);
@@ -345,7 +348,7 @@ private Q_SLOTS:
                 session.stack = {QStringLiteral("Billing::charge billing.cpp:88"), QStringLiteral("Router::dispatch router.cpp:12")};
             }
             classify(s, {});
-            recorder.append(id, s, s.takenAtMs);
+            feed.append(id, s, s.takenAtMs);
             if (i == terminatedAt - 1)
                 recorder.appendAction(terminateEntry(s.takenAtMs + 200, QStringLiteral("db1"), 1003));
         }
@@ -385,13 +388,14 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("quiet.psrec"));
         Recorder recorder;
+        RecordingFeed feed(recorder);
         QString error;
         QVERIFY(recorder.open(path, false, &error));
         const int id = recorder.addTarget(QStringLiteral("db1"), TargetKind::PostgreSQL);
         SyntheticActivity activity(5, {30, 0.0, 0.0, 1000});
         for (int i = 0; i < 100; ++i) {
             const Snapshot s = activity.next();
-            recorder.append(id, s, s.takenAtMs);
+            feed.append(id, s, s.takenAtMs);
         }
         recorder.close();
         std::unique_ptr<Recording> recording = Recording::open(path, &error);

@@ -2,6 +2,7 @@
 // slider, stepping, play and the jumps to alerts and actions move through it, nothing in it can
 // act on a server, and its exports write what they say.
 #include "actionrunner.h"
+#include "recordingfeed.h"
 #include "chartpanel.h"
 #include "keyedtreemodel.h"
 #include "recording/recorder.h"
@@ -35,6 +36,7 @@ constexpr int kLeakUntil = 100;
 QList<Snapshot> writeRecording(const QString &path)
 {
     Recorder recorder;
+    RecordingFeed feed(recorder);
     QString error;
     if (!recorder.open(path, true, &error))
         qFatal("%s", qPrintable(error));
@@ -53,12 +55,12 @@ QList<Snapshot> writeRecording(const QString &path)
             session.stack = {QStringLiteral("Billing::charge billing.cpp:88")};
         }
         classify(s, {});
-        recorder.append(pg, s, s.takenAtMs);
+        feed.append(pg, s, s.takenAtMs);
         written.append(s);
         BouncerSnapshot pools = SyntheticActivity::bouncerAt(i);
         for (BouncerPool &pool : pools.pools)
             pool.svActive = qMin(pool.svActive, 5); // below the alert threshold: the leak's are the only alerts
-        recorder.append(bouncer, pools, s.takenAtMs);
+        feed.append(bouncer, pools, s.takenAtMs);
         if (i == kLeakUntil)
             recorder.appendAction(terminateEntry(s.takenAtMs, QStringLiteral("db1"), 1001));
     }
@@ -109,6 +111,7 @@ private Q_SLOTS:
         QFETCH(int, sample);
         const Snapshot &expected = m_written[sample];
         m_window->seek(expected.takenAtMs + 300); // between samples: the one before counts
+        QTRY_VERIFY(!m_window->isSeeking()); // decoded on the player's thread
         TargetView *view = m_window->currentView();
         const SnapshotPtr shown = view->target().postgres();
         QVERIFY(shown);
@@ -162,16 +165,34 @@ private Q_SLOTS:
             QVERIFY(view->isReadOnly());
             view->setReadOnly(false);
             QVERIFY(view->isReadOnly());
-            QVERIFY(view->target().isReplay());
+            QVERIFY(!view->target().canAct());
         }
         ActionRunner *runner = m_window->currentView()->findChild<ActionRunner *>();
         QVERIFY(runner);
         QVERIFY(!runner->signalSessions(m_written[80].sessions.mid(1, 1), true));
     }
 
+    // Seeks never wait for the decoder: a burst of them returns at once, the ones overtaken are
+    // dropped, and the views end on the last one asked for.
+    void seeksOvertakenAreDropped()
+    {
+        for (int i = 0; i < 40; ++i)
+            m_window->seek(m_written[(i * 37) % kSamples].takenAtMs);
+        const Snapshot &last = m_written[kLeakFrom + 15];
+        m_window->seek(last.takenAtMs);
+        QVERIFY(m_window->isSeeking());
+        QTRY_VERIFY(!m_window->isSeeking());
+        const SnapshotPtr shown = m_window->currentView()->target().postgres();
+        QVERIFY(shown);
+        QCOMPARE(shown->takenAtMs, last.takenAtMs);
+        QCOMPARE(shown->totals.leaked, last.totals.leaked);
+        QCOMPARE(m_window->currentView()->sessions()->model()->rowCount(), int(last.sessions.size()));
+    }
+
     void exports()
     {
         m_window->seek(m_written[80].takenAtMs);
+        QTRY_VERIFY(!m_window->isSeeking());
         const QString png = m_dir.filePath(QStringLiteral("charts.png"));
         QCOMPARE(m_window->exportCharts(png), QString());
         const QImage image(png);
@@ -207,7 +228,10 @@ private Q_SLOTS:
         QCOMPARE(QString::fromUtf8(countsFile.readAll()).count(QStringLiteral("\r\n")), 1 + kSamples);
 
         const QString timeline = m_dir.filePath(QStringLiteral("timeline.md"));
-        QCOMPARE(m_window->writeTimeline(timeline), QString());
+        std::optional<QString> written;
+        m_window->writeTimeline(timeline, [&written](const QString &error) { written = error; });
+        QTRY_VERIFY(written.has_value()); // the timeline decodes on the player's thread
+        QCOMPARE(*written, QString());
         QFile timelineFile(timeline);
         QVERIFY(timelineFile.open(QIODevice::ReadOnly));
         const QString markdown = QString::fromUtf8(timelineFile.readAll());

@@ -7,6 +7,7 @@
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QDateTime>
 #include <QTest>
 #include <QTreeView>
 
@@ -45,6 +46,12 @@ SnapshotPtr snapshotOf(QList<Session> sessions)
     return snapshot;
 }
 
+// A sample taken just now, on the wall clock the model ticks by.
+void mergeNow(SessionTableModel &model, const SnapshotPtr &snapshot)
+{
+    model.merge(snapshot, QDateTime::currentMSecsSinceEpoch());
+}
+
 int pidAt(const QAbstractItemModel &model, int row)
 {
     return model.index(row, SessionTableModel::Pid).data(SessionTableModel::PidRole).toInt();
@@ -67,7 +74,7 @@ private Q_SLOTS:
         proxy.setSourceModel(&model);
         QTableView view;
         view.setModel(&proxy);
-        model.merge(snapshotOf({session(1, "a", "idle"), session(2, "a", "active"), session(3, "b", "idle"),
+        mergeNow(model, snapshotOf({session(1, "a", "idle"), session(2, "a", "active"), session(3, "b", "idle"),
                                 session(4, "b", "idle"), session(5, "c", "active")}));
         QCOMPARE(model.rowCount(), 5);
         const int row3 = model.rowOfKey(session(3, "b", "idle").key());
@@ -77,7 +84,7 @@ private Q_SLOTS:
         QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
         // 1 and 2 go, 3 changes state, 6 arrives.
-        model.merge(snapshotOf({session(3, "b", "idle in transaction"), session(4, "b", "idle"),
+        mergeNow(model, snapshotOf({session(3, "b", "idle in transaction"), session(4, "b", "idle"),
                                 session(5, "c", "active"), session(6, "d", "active")}));
         QCOMPARE(resets.count(), 0);
         QCOMPARE(removed.count(), 1); // one run: rows 0..1
@@ -93,11 +100,11 @@ private Q_SLOTS:
     {
         SessionTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        model.merge(snapshotOf({session(7, "a", "idle", kNow - 50'000)}));
+        mergeNow(model, snapshotOf({session(7, "a", "idle", kNow - 50'000)}));
         model.setActionResult(session(7, "a", "idle", kNow - 50'000).key(), QStringLiteral("done"), true);
         QCOMPARE(model.index(0, SessionTableModel::LastAction).data().toString(), QStringLiteral("done"));
         // Same pid, another backend: the old row and its action result go.
-        model.merge(snapshotOf({session(7, "b", "active", kNow - 1'000)}));
+        mergeNow(model, snapshotOf({session(7, "b", "active", kNow - 1'000)}));
         QCOMPARE(model.rowCount(), 1);
         QCOMPARE(model.index(0, SessionTableModel::Application).data().toString(), QStringLiteral("b"));
         QCOMPARE(model.index(0, SessionTableModel::LastAction).data().toString(), QString());
@@ -107,7 +114,7 @@ private Q_SLOTS:
     {
         SessionTableModel model;
         auto leaked = session(9, "billing", "idle in transaction (aborted)");
-        model.merge(snapshotOf({leaked, session(10, "a", "idle")}));
+        mergeNow(model, snapshotOf({leaked, session(10, "a", "idle")}));
         const int row = model.rowOfKey(leaked.key());
         QVERIFY(model.index(row, 0).data(Qt::BackgroundRole).isValid());
         QVERIFY(!model.index(1 - row, 0).data(Qt::BackgroundRole).isValid());
@@ -119,7 +126,7 @@ private Q_SLOTS:
     void durationsCountUpBetweenSamples()
     {
         SessionTableModel model;
-        model.merge(snapshotOf({session(1, "a", "idle in transaction")}));
+        mergeNow(model, snapshotOf({session(1, "a", "idle in transaction")}));
         const double inState = model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble();
         const double transaction = model.index(0, SessionTableModel::Transaction).data(SessionTableModel::SortRole).toDouble();
         QCOMPARE(qRound(inState), 120); // as the server saw it when sampled
@@ -130,24 +137,39 @@ private Q_SLOTS:
         QVERIFY(model.index(0, SessionTableModel::InState).data().toString() != shown);
     }
 
+    // A recording's sessions age with the replay's position, not with the wall clock: still
+    // while the replay stands, further on when it moves.
+    void durationsFollowTheSourcesClock()
+    {
+        SessionTableModel model;
+        qint64 replayAt = kNow;
+        model.setClock([&replayAt] { return replayAt; });
+        model.merge(snapshotOf({session(1, "a", "idle in transaction")}), kNow);
+        QCOMPARE(qRound(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble()), 120);
+        QTest::qWait(1100);
+        QCOMPARE(qRound(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble()), 120);
+        replayAt = kNow + 30'000;
+        QCOMPARE(qRound(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble()), 150);
+    }
+
     void filterProxySortsByRawValues()
     {
         SessionTableModel model;
         SessionFilterProxy proxy;
         proxy.setSourceModel(&model);
-        model.merge(snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
+        mergeNow(model, snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
         proxy.sort(SessionTableModel::Pid, Qt::AscendingOrder);
         QCOMPARE(pidAt(proxy, 0), 9); // numerically, not "100" < "20" < "9"
         QCOMPARE(pidAt(proxy, 2), 100);
         // Longest transaction first; sessions outside a transaction have no age and come last.
         auto young = session(30, "d", "idle in transaction");
         young.xactStartMs = kNow - 5'000;
-        model.merge(snapshotOf({session(100, "a", "idle"), session(9, "b", "idle in transaction"), young}));
+        mergeNow(model, snapshotOf({session(100, "a", "idle"), session(9, "b", "idle in transaction"), young}));
         proxy.sort(SessionTableModel::Transaction, Qt::DescendingOrder);
         QCOMPARE(pidAt(proxy, 0), 9);
         QCOMPARE(pidAt(proxy, 1), 30);
         QCOMPARE(pidAt(proxy, 2), 100);
-        model.merge(snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
+        mergeNow(model, snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
         SessionFilter filter;
         filter.classes = SessionFilter::classBit(SessionClass::Active);
         proxy.setFilter(filter);

@@ -1,5 +1,7 @@
 #include "actionrunner.h"
 
+#include "backgroundwork.h"
+
 #include <QCoreApplication>
 #include <QJsonObject>
 #include <QPointer>
@@ -26,7 +28,7 @@ bool ActionRunner::start(Batch batch)
     // Results travel back through the application object and are dropped if this runner has
     // gone meanwhile: the QPointer is only read on the GUI thread.
     QPointer<ActionRunner> self(this);
-    QThreadPool::globalInstance()->start([self, batch = std::move(batch)] {
+    actionThreads().start([self, batch = std::move(batch)] {
         auto counts = std::make_shared<std::pair<int, int>>(0, 0);
         batch([&](const ActionOutcome &outcome) {
             (outcome.result.ok() ? counts->first : counts->second)++;

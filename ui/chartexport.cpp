@@ -54,7 +54,36 @@ QString writeCharts(const QList<TimeChart *> &charts, const QString &path)
     return {};
 }
 
-QString writeRecordingCharts(Recording &recording, const QString &path, int width)
+namespace {
+
+// A recorded target's charts and nothing else: its history, its time the end of the recording.
+class HistorySource : public SampleSource
+{
+public:
+    HistorySource(const RecordedTarget &target, qint64 endMs) : m_target(target), m_endMs(endMs) {}
+    void start() override
+    {
+        SamplerStatus status;
+        status.state = SamplerStatus::State::Replaying;
+        status.kind = m_target.kind;
+        Q_EMIT statusChanged(status);
+    }
+    void stop() override {}
+    void restart() override {}
+    void setOwnerKey(OwnerKey) override {}
+    void setAlertRules(const AlertRules &) override {}
+    bool canAct() const override { return false; }
+    qint64 nowMs() const override { return m_endMs; }
+    History initialHistory() const override { return m_target.history; }
+
+private:
+    const RecordedTarget &m_target;
+    qint64 m_endMs;
+};
+
+} // namespace
+
+QString writeRecordingCharts(const Recording &recording, const QString &path, int width)
 {
     if (recording.targets().isEmpty())
         return QObject::tr("the recording has no targets");
@@ -67,7 +96,9 @@ QString writeRecordingCharts(Recording &recording, const QString &path, int widt
     for (const RecordedTarget &recorded : recording.targets()) {
         if (recorded.samples.isEmpty())
             continue;
-        targets.push_back(std::make_unique<TargetController>(recorded, SamplerOptions{}));
+        targets.push_back(std::make_unique<TargetController>(std::make_unique<HistorySource>(recorded, recording.lastMs()),
+                                                             recorded.name));
+        targets.back()->start();
         auto *panel = new ChartPanel(*targets.back(), &page);
         panel->setWindowSeconds(0);
         layout->addWidget(panel);

@@ -17,6 +17,6 @@ QString writeCharts(const QList<TimeChart *> &charts, const QString &path);
 
 // Every target of a recording, over the whole recording, as the report's picture. Needs a
 // QApplication (the command line makes an offscreen one for `poolscope report`).
-QString writeRecordingCharts(Recording &recording, const QString &path, int width = 1400);
+QString writeRecordingCharts(const Recording &recording, const QString &path, int width = 1400);
 
 } // namespace poolscope::ui

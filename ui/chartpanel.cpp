@@ -129,7 +129,7 @@ void ChartPanel::setUpSeries()
 {
     m_seriesReady = true;
     m_kindShown = m_target.kind();
-    m_thresholdShown = m_target.alerts().rules().slotsUsedPercent;
+    m_thresholdShown = m_target.alertRules().slotsUsedPercent;
     const QColor limitColor(0xb7, 0x1c, 0x1c);
     const QList<TimeChart::Series> thresholds = {{tr("limit"), limitColor, Qt::DashLine, false, true},
                                                  {tr("alert at %1 %").arg(m_thresholdShown),
@@ -161,7 +161,7 @@ void ChartPanel::redraw()
     QElapsedTimer timer;
     timer.start();
     // The threshold drawn is the alert's, which the operator may change at any time.
-    if (!m_seriesReady || m_kindShown != m_target.kind() || m_thresholdShown != m_target.alerts().rules().slotsUsedPercent)
+    if (!m_seriesReady || m_kindShown != m_target.kind() || m_thresholdShown != m_target.alertRules().slotsUsedPercent)
         setUpSeries();
     const bool bouncer = m_kindShown == TargetKind::PgBouncer;
     const History &history = m_target.history();

@@ -1,5 +1,7 @@
 #include "connectiondialog.h"
 
+#include "backgroundwork.h"
+
 #include "pgbouncer/bouncerreader.h"
 #include "postgres/pgconnection.h"
 
@@ -181,7 +183,7 @@ void ConnectionDialog::testConnection()
     const int generation = ++*m_testGeneration;
     QPointer<ConnectionDialog> self(this);
     std::weak_ptr<int> token = m_testGeneration;
-    QThreadPool::globalInstance()->start([info = *info, self, token, generation] {
+    connectionTestThreads().start([info = *info, self, token, generation] {
         PgConnection connection;
         QString answer;
         bool ok = false;

@@ -5,6 +5,8 @@
 #include "demoscenarios.h"
 #include "demosession.h"
 #include "mainwindow.h"
+#include "sampling/terminationrequest.h"
+#include "sampling/workerthreads.h"
 #include "replaywindow.h"
 #include "targetview.h"
 
@@ -97,10 +99,17 @@ int runGui(int argc, char **argv)
     parser.addOption({QStringLiteral("replay"), QStringLiteral("Open a recording to replay it, instead of live targets."),
                       QStringLiteral("file")});
     parser.process(app);
+    // Logout, systemctl stop or kill: closed as Ctrl+Q closes it (settings saved, recordings
+    // ended, connections closed), not killed mid-write.
+    onTerminationRequest([] {
+        for (QWidget *top : QApplication::topLevelWidgets())
+            top->close();
+        QApplication::quit();
+    });
     if (parser.isSet(QStringLiteral("replay"))) {
         if (!ReplayWindow::open(parser.value(QStringLiteral("replay")), nullptr))
             return 1;
-        return app.exec();
+        return workerthreads::finishProcess(app.exec());
     }
 
     WindowOptions options;
@@ -145,14 +154,16 @@ int runGui(int argc, char **argv)
     }
     window->show();
     const int code = app.exec();
-    // The window first: its samplers close their connections while the demo's servers still
-    // answer, then the demo's host removes the servers.
+    // The window first: its samplers close their connections (on their own threads, waited for
+    // a moment) while the demo's servers still answer, then the demo's host removes the servers.
     window.reset();
     if (session && session->isRunning()) {
+        workerthreads::waitForAll(std::chrono::milliseconds(1000));
         std::fprintf(stderr, "poolscope: stopping the demo's PostgreSQL and PgBouncer…\n");
         session->stop();
     }
-    return code;
+    // The samplers' and writers' threads finish while the application still delivers their events.
+    return workerthreads::finishProcess(code);
 }
 
 } // namespace poolscope::ui

@@ -63,6 +63,7 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     , m_welcome(new QWidget(this))
     , m_banner(new AlertBanner(this))
     , m_alertRules(loadAlertRules())
+    , m_servers(std::make_shared<ServerDirectory>())
 {
     setWindowTitle(QStringLiteral("PoolScope"));
     m_sidebar->setObjectName(QStringLiteral("targetList"));
@@ -237,7 +238,10 @@ void MainWindow::createActions()
 TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &conninfoText, bool remember)
 {
     Entry entry;
-    entry.controller = new TargetController(target, m_options.sampler, this);
+    SamplerOptions sampling = m_options.sampler;
+    sampling.servers = m_servers; // a console links to the server behind it when both are open
+    sampling.alertRules = m_alertRules;
+    entry.controller = new TargetController(std::make_unique<Sampler>(target, sampling), target.displayName(), target, this);
     entry.controller->setAlertRules(m_alertRules);
     m_recorder->watch(entry.controller);
     entry.view = new TargetView(*entry.controller, m_options.auditLogPath, m_stack);
@@ -257,14 +261,6 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
     connect(controller, &TargetController::statusChanged, this, refreshItem);
     connect(controller, &TargetController::sampled, this, refreshItem);
     connect(entry.view, &TargetView::message, this, &MainWindow::showMessage);
-    entry.view->setPostgresPeers([this] {
-        QList<SnapshotPtr> snapshots;
-        for (const Entry &e : std::as_const(m_entries)) {
-            if (e.controller->kind() == TargetKind::PostgreSQL && e.controller->postgres())
-                snapshots.append(e.controller->postgres());
-        }
-        return snapshots;
-    });
     connect(controller, &TargetController::alertsChanged, this, &MainWindow::onAlerts);
     updateItem(entry);
     m_sidebar->setCurrentItem(entry.item);
@@ -303,7 +299,8 @@ void MainWindow::updateItem(const Entry &entry)
     case SamplerStatus::State::Connecting: color = QColor(0x90, 0xca, 0xf9); break;
     case SamplerStatus::State::Reconnecting: color = QColor(0xfb, 0x8c, 0x00); break;
     case SamplerStatus::State::Failing: color = QColor(0xc6, 0x28, 0x28); break;
-    case SamplerStatus::State::Stopped: break;
+    case SamplerStatus::State::Stopped:
+    case SamplerStatus::State::Replaying: break;
     }
     if (c.lastSampleAtMs() > 0 && status.state != SamplerStatus::State::Connected) {
         const qint64 age = (QDateTime::currentMSecsSinceEpoch() - c.lastSampleAtMs()) / 1000;
@@ -359,7 +356,7 @@ void MainWindow::removeTarget()
         return;
     Entry entry = m_entries.takeAt(row);
     const QString name = entry.controller->displayName();
-    entry.controller->stop(); // the sampling connection closes now
+    entry.controller->stop(); // the sampling connection closes on its own thread
     m_stack->removeWidget(entry.view);
     delete entry.item;
     delete entry.view;
@@ -380,8 +377,7 @@ void MainWindow::reconnectTarget()
     if (row < 0)
         return;
     TargetController *controller = m_entries[row].controller;
-    controller->stop();
-    controller->start();
+    controller->restart(); // the old connection closes on its own thread, then a new one opens
     showMessage(tr("Reconnecting to %1…").arg(controller->displayName()));
 }
 

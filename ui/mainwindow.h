@@ -85,6 +85,7 @@ private:
     AlertBanner *m_banner;
     QSystemTrayIcon *m_tray = nullptr;
     AlertRules m_alertRules;
+    std::shared_ptr<ServerDirectory> m_servers; // the latest sample of each open PostgreSQL target
     QList<Alert> m_alertLog;
     QAction *m_readOnlyAction = nullptr;
     QList<QAction *> m_targetActions; // enabled only with a target selected

@@ -23,7 +23,7 @@ QString statusLine(const TargetController &target)
     else if (const SnapshotPtr p = target.postgres())
         kind = QStringLiteral("PostgreSQL ") + p->serverVersion;
     QString age;
-    if (target.isReplay()) {
+    if (status.state == SamplerStatus::State::Replaying) {
         // A replay says when the sample on screen was taken, not how long ago that was.
         QStringList parts{QObject::tr("recorded")};
         if (!kind.isEmpty())
@@ -43,7 +43,9 @@ QString statusLine(const TargetController &target)
         parts.append(kind);
     if (!age.isEmpty())
         parts.append(age);
-    if (status.state == SamplerStatus::State::Connected && status.effectiveIntervalMs > 0)
+    if (status.state == SamplerStatus::State::Connected && status.stretched())
+        parts.append(status.stretchReason());
+    else if (status.state == SamplerStatus::State::Connected && status.effectiveIntervalMs > 0)
         parts.append(QObject::tr("every %1 s").arg(status.effectiveIntervalMs / 1000.0, 0, 'g', 3));
     if (status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing) {
         parts.append(QObject::tr("attempt %1, next in %2 s").arg(status.attempt).arg(status.retryInMs / 1000.0, 0, 'f', 1));
@@ -133,7 +135,8 @@ void OverviewStrip::refresh()
         const int usable = p->limits.usableSlots();
         setTile(0, QStringLiteral("%1 / %2").arg(t.total).arg(usable), tr("sessions of usable slots"),
                 tr("max_connections %1, %2 reserved for superusers").arg(p->limits.maxConnections).arg(p->limits.superuserReserved),
-                usable > 0 && t.total * 100 >= usable * m_target.options().rules.floodWarnPercent);
+                std::any_of(p->findings.cbegin(), p->findings.cend(),
+                            [](const Finding &f) { return f.code == QLatin1String("flood"); }));
         setTile(1, QString::number(t.count(SessionClass::Active)), tr("active"));
         setTile(2, QString::number(t.count(SessionClass::Idle)), tr("idle"));
         const int idleInTx = t.count(SessionClass::IdleInTransaction) + t.count(SessionClass::IdleInTransactionAborted);

@@ -4,7 +4,7 @@
 #include "chartpanel.h"
 #include "output/csvexport.h"
 #include "recording/incidentreport.h"
-#include "recording/recordingreader.h"
+#include "recording/recordingplayer.h"
 #include "targetcontroller.h"
 #include "targetview.h"
 
@@ -50,40 +50,34 @@ QString writeText(const QString &path, const QString &text)
 
 } // namespace
 
-ReplayWindow::ReplayWindow(std::unique_ptr<Recording> recording, QWidget *parent)
+ReplayWindow::ReplayWindow(std::unique_ptr<Recording> opened, QWidget *parent)
     : QMainWindow(parent)
-    , m_recording(std::move(recording))
+    , m_player(new RecordingPlayer(std::move(opened), this))
     , m_tabs(new QTabWidget(this))
     , m_slider(new QSlider(Qt::Horizontal, this))
     , m_time(new QLabel(this))
     , m_speed(new QComboBox(this))
     , m_eventList(new QListWidget(this))
-    , m_player(new QTimer(this))
+    , m_playTimer(new QTimer(this))
 {
     setAttribute(Qt::WA_DeleteOnClose);
     setObjectName(QStringLiteral("replayWindow"));
-    const QString name = m_recording->path().isEmpty() ? tr("recording") : QFileInfo(m_recording->path()).fileName();
+    const QString name = recording().path().isEmpty() ? tr("recording") : QFileInfo(recording().path()).fileName();
     setWindowTitle(tr("%1 — PoolScope replay").arg(name));
-    SamplerOptions options;
-    options.rules = m_recording->rules();
-    for (const RecordedTarget &target : m_recording->targets()) {
-        m_controllers.push_back(std::make_unique<TargetController>(target, options));
+    for (int t = 0; t < recording().targets().size(); ++t) {
+        const RecordedTarget &target = recording().targets()[t];
+        m_controllers.push_back(std::make_unique<TargetController>(m_player->takeSource(t), target.name));
         auto *view = new TargetView(*m_controllers.back(), QString(), this);
         m_views.append(view);
-        m_shownSample.append(-1);
         m_tabs->addTab(view, target.name);
+        m_controllers.back()->start();
     }
-    // A console's clients are linked to the backends of the servers recorded beside it, as live.
-    for (TargetView *view : std::as_const(m_views)) {
-        view->setPostgresPeers([this] {
-            QList<SnapshotPtr> snapshots;
-            for (const auto &controller : m_controllers) {
-                if (controller->kind() == TargetKind::PostgreSQL && controller->postgres())
-                    snapshots.append(controller->postgres());
-            }
-            return snapshots;
-        });
-    }
+    // The charts' right edge is the replay's position: redrawn when the samples there are in.
+    connect(m_player, &RecordingPlayer::shown, this, [this] {
+        for (TargetView *view : std::as_const(m_views))
+            view->charts()->refresh();
+    });
+    connect(m_player, &RecordingPlayer::problem, this, [this](const QString &message) { statusBar()->showMessage(message); });
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
 
@@ -93,7 +87,7 @@ ReplayWindow::ReplayWindow(std::unique_ptr<Recording> recording, QWidget *parent
     transport->setMovable(false);
     addToolBar(Qt::BottomToolBarArea, transport);
     m_slider->setObjectName(QStringLiteral("replaySlider"));
-    const qint64 span = qMax<qint64>(0, m_recording->lastMs() - m_recording->firstMs());
+    const qint64 span = qMax<qint64>(0, recording().lastMs() - recording().firstMs());
     m_slider->setRange(0, int(qMin<qint64>(span / kSliderStepMs, std::numeric_limits<int>::max())));
     m_slider->setPageStep(int(60'000 / kSliderStepMs));
     m_slider->setToolTip(tr("Time in the recording; drag, or step with Alt+Left/Right (a minute with Shift)"));
@@ -121,28 +115,28 @@ ReplayWindow::ReplayWindow(std::unique_ptr<Recording> recording, QWidget *parent
     });
 
     connect(m_slider, &QSlider::valueChanged, this,
-            [this](int value) { seek(m_recording->firstMs() + qint64(value) * kSliderStepMs); });
+            [this](int value) { seek(recording().firstMs() + qint64(value) * kSliderStepMs); });
     connect(m_speed, &QComboBox::currentIndexChanged, this, [this] { m_speedFactor = m_speed->currentData().toDouble(); });
     m_speedFactor = m_speed->currentData().toDouble();
-    connect(m_player, &QTimer::timeout, this, [this] {
+    connect(m_playTimer, &QTimer::timeout, this, [this] {
         const qint64 next = m_positionMs + qint64(kPlayTickMs * m_speedFactor);
         seek(next);
-        if (next >= m_recording->lastMs())
+        if (next >= recording().lastMs())
             setPlaying(false);
     });
-    statusBar()->showMessage(m_recording->problems().isEmpty()
+    statusBar()->showMessage(recording().problems().isEmpty()
                                  ? tr("Replay — read-only: nothing here reaches a server")
                                  : tr("Replay — %n damaged part(s) skipped; see the list on the right", nullptr,
-                                      int(m_recording->problems().size())));
+                                      int(recording().problems().size())));
     resize(1400, 900);
     // PostgreSQL first: that is where the sessions, owners and stacks are.
-    for (int t = 0; t < m_recording->targets().size(); ++t) {
-        if (m_recording->targets()[t].kind == TargetKind::PostgreSQL) {
+    for (int t = 0; t < recording().targets().size(); ++t) {
+        if (recording().targets()[t].kind == TargetKind::PostgreSQL) {
             m_tabs->setCurrentIndex(t);
             break;
         }
     }
-    seek(m_recording->firstMs());
+    seek(recording().firstMs());
 }
 
 ReplayWindow::~ReplayWindow()
@@ -216,7 +210,9 @@ void ReplayWindow::createActions()
     });
     file->addSeparator();
     QAction *timeline = file->addAction(tr("Write incident &timeline (Markdown)…"), this, [this] {
-        chooseAndExport(tr("Incident timeline"), tr("Markdown (*.md)"), QStringLiteral("md"), &ReplayWindow::writeTimeline);
+        const QString path = chooseExportPath(tr("Incident timeline"), tr("Markdown (*.md)"), QStringLiteral("md"));
+        if (!path.isEmpty())
+            writeTimeline(path, [this, path](const QString &error) { reportExport(tr("Incident timeline"), path, error); });
     });
     timeline->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_T));
     file->addSeparator();
@@ -238,22 +234,22 @@ void ReplayWindow::createActions()
     add(tr("A minute back"), QKeySequence(Qt::ALT | Qt::SHIFT | Qt::Key_Left), [this] { seek(m_positionMs - 60'000); });
     add(tr("Next alert or action"), QKeySequence(Qt::Key_F8), [this] { jumpToEvent(+1); });
     add(tr("Previous alert or action"), QKeySequence(Qt::SHIFT | Qt::Key_F8), [this] { jumpToEvent(-1); });
-    add(tr("Start"), QKeySequence(Qt::CTRL | Qt::Key_Home), [this] { seek(m_recording->firstMs()); });
-    add(tr("End"), QKeySequence(Qt::CTRL | Qt::Key_End), [this] { seek(m_recording->lastMs()); });
+    add(tr("Start"), QKeySequence(Qt::CTRL | Qt::Key_Home), [this] { seek(recording().firstMs()); });
+    add(tr("End"), QKeySequence(Qt::CTRL | Qt::Key_End), [this] { seek(recording().lastMs()); });
     addAction(m_playAction);
 }
 
 void ReplayWindow::buildEvents()
 {
-    for (const Alert &alert : m_recording->alerts()) {
+    for (const Alert &alert : recording().alerts()) {
         m_events.append({alert.firedAtMs, tr("alert: %1").arg(alert.message)});
         if (!alert.isActive())
             m_events.append({alert.clearedAtMs, tr("cleared: %1 (%2)").arg(alert.code, alert.target)});
     }
-    for (const AuditEntry &action : m_recording->actions())
+    for (const AuditEntry &action : recording().actions())
         m_events.append({action.time.toMSecsSinceEpoch(),
                          tr("action: %1 on %2 → %3").arg(action.action, action.target, action.status)});
-    for (const RecordedTarget &target : m_recording->targets()) {
+    for (const RecordedTarget &target : recording().targets()) {
         for (int i = 0; i < target.history.size(); ++i) {
             if (target.history.at(i).gap)
                 m_events.append({target.history.at(i).timeMs, tr("%1 could not be sampled").arg(target.name)});
@@ -265,44 +261,22 @@ void ReplayWindow::buildEvents()
         item->setData(Qt::UserRole, event.timeMs);
         item->setToolTip(event.text);
     }
-    for (const QString &problem : m_recording->problems())
+    for (const QString &problem : recording().problems())
         new QListWidgetItem(tr("damaged: %1").arg(problem), m_eventList);
     if (m_eventList->count() == 0)
         new QListWidgetItem(tr("No alerts or actions were recorded."), m_eventList);
 }
 
+const Recording &ReplayWindow::recording() const { return m_player->recording(); }
+
 void ReplayWindow::seek(qint64 timeMs)
 {
-    m_positionMs = std::clamp(timeMs, m_recording->firstMs(), m_recording->lastMs());
-    // PostgreSQL targets first: the consoles link their clients to those servers' new samples.
-    QList<int> order;
-    for (int t = 0; t < int(m_controllers.size()); ++t)
-        (m_recording->targets()[t].kind == TargetKind::PostgreSQL ? order.prepend(t) : order.append(t));
-    for (int t : std::as_const(order)) {
-        TargetController &controller = *m_controllers[std::size_t(t)];
-        const RecordedTarget &target = m_recording->targets()[t];
-        controller.setReplayTime(m_positionMs);
-        const int sample = target.sampleAtOrBefore(m_positionMs);
-        if (sample >= 0 && sample != m_shownSample[t]) {
-            QString error;
-            bool shown = false;
-            if (target.kind == TargetKind::PostgreSQL) {
-                auto snapshot = std::make_shared<Snapshot>();
-                if ((shown = m_recording->snapshotAt(t, sample, snapshot.get(), &error)))
-                    controller.showRecorded(snapshot, target.trendFindings.value(sample), target.samples[sample].timeMs);
-            } else {
-                auto snapshot = std::make_shared<BouncerSnapshot>();
-                if ((shown = m_recording->snapshotAt(t, sample, snapshot.get(), &error)))
-                    controller.showRecorded(snapshot, target.samples[sample].timeMs);
-            }
-            m_shownSample[t] = sample;
-            if (!shown)
-                statusBar()->showMessage(tr("%1 at %2: %3").arg(target.name, clockText(target.samples[sample].timeMs), error));
-        }
-        m_views[t]->charts()->refresh();
-    }
+    m_positionMs = std::clamp(timeMs, recording().firstMs(), recording().lastMs());
+    m_player->seek(m_positionMs);
     showPosition();
 }
+
+bool ReplayWindow::isSeeking() const { return m_player->isSeeking(); }
 
 void ReplayWindow::showPosition()
 {
@@ -311,10 +285,10 @@ void ReplayWindow::showPosition()
         return QStringLiteral("%1:%2:%3").arg(s / 3600, 2, 10, QLatin1Char('0')).arg(s / 60 % 60, 2, 10, QLatin1Char('0')).arg(s % 60, 2, 10, QLatin1Char('0'));
     };
     m_time->setText(tr("%1 (+%2 of %3)")
-                        .arg(clockText(m_positionMs), duration(m_positionMs - m_recording->firstMs()),
-                             duration(m_recording->lastMs() - m_recording->firstMs())));
+                        .arg(clockText(m_positionMs), duration(m_positionMs - recording().firstMs()),
+                             duration(recording().lastMs() - recording().firstMs())));
     const QSignalBlocker blocker(m_slider);
-    m_slider->setValue(int((m_positionMs - m_recording->firstMs()) / kSliderStepMs));
+    m_slider->setValue(int((m_positionMs - recording().firstMs()) / kSliderStepMs));
 }
 
 void ReplayWindow::step(int samples)
@@ -322,7 +296,7 @@ void ReplayWindow::step(int samples)
     // By the samples of the target in view, so every step shows a new sample.
     if (currentTarget() < 0)
         return;
-    const RecordedTarget &target = m_recording->targets()[currentTarget()];
+    const RecordedTarget &target = recording().targets()[currentTarget()];
     if (target.samples.isEmpty())
         return;
     const int now = target.sampleAtOrBefore(m_positionMs);
@@ -333,16 +307,16 @@ void ReplayWindow::step(int samples)
 
 void ReplayWindow::setPlaying(bool playing)
 {
-    if (playing && m_positionMs >= m_recording->lastMs())
-        seek(m_recording->firstMs());
+    if (playing && m_positionMs >= recording().lastMs())
+        seek(recording().firstMs());
     if (playing)
-        m_player->start(kPlayTickMs);
+        m_playTimer->start(kPlayTickMs);
     else
-        m_player->stop();
+        m_playTimer->stop();
     m_playAction->setText(playing ? tr("&Pause") : tr("&Play"));
 }
 
-bool ReplayWindow::isPlaying() const { return m_player->isActive(); }
+bool ReplayWindow::isPlaying() const { return m_playTimer->isActive(); }
 
 void ReplayWindow::setSpeed(double speed)
 {
@@ -405,36 +379,48 @@ QString ReplayWindow::exportOwners(const QString &path) const
 QString ReplayWindow::exportCounts(const QString &path) const
 {
     const int t = currentTarget();
-    return t < 0 ? tr("no target") : writeText(path, countsCsv(m_recording->targets()[t]));
+    return t < 0 ? tr("no target") : writeText(path, countsCsv(recording().targets()[t]));
 }
 
-QString ReplayWindow::writeTimeline(const QString &path) const
+void ReplayWindow::writeTimeline(const QString &path, std::function<void(const QString &error)> done)
 {
-    // The chart beside the Markdown, named after it.
+    // The chart beside the Markdown, named after it: drawn here from the histories the
+    // recording keeps; the timeline decodes samples, on the player's thread.
     const QFileInfo info(path);
     const QString chart = info.path() + u'/' + info.completeBaseName() + QStringLiteral(".png");
     TimelineOptions options;
-    if (writeRecordingCharts(*m_recording, chart).isEmpty())
+    if (writeRecordingCharts(recording(), chart).isEmpty())
         options.chartImage = QFileInfo(chart).fileName();
-    return writeText(path, incidentTimeline(*m_recording, options));
+    statusBar()->showMessage(tr("Writing the incident timeline…"));
+    m_player->run([options, path](Recording &recording) { return writeText(path, incidentTimeline(recording, options)); },
+                  this, std::move(done));
+}
+
+QString ReplayWindow::chooseExportPath(const QString &title, const QString &filter, const QString &suffix)
+{
+    const QString base = QFileInfo(recording().path()).completeBaseName();
+    const QString suggested = (base.isEmpty() ? QStringLiteral("poolscope") : base) + u'-' +
+                              QDateTime::fromMSecsSinceEpoch(m_positionMs).toString(QStringLiteral("HHmmss")) + u'.' + suffix;
+    QString path = QFileDialog::getSaveFileName(this, title, suggested, filter);
+    if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+        path += u'.' + suffix;
+    return path;
+}
+
+void ReplayWindow::reportExport(const QString &title, const QString &path, const QString &error)
+{
+    if (error.isEmpty())
+        statusBar()->showMessage(tr("Written to %1").arg(path), 6000);
+    else
+        QMessageBox::warning(this, title, error);
 }
 
 void ReplayWindow::chooseAndExport(const QString &title, const QString &filter, const QString &suffix,
                                    QString (ReplayWindow::*write)(const QString &) const)
 {
-    const QString base = QFileInfo(m_recording->path()).completeBaseName();
-    const QString suggested = (base.isEmpty() ? QStringLiteral("poolscope") : base) + u'-' +
-                              QDateTime::fromMSecsSinceEpoch(m_positionMs).toString(QStringLiteral("HHmmss")) + u'.' + suffix;
-    QString path = QFileDialog::getSaveFileName(this, title, suggested, filter);
-    if (path.isEmpty())
-        return;
-    if (QFileInfo(path).suffix().isEmpty())
-        path += u'.' + suffix;
-    const QString error = (this->*write)(path);
-    if (error.isEmpty())
-        statusBar()->showMessage(tr("Written to %1").arg(path), 6000);
-    else
-        QMessageBox::warning(this, title, error);
+    const QString path = chooseExportPath(title, filter, suffix);
+    if (!path.isEmpty())
+        reportExport(title, path, (this->*write)(path));
 }
 
 } // namespace poolscope::ui

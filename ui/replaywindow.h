@@ -4,6 +4,7 @@
 
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,7 @@ QT_END_NAMESPACE
 
 namespace poolscope {
 class Recording;
+class RecordingPlayer;
 }
 
 namespace poolscope::ui {
@@ -27,8 +29,10 @@ class TargetView;
 
 // A recording, replayed: the live window's views of every target (overview, charts,
 // sessions, owners with stacks, pools, blocking) as of the time on the slider, with play,
-// pause, speed, and jumps to the alerts and actions. Read-only by construction: its views have
-// no sampler and their action runners refuse everything.
+// pause, speed, and jumps to the alerts and actions. The views are the live ones fed by a
+// RecordingPlayer instead of a sampler: it decodes on a thread of its own, so no seek blocks
+// the window. Read-only by construction: a recorded source cannot act, so the views' action
+// runners refuse everything.
 class ReplayWindow : public QMainWindow
 {
     Q_OBJECT
@@ -40,9 +44,11 @@ public:
     // the replay, or says why it cannot. Returns the window, or nullptr.
     static ReplayWindow *open(const QString &path, QWidget *parent);
 
-    Recording &recording() const { return *m_recording; }
+    const Recording &recording() const;
     qint64 position() const { return m_positionMs; }
+    // Moves the slider at once; the views follow when the samples there are decoded.
     void seek(qint64 timeMs);
+    bool isSeeking() const; // a seek's samples are still being decoded
     void setPlaying(bool playing);
     bool isPlaying() const;
     void setSpeed(double speed);
@@ -56,7 +62,8 @@ public:
     QString exportSessions(const QString &path) const;
     QString exportOwners(const QString &path) const;
     QString exportCounts(const QString &path) const;
-    QString writeTimeline(const QString &path) const;
+    // Decodes on the player's thread; `done` gets the error in words, or nothing.
+    void writeTimeline(const QString &path, std::function<void(const QString &error)> done);
 
 private:
     struct Event
@@ -68,14 +75,15 @@ private:
     void buildEvents();
     void step(int samples);
     void showPosition();
+    QString chooseExportPath(const QString &title, const QString &filter, const QString &suffix);
+    void reportExport(const QString &title, const QString &path, const QString &error);
     void chooseAndExport(const QString &title, const QString &filter, const QString &suffix,
                          QString (ReplayWindow::*write)(const QString &) const);
     int currentTarget() const;
 
-    std::unique_ptr<Recording> m_recording;
+    RecordingPlayer *m_player;
     std::vector<std::unique_ptr<TargetController>> m_controllers;
     QList<TargetView *> m_views;
-    QList<int> m_shownSample; // per target: the sample on screen (-1: none yet)
     QList<Event> m_events;
     QTabWidget *m_tabs;
     QSlider *m_slider;
@@ -83,7 +91,7 @@ private:
     QComboBox *m_speed;
     QListWidget *m_eventList;
     QAction *m_playAction = nullptr;
-    QTimer *m_player;
+    QTimer *m_playTimer;
     qint64 m_positionMs = 0;
     double m_speedFactor = 1;
 };

@@ -106,9 +106,9 @@ SessionsPanel::~SessionsPanel()
     QSettings().setValue(QStringLiteral("sessions/header"), m_view->horizontalHeader()->saveState());
 }
 
-void SessionsPanel::merge(const SnapshotPtr &snapshot)
+void SessionsPanel::merge(const SnapshotPtr &snapshot, qint64 sampleTimeMs)
 {
-    m_model->merge(snapshot);
+    m_model->merge(snapshot, sampleTimeMs);
     updateCount();
 }
 

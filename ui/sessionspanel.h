@@ -24,7 +24,7 @@ public:
     explicit SessionsPanel(QWidget *parent = nullptr);
     ~SessionsPanel() override;
 
-    void merge(const SnapshotPtr &snapshot);
+    void merge(const SnapshotPtr &snapshot, qint64 sampleTimeMs);
     // Durations count up between samples: a repaint of the visible rows is all it takes. A
     // dataChanged over 10,000 rows behind a sort proxy would cost milliseconds every second.
     void tick();

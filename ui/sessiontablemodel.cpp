@@ -41,11 +41,11 @@ QString oneLine(QString text)
 
 SessionTableModel::SessionTableModel(QObject *parent)
     : QAbstractTableModel(parent)
+    , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
 {
-    m_sinceSample.start();
 }
 
-void SessionTableModel::merge(const SnapshotPtr &snapshot)
+void SessionTableModel::merge(const SnapshotPtr &snapshot, qint64 sampleTimeMs)
 {
     Q_ASSERT(QThread::currentThread() == thread());
     const QList<Session> &incoming = snapshot ? snapshot->sessions : QList<Session>();
@@ -77,7 +77,7 @@ void SessionTableModel::merge(const SnapshotPtr &snapshot)
         placed[at] = true;
     }
     m_takenAtMs = snapshot ? snapshot->takenAtMs : 0;
-    m_sinceSample.restart();
+    m_sampleTimeMs = sampleTimeMs;
     // One ranged signal: announcing only the rows that changed, in runs, measured no cheaper
     // (bench_gui), because the sort proxy's comparisons are what cost, and those are cheap now.
     if (!m_rows.isEmpty())
@@ -118,7 +118,7 @@ double SessionTableModel::ageSeconds(qint64 sinceMs) const
 {
     if (sinceMs <= 0 || m_takenAtMs <= 0)
         return -1;
-    return qMax<double>(0, (m_takenAtMs - sinceMs + (m_clockFrozen ? 0 : m_sinceSample.elapsed())) / 1000.0);
+    return qMax<double>(0, (m_takenAtMs - sinceMs + qMax<qint64>(0, m_now() - m_sampleTimeMs)) / 1000.0);
 }
 
 int SessionTableModel::rowCount(const QModelIndex &parent) const

@@ -5,15 +5,17 @@
 #include "model/snapshot.h"
 
 #include <QAbstractTableModel>
-#include <QElapsedTimer>
 #include <QHash>
 #include <QSortFilterProxyModel>
+
+#include <functional>
 
 namespace poolscope::ui {
 
 // Every session of the latest sample, one row each, keyed by pid + backend_start. Durations
-// are computed when asked, from the sample's time plus the time since it arrived, so they
-// tick with a repaint and no signal (all grow alike: the sort order stays right). Each sample
+// are computed when asked, from the sample's time plus the time since it was taken on the
+// source's clock (the replay's position for a recording), so they tick with a repaint and no
+// signal (all grow alike: the sort order stays right). Each sample
 // is merged in: rows that stay keep their place (and the view its selection and scroll
 // position), rows that went are removed in runs, new ones appended, and the rest announced
 // by one ranged dataChanged, which costs less than many small ones at 10,000 rows.
@@ -29,9 +31,10 @@ public:
 
     explicit SessionTableModel(QObject *parent = nullptr);
 
-    void merge(const SnapshotPtr &snapshot);
-    // Replay: ages stay as of the sample shown instead of ticking on with the clock.
-    void setClockFrozen(bool frozen) { m_clockFrozen = frozen; }
+    // `sampleTimeMs`: when the sample was taken, on the clock setClock() reads.
+    void merge(const SnapshotPtr &snapshot, qint64 sampleTimeMs);
+    // What time it is for the ages: the wall clock by default, a replay's position for a recording.
+    void setClock(std::function<qint64()> now) { m_now = std::move(now); }
     // The outcome of an action on a session, shown in its row until the session goes.
     void setActionResult(quint64 sessionKey, const QString &text, bool ok);
 
@@ -51,9 +54,9 @@ private:
     QHash<quint64, int> m_rowOfKey;
     struct Outcome { QString text; bool ok = false; };
     QHash<quint64, Outcome> m_outcomes;
-    qint64 m_takenAtMs = 0;
-    QElapsedTimer m_sinceSample;
-    bool m_clockFrozen = false;
+    qint64 m_takenAtMs = 0;   // server clock
+    qint64 m_sampleTimeMs = 0; // the clock of m_now
+    std::function<qint64()> m_now;
 };
 
 // Sorts by raw values and filters with the core's SessionFilter.

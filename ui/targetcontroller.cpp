@@ -1,74 +1,29 @@
 #include "targetcontroller.h"
 
-#include "analysis/health.h"
-
 #include <QDateTime>
 
 namespace poolscope::ui {
 
-TargetController::TargetController(const ConnInfo &target, const SamplerOptions &options, QObject *parent)
+TargetController::TargetController(std::unique_ptr<SampleSource> source, const QString &displayName,
+                                   const ConnInfo &connInfo, QObject *parent)
     : QObject(parent)
-    , m_target(target)
-    , m_options(options)
-    , m_leakTrend(options.rules.risingSamples)
+    , m_source(std::move(source))
+    , m_displayName(displayName)
+    , m_target(connInfo)
+    , m_history(m_source->initialHistory())
 {
-    m_status.state = SamplerStatus::State::Stopped;
-}
-
-TargetController::TargetController(const RecordedTarget &recorded, const SamplerOptions &options, QObject *parent)
-    : QObject(parent)
-    , m_replay(true)
-    , m_replayName(recorded.name)
-    , m_options(options)
-    , m_history(recorded.history)
-    , m_leakTrend(options.rules.risingSamples)
-{
-    m_status.state = SamplerStatus::State::Stopped;
-    m_status.kind = recorded.kind;
-    m_replayNowMs = m_history.isEmpty() ? 0 : m_history.last().timeMs;
+    connect(m_source.get(), &SampleSource::sampled, this, &TargetController::ingest);
+    connect(m_source.get(), &SampleSource::statusChanged, this, &TargetController::onStatus);
 }
 
 TargetController::~TargetController() = default;
 
-qint64 TargetController::nowMs() const
-{
-    return m_replay ? m_replayNowMs : QDateTime::currentMSecsSinceEpoch();
-}
-
-void TargetController::setReplayTime(qint64 timeMs)
-{
-    m_replayNowMs = timeMs;
-}
-
-void TargetController::showRecorded(const SnapshotPtr &snapshot, const QList<Finding> &trendFindings, qint64 timeMs)
-{
-    m_postgres = snapshot;
-    m_lastSampleAtMs = timeMs;
-    m_trendFindings = trendFindings;
-    analyse();
-    m_findings += m_trendFindings;
-    Q_EMIT sampled();
-}
-
-void TargetController::showRecorded(const BouncerSnapshotPtr &snapshot, qint64 timeMs)
-{
-    m_bouncer = snapshot;
-    m_lastSampleAtMs = timeMs;
-    m_findings = snapshot->findings;
-    m_health = healthLine(*snapshot);
-    Q_EMIT sampled();
-}
-
 void TargetController::start()
 {
-    if (m_running || m_replay)
+    if (m_running)
         return;
-    m_sampler = std::make_unique<Sampler>(m_target, m_options);
-    connect(m_sampler.get(), &Sampler::snapshotReady, this, [this](const SnapshotPtr &s) { ingest(s); });
-    connect(m_sampler.get(), &Sampler::bouncerSnapshotReady, this, [this](const BouncerSnapshotPtr &s) { ingest(s); });
-    connect(m_sampler.get(), &Sampler::statusChanged, this, &TargetController::onStatus);
     m_running = true;
-    m_sampler->start();
+    m_source->start();
 }
 
 void TargetController::stop()
@@ -76,10 +31,25 @@ void TargetController::stop()
     if (!m_running)
         return;
     m_running = false;
-    m_sampler->stop(); // interrupts a read in flight within ~100 ms, closes the connection
-    m_sampler.reset();
-    if (!m_history.isEmpty())
-        m_history.appendGap(QDateTime::currentMSecsSinceEpoch());
+    m_source->stop(); // returns at once (a read in flight ends on the source's thread), reports Stopped
+}
+
+void TargetController::restart()
+{
+    m_running = true;
+    m_source->restart();
+}
+
+const QList<OwnerSummary> &TargetController::owners() const
+{
+    static const QList<OwnerSummary> none;
+    return m_sample ? m_sample->owners : none;
+}
+
+const QList<Finding> &TargetController::findings() const
+{
+    static const QList<Finding> none;
+    return m_sample ? m_sample->findings : none;
 }
 
 void TargetController::setOwnerKey(OwnerKey key)
@@ -87,64 +57,24 @@ void TargetController::setOwnerKey(OwnerKey key)
     if (key == m_ownerKey)
         return;
     m_ownerKey = key;
-    if (m_postgres) {
-        analyse();
-        m_findings += m_trendFindings; // the same sample: its trend stands
-        Q_EMIT sampled();
-    }
+    m_source->setOwnerKey(key); // the last sample comes back regrouped
 }
 
-void TargetController::ingest(const SnapshotPtr &snapshot, qint64 timeMs)
+void TargetController::setAlertRules(const AlertRules &rules)
 {
-    m_postgres = snapshot;
-    m_status.kind = TargetKind::PostgreSQL; // a snapshot may overtake the status that says so
-    m_lastSampleAtMs = timeMs > 0 ? timeMs : QDateTime::currentMSecsSinceEpoch();
-    analyse();
-    // The leak trend follows code locations whatever the owners are grouped by; group again
-    // only when they are grouped by something else.
-    m_trendFindings = m_leakTrend.update(m_ownerKey == OwnerKey::CodeLocation
-                                             ? m_owners
-                                             : groupOwners(*snapshot, OwnerKey::CodeLocation));
-    m_findings += m_trendFindings;
-    // The owners chart always counts by application, so that its lines keep one meaning.
-    const QList<OwnerSummary> byApplication =
-        m_ownerKey == OwnerKey::Application ? m_owners : groupOwners(*snapshot, OwnerKey::Application);
-    m_history.append(m_history.pointFor(*snapshot, byApplication, m_lastSampleAtMs));
-    const AlertTracker::Changes changes = m_alerts.update(displayName(), *snapshot, byApplication, m_lastSampleAtMs);
+    m_alertRules = rules;
+    m_source->setAlertRules(rules);
+}
+
+void TargetController::ingest(const AnalysedSamplePtr &sample)
+{
+    m_sample = sample;
+    m_status.kind = sample->kind; // a sample may overtake the status that says what the target is
+    if (sample->fresh)
+        m_history.append(sample->chart);
     Q_EMIT sampled();
-    if (!changes.isEmpty())
-        Q_EMIT alertsChanged(changes);
-}
-
-void TargetController::analyse()
-{
-    const Snapshot &snapshot = *m_postgres;
-    m_owners = groupOwners(snapshot, m_ownerKey);
-    m_findings = snapshot.findings;
-    m_findings += ownerShareFindings(m_owners, snapshot, m_options.rules, m_ownerKey);
-    m_health = healthLine(snapshot, m_owners, m_ownerKey);
-}
-
-void TargetController::ingest(const BouncerSnapshotPtr &snapshot, qint64 timeMs)
-{
-    m_bouncer = snapshot;
-    m_status.kind = TargetKind::PgBouncer;
-    m_lastSampleAtMs = timeMs > 0 ? timeMs : QDateTime::currentMSecsSinceEpoch();
-    m_findings = snapshot->findings;
-    m_health = healthLine(*snapshot);
-    m_history.append(m_history.pointFor(*snapshot, m_lastSampleAtMs));
-    const AlertTracker::Changes changes = m_alerts.update(displayName(), *snapshot, m_lastSampleAtMs);
-    Q_EMIT sampled();
-    if (!changes.isEmpty())
-        Q_EMIT alertsChanged(changes);
-}
-
-void TargetController::setLinkedFindings(const QList<Finding> &findings)
-{
-    if (!m_bouncer)
-        return;
-    m_findings = m_bouncer->findings + findings;
-    m_health = healthLine(*m_bouncer, findings);
+    if (!sample->alerts.isEmpty())
+        Q_EMIT alertsChanged(sample->alerts);
 }
 
 void TargetController::onStatus(const SamplerStatus &status)
@@ -153,7 +83,9 @@ void TargetController::onStatus(const SamplerStatus &status)
     m_status = status;
     if (!m_status.kind)
         m_status.kind = known; // what the target is does not change while it is away
-    const bool lost = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing;
+    // The charts show a gap from here to the next sample, rather than a line across it.
+    const bool lost = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing
+                      || status.state == SamplerStatus::State::Stopped;
     if (lost && !m_history.isEmpty())
         m_history.appendGap(QDateTime::currentMSecsSinceEpoch());
     Q_EMIT statusChanged();

@@ -1,10 +1,9 @@
 #pragma once
 
-#include "analysis/alerts.h"
+#include "analysis/analysedsample.h"
 #include "model/history.h"
-#include "analysis/owners.h"
-#include "recording/recordingreader.h"
-#include "sampling/sampler.h"
+#include "postgres/conninfo.h"
+#include "sampling/samplesource.h"
 
 #include <QObject>
 
@@ -12,82 +11,63 @@
 
 namespace poolscope::ui {
 
-// One open target: its sampler, the latest sample with what the core derived from it, and
-// the chart history. Lives on the GUI thread; the sampler's thread does all the I/O.
+// One open target as its views see it: the latest analysed sample from its source (a live
+// sampler or a recording replayed), the chart history and the source's status. Lives on the
+// GUI thread and derives nothing: the source's thread did the analysis, this only keeps it.
 class TargetController : public QObject
 {
     Q_OBJECT
 public:
-    TargetController(const ConnInfo &target, const SamplerOptions &options, QObject *parent = nullptr);
-    // A target of a recording: no sampler and no actions; its history is the recording's, and
-    // the replay sets the snapshot shown and the time that counts as now.
-    TargetController(const RecordedTarget &recorded, const SamplerOptions &options, QObject *parent = nullptr);
+    // `connInfo`: what actions connect to; a recorded target has none and cannot act.
+    TargetController(std::unique_ptr<SampleSource> source, const QString &displayName, const ConnInfo &connInfo = {},
+                     QObject *parent = nullptr);
     ~TargetController() override;
 
     void start();
     void stop();
+    void restart(); // a new connection; never waits for the old one to close
 
+    SampleSource &source() const { return *m_source; }
     const ConnInfo &connInfo() const { return m_target; }
-    QString displayName() const { return m_replay ? m_replayName : m_target.displayName(); }
-    bool isReplay() const { return m_replay; }
-    qint64 nowMs() const; // the replay's time, or the clock's
-    const SamplerOptions &options() const { return m_options; }
+    QString displayName() const { return m_displayName; }
+    bool canAct() const { return m_source->canAct(); }
+    qint64 nowMs() const { return m_source->nowMs(); }
     std::optional<TargetKind> kind() const { return m_status.kind; }
     const SamplerStatus &status() const { return m_status; }
-    qint64 lastSampleAtMs() const { return m_lastSampleAtMs; } // client clock, 0: none yet
+    qint64 lastSampleAtMs() const { return m_sample ? m_sample->timeMs : 0; } // client clock, 0: none yet
 
-    SnapshotPtr postgres() const { return m_postgres; }
-    BouncerSnapshotPtr bouncer() const { return m_bouncer; }
+    AnalysedSamplePtr sample() const { return m_sample; }
+    SnapshotPtr postgres() const { return m_sample ? m_sample->postgres : SnapshotPtr(); }
+    BouncerSnapshotPtr bouncer() const { return m_sample ? m_sample->bouncer : BouncerSnapshotPtr(); }
     const History &history() const { return m_history; }
-    const QList<OwnerSummary> &owners() const { return m_owners; }
+    const QList<OwnerSummary> &owners() const;
     OwnerKey ownerKey() const { return m_ownerKey; }
     void setOwnerKey(OwnerKey key);
-    const QList<Finding> &findings() const { return m_findings; } // the snapshot's and ours
-    const QString &health() const { return m_health; }
-    const AlertTracker &alerts() const { return m_alerts; }
-    // PgBouncer targets: what the linker found with the PostgreSQL server behind them open too.
-    void setLinkedFindings(const QList<Finding> &findings);
-    void setAlertRules(const AlertRules &rules) { m_alerts.setRules(rules); }
+    const QList<Finding> &findings() const;
+    QString health() const { return m_sample ? m_sample->health : QString(); }
+    const AlertRules &alertRules() const { return m_alertRules; }
+    void setAlertRules(const AlertRules &rules);
 
-    // Takes a sample as if the sampler had sent it, stamped `timeMs` on the client clock (now by
-    // default): what the sampler's signals call, and how a recording or a benchmark feeds in.
-    void ingest(const SnapshotPtr &snapshot, qint64 timeMs = 0);
-    void ingest(const BouncerSnapshotPtr &snapshot, qint64 timeMs = 0);
-
-    // Replay: show a recorded snapshot (with the findings that needed earlier samples) as of
-    // `timeMs`, without adding to the history or the alerts.
-    void showRecorded(const SnapshotPtr &snapshot, const QList<Finding> &trendFindings, qint64 timeMs);
-    void showRecorded(const BouncerSnapshotPtr &snapshot, qint64 timeMs);
-    void setReplayTime(qint64 timeMs);
+    // A sample from the source: what its signal calls, and how a benchmark feeds one in.
+    void ingest(const AnalysedSamplePtr &sample);
 
 Q_SIGNALS:
-    void sampled();       // a new snapshot is in
+    void sampled();       // a new sample is in (or the last one, regrouped)
     void statusChanged(); // connecting, connected, reconnecting with the error…
     void alertsChanged(const poolscope::AlertTracker::Changes &changes);
 
 private:
     void onStatus(const SamplerStatus &status);
-    void analyse(); // owners, findings and health of m_postgres under the current owner key
 
+    std::unique_ptr<SampleSource> m_source;
+    QString m_displayName;
     ConnInfo m_target;
-    bool m_replay = false;
-    QString m_replayName;
-    qint64 m_replayNowMs = 0;
-    SamplerOptions m_options;
-    std::unique_ptr<Sampler> m_sampler;
     bool m_running = false;
     SamplerStatus m_status;
-    qint64 m_lastSampleAtMs = 0;
-    SnapshotPtr m_postgres;
-    BouncerSnapshotPtr m_bouncer;
+    AnalysedSamplePtr m_sample;
     History m_history;
     OwnerKey m_ownerKey = OwnerKey::Application;
-    QList<OwnerSummary> m_owners;
-    QList<Finding> m_findings;
-    LeakTrend m_leakTrend;
-    QList<Finding> m_trendFindings; // fed once per sample, whatever the owner key
-    QString m_health;
-    AlertTracker m_alerts;
+    AlertRules m_alertRules;
 };
 
 } // namespace poolscope::ui

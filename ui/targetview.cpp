@@ -76,9 +76,10 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
                            static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools), static_cast<QWidget *>(m_limits)})
         panel->hide();
     arrangeTabs();
-    if (m_target.isReplay()) {
+    // Ages tick on the source's clock: the wall clock live, the replay's position for a recording.
+    m_sessions->model()->setClock([this] { return m_target.nowMs(); });
+    if (!m_target.canAct()) {
         m_runner->setDisabled(true);
-        m_sessions->model()->setClockFrozen(true);
         setReadOnly(true);
     }
 
@@ -150,21 +151,15 @@ void TargetView::onSampled()
     arrangeTabs();
     m_overview->refresh();
     m_charts->refresh();
-    if (m_target.kind() == TargetKind::PgBouncer) {
-        if (const BouncerSnapshotPtr b = m_target.bouncer()) {
-            const QList<SnapshotPtr> peers = m_peers ? m_peers() : QList<SnapshotPtr>();
-            if (const Snapshot *postgres = serverBehind(*b, peers)) {
-                const LinkedLayers linked = linkLayers(*b, postgres);
-                m_target.setLinkedFindings(linked.findings);
-                m_overview->refresh();
-                m_pools->merge(poolRows(*b, postgres, &linked));
-            } else {
-                m_pools->merge(poolRows(*b));
-            }
-        }
-    } else if (const SnapshotPtr p = m_target.postgres()) {
-        m_sessions->merge(p);
-        m_owners->merge(ownerRows(*p, m_target.owners()));
+    const AnalysedSamplePtr sample = m_target.sample();
+    if (!sample)
+        return;
+    if (sample->bouncer) {
+        // Linked on the sampler's thread to the PostgreSQL server behind, when that is open too.
+        m_pools->merge(poolRows(*sample->bouncer, sample->server.get(), sample->server ? &sample->linked : nullptr));
+    } else if (const SnapshotPtr p = sample->postgres) {
+        m_sessions->merge(p, sample->timeMs);
+        m_owners->merge(ownerRows(*p, sample->owners));
         m_blocking->merge(blockingRows(*p));
         const auto blocked = std::count_if(p->sessions.cbegin(), p->sessions.cend(),
                                            [](const Session &s) { return !s.blockedBy.isEmpty(); });
@@ -175,7 +170,7 @@ void TargetView::onSampled()
 
 void TargetView::setReadOnly(bool readOnly)
 {
-    m_readOnly = readOnly || m_target.isReplay(); // nothing in a replay reaches a server
+    m_readOnly = readOnly || !m_target.canAct(); // nothing in a replay reaches a server
     m_sessions->setActionsVisible(!readOnly);
     m_terminateLeaked->setVisible(!readOnly);
     m_limits->setReadOnly(readOnly);

@@ -35,8 +35,6 @@ public:
 
     TargetController &target() const { return m_target; }
     void setReadOnly(bool readOnly);
-    // PgBouncer targets: the latest samples of the open PostgreSQL targets, to link with.
-    void setPostgresPeers(std::function<QList<SnapshotPtr>()> peers) { m_peers = std::move(peers); }
     bool isReadOnly() const { return m_readOnly; }
 
     // Keyboard actions of the window, applied to this view.
@@ -78,7 +76,6 @@ private:
     LimitsPanel *m_limits;
     bool m_readOnly = false;
     std::optional<bool> m_arrangedForBouncer;
-    std::function<QList<SnapshotPtr>()> m_peers;
 };
 
 } // namespace poolscope::ui

@@ -27,7 +27,5 @@ enum PoolColumn { PoolName, PoolMode, PoolUtilisation, PoolClientsActive, PoolCl
                   PoolServersActive, PoolServersIdle, PoolServersOther };
 QList<TreeRow> poolRows(const BouncerSnapshot &snapshot, const Snapshot *postgres = nullptr,
                         const LinkedLayers *linked = nullptr);
-// Of the open PostgreSQL servers, the one behind this console (most of its servers found), or null.
-const Snapshot *serverBehind(const BouncerSnapshot &bouncer, const QList<SnapshotPtr> &candidates);
 
 } // namespace poolscope::ui

@@ -28,69 +28,89 @@ WindowRecorder::~WindowRecorder() { stop(); }
 void WindowRecorder::watch(TargetController *target)
 {
     m_targets.append(target);
-    connect(target, &TargetController::sampled, this, [this, target] { onSampled(target); });
-    connect(target, &TargetController::statusChanged, this, [this, target] {
+    const quintptr key = quintptr(target);
+    connect(target, &TargetController::sampled, this, [this, target, key] {
+        if (m_writer && target->sample())
+            m_writer->append(key, target->sample()); // only fresh samples are written
+    });
+    connect(target, &TargetController::statusChanged, this, [this, target, key] {
         const SamplerStatus &status = target->status();
         const bool lost = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing;
-        if (lost && isRecording() && m_ids.contains(target))
-            m_recorder->appendGap(m_ids.value(target), QDateTime::currentMSecsSinceEpoch(), status.error.message);
+        if (lost && m_writer)
+            m_writer->appendGap(key, QDateTime::currentMSecsSinceEpoch(), status.error.message);
     });
-    connect(target, &QObject::destroyed, this, [this, target] { m_ids.remove(target); });
+    connect(target, &QObject::destroyed, this, [this] {
+        if (m_writer)
+            m_writer->setAuditTargets(targets());
+    });
+    if (m_writer)
+        m_writer->setAuditTargets(targets());
 }
 
-bool WindowRecorder::openFile(const QString &path, bool overwrite, QString *error)
+QList<ConnInfo> WindowRecorder::targets() const
 {
-    m_recorder = std::make_unique<Recorder>();
-    m_ids.clear();
-    if (!m_recorder->open(path, overwrite, error)) {
-        m_recorder.reset();
-        return false;
+    QList<ConnInfo> list;
+    for (const QPointer<TargetController> &t : m_targets) {
+        if (t && t->canAct())
+            list.append(t->connInfo());
     }
-    if (!m_audit) // kept across an always-on rotation, so no action falls between two files
-        m_audit = std::make_unique<AuditTail>(m_auditLogPath);
-    Q_EMIT changed();
-    return true;
+    return list;
 }
 
-bool WindowRecorder::start(const QString &path, QString *error)
+void WindowRecorder::begin(const QString &path, bool overwrite)
+{
+    m_writer = std::make_unique<RecordingWriter>();
+    m_rotating = false;
+    connect(m_writer.get(), &RecordingWriter::progress, this, [this](qint64, qint64 bytes) { onProgress(bytes); });
+    connect(m_writer.get(), &RecordingWriter::opened, this, [this] { m_rotating = false; });
+    connect(m_writer.get(), &RecordingWriter::failed, this, [this](const QString &message) {
+        m_writer.reset();
+        m_capBytes = 0;
+        Q_EMIT failed(message);
+        Q_EMIT changed();
+    });
+    // Actions logged from now on, also across an always-on rotation: the writer keeps its tail.
+    m_writer->followAuditLog(m_auditLogPath, targets());
+    m_writer->open(path, overwrite);
+    Q_EMIT changed();
+}
+
+bool WindowRecorder::start(const QString &path, QString *)
 {
     stop();
-    m_audit.reset(); // actions logged while not recording are not this recording's
-    m_capBytes = 0;
-    return openFile(path, true, error); // the save dialog has asked about overwriting
+    begin(path, true); // the save dialog has asked about overwriting
+    return true;
 }
 
 bool WindowRecorder::startAlwaysOn(const QString &directory, qint64 capBytes, QString *error)
 {
     stop();
-    m_audit.reset();
     if (!QDir().mkpath(directory)) {
         *error = tr("cannot create %1").arg(directory);
         return false;
     }
     m_directory = directory;
     m_capBytes = capBytes;
-    if (!openFile(nextAlwaysOnPath(), false, error)) {
-        m_capBytes = 0;
-        return false;
-    }
+    begin(nextAlwaysOnPath(), false);
     rotateIfFull();
     return true;
 }
 
 void WindowRecorder::stop()
 {
-    if (!m_recorder)
+    if (!m_writer)
         return;
-    const bool empty = m_recorder->samplesWritten() == 0;
-    const QString file = m_recorder->path();
-    m_recorder->close();
-    m_recorder.reset();
-    if (empty && isAlwaysOn())
-        QFile::remove(file); // a rotation just before the stop: nothing in it
-
-    m_audit.reset();
-    m_ids.clear();
+    // An always-on file rotated just before the stop holds nothing: removed once closed.
+    const bool removeIfEmpty = isAlwaysOn();
+    RecordingWriter *writer = m_writer.release();
+    connect(writer, &RecordingWriter::closed, this, [this, writer, removeIfEmpty](qint64 samples, qint64) {
+        if (removeIfEmpty && samples == 0)
+            QFile::remove(writer->path());
+        Q_EMIT stopped(writer->path());
+        writer->deleteLater();
+    });
+    connect(writer, &RecordingWriter::failed, writer, &QObject::deleteLater);
+    writer->close();
     m_capBytes = 0;
     Q_EMIT changed();
 }
@@ -111,46 +131,14 @@ QString WindowRecorder::nextAlwaysOnPath() const
                                           .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss-zzz"))));
 }
 
-void WindowRecorder::onSampled(TargetController *target)
+void WindowRecorder::onProgress(qint64 bytes)
 {
-    if (!isRecording() || target->isReplay())
-        return;
-    int id = m_ids.value(target, -1);
-    if (id < 0) {
-        if (!target->kind())
-            return;
-        id = m_recorder->addTarget(target->displayName(), *target->kind());
-        m_ids.insert(target, id);
-    }
-    const qint64 time = target->lastSampleAtMs();
-    bool written = true;
-    if (*target->kind() == TargetKind::PostgreSQL && target->postgres())
-        written = m_recorder->append(id, *target->postgres(), time);
-    else if (*target->kind() == TargetKind::PgBouncer && target->bouncer())
-        written = m_recorder->append(id, *target->bouncer(), time);
-    // The window's actions on the targets it has open.
-    QList<ConnInfo> targets;
-    for (const QPointer<TargetController> &t : std::as_const(m_targets)) {
-        if (t)
-            targets.append(t->connInfo());
-    }
-    written = written && m_recorder->appendActions(m_audit->poll(), targets);
-    if (!written) {
-        const QString message = m_recorder->error();
-        m_recorder.reset();
-        m_capBytes = 0;
-        Q_EMIT failed(message);
-        Q_EMIT changed();
-        return;
-    }
-    if (isAlwaysOn() && m_recorder->bytesWritten() >= m_capBytes / kFilesPerCap) {
-        QString error;
-        m_recorder->close();
-        if (!openFile(nextAlwaysOnPath(), false, &error)) {
-            m_capBytes = 0;
-            Q_EMIT failed(error);
-            return;
-        }
+    if (isAlwaysOn() && !m_rotating && bytes >= m_capBytes / kFilesPerCap) {
+        // The same writer closes this file and opens the next, in that order, on its thread;
+        // the figures of the old file that are still on their way do not rotate again.
+        m_rotating = true;
+        m_writer->close();
+        m_writer->open(nextAlwaysOnPath(), false);
         rotateIfFull();
     }
     Q_EMIT changed();

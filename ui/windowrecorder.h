@@ -1,7 +1,6 @@
 #pragma once
 
-#include "actions/auditreader.h"
-#include "recording/recorder.h"
+#include "recording/recordingwriter.h"
 
 #include <QHash>
 #include <QObject>
@@ -16,6 +15,8 @@ class TargetController;
 // Records the samples of every target the window has open into one file, with their alerts
 // and the actions logged to the window's audit log meanwhile: on demand (one file), or always
 // (a file per start in a directory, rotated so that the directory stays under a size cap).
+// The file is written on a thread of its own (RecordingWriter): a slow disk never stalls the
+// window. A file that cannot be created or written is reported by failed().
 class WindowRecorder : public QObject
 {
     Q_OBJECT
@@ -25,14 +26,16 @@ public:
 
     void watch(TargetController *target);
 
+    // False (with *error) only for what is known at once; the rest arrives by failed().
     bool start(const QString &path, QString *error);
     // Always on: files in `directory`, the oldest removed beyond `capBytes` in all.
     bool startAlwaysOn(const QString &directory, qint64 capBytes, QString *error);
     void stop();
-    bool isRecording() const { return m_recorder && m_recorder->isOpen(); }
+    bool isRecording() const { return m_writer != nullptr; }
     bool isAlwaysOn() const { return m_capBytes > 0; }
-    QString path() const { return m_recorder ? m_recorder->path() : QString(); }
-    qint64 bytesWritten() const { return m_recorder ? m_recorder->bytesWritten() : 0; }
+    QString path() const { return m_writer ? m_writer->path() : QString(); }
+    qint64 bytesWritten() const { return m_writer ? m_writer->bytesWritten() : 0; }
+    qint64 samplesWritten() const { return m_writer ? m_writer->samplesWritten() : 0; }
 
     // Recordings of an always-on directory, oldest first.
     static QStringList recordingsIn(const QString &directory);
@@ -40,20 +43,21 @@ public:
 Q_SIGNALS:
     void changed();                     // started, stopped, rotated, or a sample written
     void failed(const QString &message); // the file could not be written: recording stopped
+    void stopped(const QString &path);   // after stop(): the file is closed, whole and synced
 
 private:
-    bool openFile(const QString &path, bool overwrite, QString *error);
-    void onSampled(TargetController *target);
+    void begin(const QString &path, bool overwrite);
+    void onProgress(qint64 bytes);
     void rotateIfFull();
     QString nextAlwaysOnPath() const;
+    QList<ConnInfo> targets() const;
 
     QString m_auditLogPath;
-    std::unique_ptr<Recorder> m_recorder;
-    std::unique_ptr<AuditTail> m_audit;
-    QHash<TargetController *, int> m_ids; // per target, once its first sample is recorded
+    std::unique_ptr<RecordingWriter> m_writer;
     QList<QPointer<TargetController>> m_targets;
     QString m_directory;
     qint64 m_capBytes = 0;
+    bool m_rotating = false; // from closing a full file until the next one is open
 };
 
 } // namespace poolscope::ui

@@ -1,6 +1,5 @@
 #include "actions/actions.h"
 
-#include "sampling/sampling.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -51,7 +50,7 @@ PgError PgActions::connect()
         return {};
     PgError error = m_connection.open(m_target, QByteArrayLiteral("poolscope-action"));
     if (!error.isError())
-        error = configureSession(m_connection, m_timeout);
+        error = m_connection.setServerTimeouts(m_timeout);
     if (error.isError())
         m_connection.close();
     return error;

@@ -68,7 +68,8 @@ AlertTracker::Changes AlertTracker::update(const QString &target, const Snapshot
     return apply(target, conditions, nowMs);
 }
 
-AlertTracker::Changes AlertTracker::update(const QString &target, const BouncerSnapshot &snapshot, qint64 nowMs)
+AlertTracker::Changes AlertTracker::update(const QString &target, const BouncerSnapshot &snapshot,
+                                           const QList<Finding> &linked, qint64 nowMs)
 {
     QMap<QString, QString> conditions;
     QStringList waiting, full;
@@ -85,6 +86,12 @@ AlertTracker::Changes AlertTracker::update(const QString &target, const BouncerS
         conditions.insert(QStringLiteral("waiting"), QStringLiteral("clients waiting for a server: ") + waiting.join(QStringLiteral("; ")));
     if (!full.isEmpty())
         conditions.insert(QStringLiteral("slots"), QStringLiteral("pools near their size: ") + full.join(QStringLiteral("; ")));
+    for (const Finding &finding : linked) {
+        if (finding.severity == Finding::Severity::Info)
+            continue;
+        QString &message = conditions[finding.code];
+        message += (message.isEmpty() ? QString() : QStringLiteral("; ")) + finding.message;
+    }
     return apply(target, conditions, nowMs);
 }
 

@@ -44,7 +44,9 @@ public:
     const AlertRules &rules() const { return m_rules; }
 
     Changes update(const QString &target, const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, qint64 nowMs);
-    Changes update(const QString &target, const BouncerSnapshot &snapshot, qint64 nowMs);
+    // `linked`: what the linker found with the PostgreSQL server behind the console open too
+    // (starved pools, leaks held through PgBouncer, pools that can flood the server).
+    Changes update(const QString &target, const BouncerSnapshot &snapshot, const QList<Finding> &linked, qint64 nowMs);
 
     QList<Alert> active() const;
     const QList<Alert> &history() const { return m_history; } // oldest first

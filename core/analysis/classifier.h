@@ -17,6 +17,7 @@ struct LeakRules
     double floodWarnPercent = 80;       // client sessions against usable slots
     double floodCriticalPercent = 95;
     double ownerSharePercent = 30;      // one owner holding more than this share of slots…
+    friend bool operator==(const LeakRules &, const LeakRules &) = default;
 };
 
 // Fills in class, state age, blocking, leak verdict and reasons of every session, the

@@ -111,4 +111,28 @@ LinkedLayers linkLayers(const BouncerSnapshot &bouncer, const Snapshot *postgres
     return linked;
 }
 
+const Snapshot *serverBehind(const BouncerSnapshot &bouncer, const QList<SnapshotPtr> &candidates)
+{
+    const Snapshot *best = nullptr;
+    int bestFound = 0;
+    for (const SnapshotPtr &candidate : candidates) {
+        if (!candidate)
+            continue;
+        QHash<int, int> portOfPid;
+        for (const Session &s : candidate->sessions)
+            portOfPid.insert(s.pid, s.clientPort);
+        int found = 0;
+        for (const BouncerConnection &server : bouncer.servers) {
+            const auto it = portOfPid.constFind(server.remotePid);
+            if (it != portOfPid.cend() && (server.localPort == 0 || *it == server.localPort))
+                ++found;
+        }
+        if (found > bestFound) {
+            best = candidate.get();
+            bestFound = found;
+        }
+    }
+    return best;
+}
+
 } // namespace poolscope

@@ -27,4 +27,8 @@ struct LinkedLayers
 
 LinkedLayers linkLayers(const BouncerSnapshot &bouncer, const Snapshot *postgres);
 
+// Of the PostgreSQL samples at hand, the one of the server behind this console: the one whose
+// backends most of its server connections are (by pid and port). nullptr: none of them.
+const Snapshot *serverBehind(const BouncerSnapshot &bouncer, const QList<SnapshotPtr> &candidates);
+
 } // namespace poolscope

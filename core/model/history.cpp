@@ -94,24 +94,49 @@ std::size_t History::memoryBytes() const
     return m_points.size() * sizeof(HistoryPoint) + names;
 }
 
-void History::fillOwners(HistoryPoint &point, QList<std::pair<QString, int>> counts)
+void History::append(const ChartSample &sample)
+{
+    HistoryPoint point = sample.point;
+    int other = point.otherOwners;
+    int kept = 0;
+    for (int i = 0; i < point.ownerCount; ++i) {
+        const quint16 id = internOwner(sample.ownerNames.value(i));
+        if (id == kNoOwner) {
+            other += point.owners[i].count; // the intern table is full: counted as "other"
+            continue;
+        }
+        point.owners[kept++] = {id, point.owners[i].count};
+    }
+    point.ownerCount = quint8(kept);
+    point.otherOwners = clamp16(other);
+    append(point);
+}
+
+namespace {
+
+// The largest owners by name, the rest summed as "other".
+void fillOwners(ChartSample &sample, QList<std::pair<QString, int>> counts)
 {
     std::sort(counts.begin(), counts.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    HistoryPoint &point = sample.point;
     int other = 0;
     for (const auto &[name, count] : counts) {
-        const quint16 id = point.ownerCount < HistoryPoint::kOwners ? internOwner(name) : kNoOwner;
-        if (id == kNoOwner) {
+        if (point.ownerCount >= HistoryPoint::kOwners) {
             other += count;
             continue;
         }
-        point.owners[point.ownerCount++] = {id, clamp16(count)};
+        point.owners[point.ownerCount++].count = clamp16(count);
+        sample.ownerNames.append(name);
     }
     point.otherOwners = clamp16(other);
 }
 
-HistoryPoint History::pointFor(const Snapshot &snapshot, const QList<OwnerSummary> &owners, qint64 timeMs)
+} // namespace
+
+ChartSample chartSampleOf(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, qint64 timeMs)
 {
-    HistoryPoint point;
+    ChartSample sample;
+    HistoryPoint &point = sample.point;
     point.timeMs = timeMs;
     for (int c = 0; c < kSessionClassCount; ++c)
         point.bands[std::size_t(c)] = clamp16(snapshot.totals.byClass[c]);
@@ -119,16 +144,17 @@ HistoryPoint History::pointFor(const Snapshot &snapshot, const QList<OwnerSummar
     point.leaked = clamp16(snapshot.totals.leaked);
     point.waiting = clamp16(snapshot.totals.count(SessionClass::Waiting));
     QList<std::pair<QString, int>> counts;
-    counts.reserve(owners.size());
-    for (const OwnerSummary &owner : owners)
+    counts.reserve(byApplication.size());
+    for (const OwnerSummary &owner : byApplication)
         counts.append({owner.owner, owner.total});
-    fillOwners(point, counts);
-    return point;
+    fillOwners(sample, counts);
+    return sample;
 }
 
-HistoryPoint History::pointFor(const BouncerSnapshot &snapshot, qint64 timeMs)
+ChartSample chartSampleOf(const BouncerSnapshot &snapshot, qint64 timeMs)
 {
-    HistoryPoint point;
+    ChartSample sample;
+    HistoryPoint &point = sample.point;
     point.timeMs = timeMs;
     const BouncerTotals t = snapshot.totals();
     const int bands[HistoryPoint::kBands] = {t.serversActive, t.serversIdle,    t.serversUsed, t.serversOther,
@@ -147,8 +173,8 @@ HistoryPoint History::pointFor(const BouncerSnapshot &snapshot, qint64 timeMs)
     QList<std::pair<QString, int>> counts;
     for (auto it = byDatabase.cbegin(); it != byDatabase.cend(); ++it)
         counts.append({it.key(), it.value()});
-    fillOwners(point, counts);
-    return point;
+    fillOwners(sample, counts);
+    return sample;
 }
 
 QList<int> reduceForDisplay(const History &history, int first, int last, int buckets,

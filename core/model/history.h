@@ -44,6 +44,19 @@ struct HistoryPoint
     int total() const;
 };
 
+// A chart point as the analysis makes it, with its owners by name: each History that keeps it
+// interns the names itself (HistoryPoint::owners[i].owner is only meaningful inside one).
+struct ChartSample
+{
+    HistoryPoint point;
+    QStringList ownerNames; // one per point.owners[i], i < point.ownerCount
+};
+
+// Summaries of a snapshot in the form the charts draw: PostgreSQL sessions by class and by
+// application; PgBouncer servers and clients by state, and clients by database.
+ChartSample chartSampleOf(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, qint64 timeMs);
+ChartSample chartSampleOf(const BouncerSnapshot &snapshot, qint64 timeMs);
+
 // A bounded ring of HistoryPoints, oldest first. Owner names are interned so that a point
 // stores two small numbers per owner.
 class History
@@ -55,6 +68,7 @@ public:
 
     // Points arrive in time order; when the ring is full the oldest is dropped.
     void append(const HistoryPoint &point);
+    void append(const ChartSample &sample); // interns its owner names
     // Marks the start of an outage; repeated marks of one outage are kept as one.
     void appendGap(qint64 timeMs);
 
@@ -69,13 +83,7 @@ public:
     const QStringList &ownerNames() const { return m_ownerNames; }
     std::size_t memoryBytes() const;
 
-    // Summaries of a snapshot in the form the charts draw.
-    HistoryPoint pointFor(const Snapshot &snapshot, const QList<OwnerSummary> &owners, qint64 timeMs);
-    HistoryPoint pointFor(const BouncerSnapshot &snapshot, qint64 timeMs);
-
 private:
-    void fillOwners(HistoryPoint &point, QList<std::pair<QString, int>> counts);
-
     std::vector<HistoryPoint> m_points;
     std::size_t m_head = 0; // index of the oldest point
     std::size_t m_size = 0;

@@ -12,6 +12,9 @@
 
 namespace poolscope {
 
+// What a target is: a PostgreSQL server, or a PgBouncer admin console.
+enum class TargetKind { PostgreSQL, PgBouncer };
+
 enum class SessionClass {
     Active,
     Waiting,

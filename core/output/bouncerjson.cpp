@@ -2,113 +2,153 @@
 
 #include "output/snapshotjson.h"
 
-#include <QJsonArray>
 
 namespace poolscope {
 
 namespace {
 
-QJsonValue optionalText(const QString &text) { return text.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(text); }
-
-QJsonObject backendJson(const Session &s)
+void writeBackend(JsonWriter &json, const Session &s)
 {
-    QJsonObject tags;
+    json.beginObject();
+    json.field("pid", s.pid);
+    json.field("state", s.state);
+    json.field("class", sessionClassKey(s.sessionClass));
+    json.field("leak", leakVerdictName(s.leak));
+    json.key("reasons");
+    json.strings(s.reasons);
+    json.field("state_seconds", s.stateSeconds);
+    json.key("tags");
+    json.beginObject();
     for (const Tag &tag : s.tags)
-        tags.insert(tag.key, tag.value);
-    return QJsonObject{{QStringLiteral("pid"), s.pid},
-                       {QStringLiteral("state"), s.state},
-                       {QStringLiteral("class"), sessionClassKey(s.sessionClass)},
-                       {QStringLiteral("leak"), leakVerdictName(s.leak)},
-                       {QStringLiteral("reasons"), QJsonArray::fromStringList(s.reasons)},
-                       {QStringLiteral("state_seconds"), s.stateSeconds},
-                       {QStringLiteral("tags"), tags},
-                       {QStringLiteral("stack"), QJsonArray::fromStringList(s.stack)},
-                       {QStringLiteral("query"), s.query}};
+        json.key(QStringView(tag.key)).value(tag.value);
+    json.endObject();
+    json.key("stack");
+    json.strings(s.stack);
+    json.field("query", s.query);
+    json.endObject();
+}
+
+void optionalText(JsonWriter &json, const char *name, const QString &text)
+{
+    json.key(name);
+    if (text.isEmpty())
+        json.null();
+    else
+        json.value(text);
 }
 
 } // namespace
 
-QJsonObject bouncerSnapshotToJson(const BouncerSnapshot &bouncer, const Snapshot *postgres, const LinkedLayers &linked)
+void writeBouncerJson(JsonWriter &json, const AnalysedSample &sample)
 {
-    QJsonArray pools;
+    const BouncerSnapshot &bouncer = *sample.bouncer;
+    const Snapshot *postgres = sample.server.get();
+    json.beginObject();
+    json.key("target");
+    json.beginObject();
+    json.field("kind", "pgbouncer");
+    json.field("name", bouncer.target);
+    json.field("version", bouncer.version);
+    json.field("pool_mode", bouncer.setting(QStringLiteral("pool_mode")));
+    json.field("default_pool_size", bouncer.setting(QStringLiteral("default_pool_size")).toInt());
+    json.field("max_client_conn", bouncer.setting(QStringLiteral("max_client_conn")).toInt());
+    json.endObject();
+    json.field("taken_at", isoTime(bouncer.takenAtMs));
+    json.field("clients_read_at", isoTime(bouncer.clientsReadAtMs));
+    json.key("linked_postgres");
+    if (postgres)
+        json.value(postgres->target);
+    else
+        json.null();
+    json.key("missing_commands");
+    json.strings(bouncer.missingCommands);
+    json.key("findings");
+    writeFindings(json, sample.findings);
+
+    json.key("pools");
+    json.beginArray();
     for (const BouncerPool &p : bouncer.pools) {
-        QJsonObject pool{{QStringLiteral("database"), p.database},
-                         {QStringLiteral("user"), p.user},
-                         {QStringLiteral("pool_mode"), p.poolMode},
-                         {QStringLiteral("size"), p.size},
-                         {QStringLiteral("size_source"), p.sizeSource},
-                         {QStringLiteral("reserve"), p.reserve},
-                         {QStringLiteral("cl_active"), p.clActive},
-                         {QStringLiteral("cl_waiting"), p.clWaiting},
-                         {QStringLiteral("sv_active"), p.svActive},
-                         {QStringLiteral("sv_idle"), p.svIdle},
-                         {QStringLiteral("sv_used"), p.svUsed},
-                         {QStringLiteral("sv_tested"), p.svTested},
-                         {QStringLiteral("sv_login"), p.svLogin},
-                         {QStringLiteral("maxwait_seconds"), p.maxWaitSeconds},
-                         {QStringLiteral("utilisation"), p.utilisation()}};
+        json.beginObject();
+        json.field("database", p.database);
+        json.field("user", p.user);
+        json.field("pool_mode", p.poolMode);
+        json.field("size", p.size);
+        json.field("size_source", p.sizeSource);
+        json.field("reserve", p.reserve);
+        json.field("cl_active", p.clActive);
+        json.field("cl_waiting", p.clWaiting);
         if (p.clIdle)
-            pool.insert(QStringLiteral("cl_idle"), *p.clIdle);
-        pools.append(pool);
+            json.field("cl_idle", *p.clIdle);
+        json.field("sv_active", p.svActive);
+        json.field("sv_idle", p.svIdle);
+        json.field("sv_used", p.svUsed);
+        json.field("sv_tested", p.svTested);
+        json.field("sv_login", p.svLogin);
+        json.field("maxwait_seconds", p.maxWaitSeconds);
+        json.field("utilisation", p.utilisation());
+        json.endObject();
     }
-    QJsonArray clients;
-    for (const ClientLink &link : linked.clients) {
-        const BouncerClient &c = bouncer.clients[link.client];
-        QJsonObject client{{QStringLiteral("id"), optionalText(c.id)},
-                           {QStringLiteral("user"), c.user},
-                           {QStringLiteral("database"), c.database},
-                           {QStringLiteral("state"), c.state},
-                           {QStringLiteral("addr"), c.addr},
-                           {QStringLiteral("port"), c.port},
-                           {QStringLiteral("application_name"), c.applicationName},
-                           {QStringLiteral("wait_seconds"), c.waitSeconds},
-                           {QStringLiteral("server_remote_pid"),
-                            link.server >= 0 ? QJsonValue(bouncer.servers[link.server].remotePid) : QJsonValue()},
-                           {QStringLiteral("leak"), leakVerdictName(link.leak)},
-                           {QStringLiteral("reasons"), QJsonArray::fromStringList(link.reasons)}};
-        if (link.backend >= 0 && postgres)
-            client.insert(QStringLiteral("backend"), backendJson(postgres->sessions[link.backend]));
-        clients.append(client);
+    json.endArray();
+
+    // Each client, with the backend it holds when the server behind is sampled too.
+    json.key("clients");
+    json.beginArray();
+    for (const ClientLink &link : sample.linked.clients) {
+        const BouncerClient &client = bouncer.clients[link.client];
+        json.beginObject();
+        optionalText(json, "id", client.id);
+        json.field("user", client.user);
+        json.field("database", client.database);
+        json.field("state", client.state);
+        json.field("addr", client.addr);
+        json.field("port", client.port);
+        json.field("application_name", client.applicationName);
+        json.field("wait_seconds", client.waitSeconds);
+        json.key("server_remote_pid");
+        if (link.server >= 0)
+            json.value(bouncer.servers[link.server].remotePid);
+        else
+            json.null();
+        json.field("leak", leakVerdictName(link.leak));
+        json.key("reasons");
+        json.strings(link.reasons);
+        if (link.backend >= 0 && postgres) {
+            json.key("backend");
+            writeBackend(json, postgres->sessions[link.backend]);
+        }
+        json.endObject();
     }
-    QJsonArray servers;
-    for (const BouncerServer &s : bouncer.servers)
-        servers.append(QJsonObject{{QStringLiteral("id"), optionalText(s.id)},
-                                   {QStringLiteral("user"), s.user},
-                                   {QStringLiteral("database"), s.database},
-                                   {QStringLiteral("state"), s.state},
-                                   {QStringLiteral("remote_pid"), s.remotePid},
-                                   {QStringLiteral("local_port"), s.localPort},
-                                   {QStringLiteral("application_name"), s.applicationName}});
-    QJsonArray stats;
-    for (const BouncerStats &s : bouncer.stats)
-        stats.append(QJsonObject{{QStringLiteral("database"), s.database},
-                                 {QStringLiteral("total_xact_count"), s.totalXacts},
-                                 {QStringLiteral("total_query_count"), s.totalQueries},
-                                 {QStringLiteral("xacts_per_second"), s.xactsPerSecond},
-                                 {QStringLiteral("queries_per_second"), s.queriesPerSecond},
-                                 {QStringLiteral("wait_ms_per_second"), s.waitMsPerSecond}});
-    QJsonArray findings;
-    for (const Finding &f : linked.findings)
-        findings.append(QJsonObject{{QStringLiteral("code"), f.code}, {QStringLiteral("message"), f.message}});
-    return QJsonObject{
-        {QStringLiteral("target"), QJsonObject{{QStringLiteral("kind"), QStringLiteral("pgbouncer")},
-                                               {QStringLiteral("name"), bouncer.target},
-                                               {QStringLiteral("version"), bouncer.version},
-                                               {QStringLiteral("pool_mode"), bouncer.setting(QStringLiteral("pool_mode"))},
-                                               {QStringLiteral("default_pool_size"),
-                                                bouncer.setting(QStringLiteral("default_pool_size")).toInt()},
-                                               {QStringLiteral("max_client_conn"),
-                                                bouncer.setting(QStringLiteral("max_client_conn")).toInt()}}},
-        {QStringLiteral("taken_at"), isoTime(bouncer.takenAtMs)},
-        {QStringLiteral("clients_read_at"), isoTime(bouncer.clientsReadAtMs)},
-        {QStringLiteral("linked_postgres"), postgres ? QJsonValue(postgres->target) : QJsonValue()},
-        {QStringLiteral("missing_commands"), QJsonArray::fromStringList(bouncer.missingCommands)},
-        {QStringLiteral("findings"), findings},
-        {QStringLiteral("pools"), pools},
-        {QStringLiteral("clients"), clients},
-        {QStringLiteral("servers"), servers},
-        {QStringLiteral("stats"), stats},
-    };
+    json.endArray();
+
+    json.key("servers");
+    json.beginArray();
+    for (const BouncerServer &s : bouncer.servers) {
+        json.beginObject();
+        optionalText(json, "id", s.id);
+        json.field("user", s.user);
+        json.field("database", s.database);
+        json.field("state", s.state);
+        json.field("remote_pid", s.remotePid);
+        json.field("local_port", s.localPort);
+        json.field("application_name", s.applicationName);
+        json.endObject();
+    }
+    json.endArray();
+
+    json.key("stats");
+    json.beginArray();
+    for (const BouncerStats &s : bouncer.stats) {
+        json.beginObject();
+        json.field("database", s.database);
+        json.field("total_xact_count", s.totalXacts);
+        json.field("total_query_count", s.totalQueries);
+        json.field("xacts_per_second", s.xactsPerSecond);
+        json.field("queries_per_second", s.queriesPerSecond);
+        json.field("wait_ms_per_second", s.waitMsPerSecond);
+        json.endObject();
+    }
+    json.endArray();
+    json.endObject();
 }
 
 } // namespace poolscope

@@ -1,14 +1,13 @@
 #pragma once
 
-#include "model/bouncersnapshot.h"
-#include "analysis/linker.h"
-
-#include <QJsonObject>
+#include "analysis/analysedsample.h"
+#include "output/jsonwriter.h"
 
 namespace poolscope {
 
-// The JSON document `poolscope snapshot --json` prints for a PgBouncer console. With a
-// PostgreSQL snapshot, each client carries its backend's state, leak verdict, tags and stack.
-QJsonObject bouncerSnapshotToJson(const BouncerSnapshot &bouncer, const Snapshot *postgres, const LinkedLayers &linked);
+// The JSON document `poolscope snapshot --json` prints for a PgBouncer console (and each line of
+// `watch --json`). With the PostgreSQL server behind it sampled too, each client carries its
+// backend's state, leak verdict, tags and stack.
+void writeBouncerJson(JsonWriter &json, const AnalysedSample &sample);
 
 } // namespace poolscope

@@ -1,47 +1,106 @@
 #include "output/snapshotjson.h"
 
 #include <QDateTime>
-#include <QJsonArray>
 
 namespace poolscope {
 
 namespace {
 
-QJsonValue timeValue(qint64 ms) { return ms > 0 ? QJsonValue(isoTime(ms)) : QJsonValue(QJsonValue::Null); }
-QJsonValue textValue(const QString &text) { return text.isNull() ? QJsonValue(QJsonValue::Null) : QJsonValue(text); }
-
-QJsonArray toArray(const QStringList &list)
+void classCounts(JsonWriter &json, const int (&byClass)[kSessionClassCount])
 {
-    QJsonArray array;
-    for (const QString &item : list)
-        array.append(item);
-    return array;
-}
-
-QJsonArray pidArray(const QList<int> &pids)
-{
-    QJsonArray array;
-    for (int pid : pids)
-        array.append(pid);
-    return array;
-}
-
-QJsonObject classCounts(const int (&byClass)[kSessionClassCount])
-{
-    QJsonObject counts;
+    json.beginObject();
     for (int c = 0; c < kSessionClassCount; ++c)
-        counts.insert(sessionClassKey(SessionClass(c)), byClass[c]);
-    return counts;
+        json.field(qPrintable(sessionClassKey(SessionClass(c))), byClass[c]);
+    json.endObject();
 }
 
-QString severityName(Finding::Severity severity)
+void timeOrNull(JsonWriter &json, const char *name, qint64 ms)
 {
-    switch (severity) {
-    case Finding::Severity::Info: return QStringLiteral("info");
-    case Finding::Severity::Warning: return QStringLiteral("warning");
-    case Finding::Severity::Critical: return QStringLiteral("critical");
+    json.key(name);
+    if (ms > 0)
+        json.value(isoTime(ms));
+    else
+        json.null();
+}
+
+void writeLimits(JsonWriter &json, const char *name, const char *kind, const QList<ConnectionLimit> &limits)
+{
+    json.key(name);
+    json.beginArray();
+    for (const ConnectionLimit &limit : limits) {
+        json.beginObject();
+        json.field(kind, limit.name);
+        json.field("limit", limit.limit);
+        json.field("current", limit.current);
+        json.endObject();
     }
-    return {};
+    json.endArray();
+}
+
+void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const SessionJsonExtra &extra)
+{
+    json.beginObject();
+    json.field("pid", s.pid);
+    json.field("own", s.own);
+    json.key("state");
+    json.textOrNull(s.visible ? s.state : QString());
+    json.field("class", sessionClassKey(s.sessionClass));
+    json.field("leak", leakVerdictName(s.leak));
+    json.key("reasons");
+    json.strings(s.reasons);
+    json.field("owner", ownerOf(s, ownerKey));
+    json.key("application_name");
+    json.textOrNull(s.applicationName);
+    json.key("user");
+    json.textOrNull(s.user);
+    json.key("database");
+    json.textOrNull(s.database);
+    json.key("client");
+    json.textOrNull(s.clientAddr.isEmpty() ? QString() : s.clientAddr + u':' + QString::number(s.clientPort));
+    timeOrNull(json, "backend_start", s.backendStartMs);
+    timeOrNull(json, "xact_start", s.xactStartMs);
+    timeOrNull(json, "query_start", s.queryStartMs);
+    timeOrNull(json, "state_change", s.stateChangeMs);
+    json.key("state_seconds");
+    if (s.stateChangeMs > 0)
+        json.value(s.stateSeconds);
+    else
+        json.null();
+    json.key("wait_event_type");
+    json.textOrNull(s.waitEventType);
+    json.key("wait_event");
+    json.textOrNull(s.waitEvent);
+    json.key("backend_xid");
+    json.textOrNull(s.backendXid);
+    json.key("backend_xmin");
+    json.textOrNull(s.backendXmin);
+    json.key("blocked_by");
+    json.numbers(s.blockedBy);
+    json.key("blocking");
+    json.numbers(s.blocking);
+    json.key("tags");
+    json.beginObject();
+    for (qsizetype i = 0; i < s.tags.size(); ++i) {
+        const Tag &tag = s.tags[i];
+        // A key given twice: the last one stands, as a JSON reader would keep it.
+        const bool repeated = std::any_of(s.tags.cbegin() + i + 1, s.tags.cend(),
+                                          [&tag](const Tag &later) { return later.key == tag.key; });
+        if (!repeated)
+            json.key(QStringView(tag.key)).value(tag.value);
+    }
+    json.endObject();
+    json.field("tags_from_earlier_query", s.tagsRemembered);
+    json.key("stack");
+    json.strings(s.stack);
+    json.key("query");
+    json.textOrNull(s.visible ? s.query : QString());
+    if (s.leaderPid > 0)
+        json.field("leader_pid", s.leaderPid);
+    if (s.queryId)
+        json.field("query_id", QString::number(*s.queryId));
+    if (extra)
+        extra(json, s);
+    json.endObject();
 }
 
 } // namespace
@@ -53,128 +112,110 @@ QString isoTime(qint64 msSinceEpoch)
     return QDateTime::fromMSecsSinceEpoch(msSinceEpoch, Qt::UTC).toString(Qt::ISODateWithMs);
 }
 
-QJsonObject snapshotToJson(const Snapshot &snapshot, const QList<OwnerSummary> &owners, OwnerKey ownerKey,
-                           const QList<Finding> &extraFindings)
+void writeSnapshotJson(JsonWriter &json, const AnalysedSample &sample, const SessionJsonExtra &extra)
 {
+    const Snapshot &snapshot = *sample.postgres;
     const Limits &limits = snapshot.limits;
-    QJsonArray roleLimits, databaseLimits;
-    for (const ConnectionLimit &limit : limits.roles)
-        roleLimits.append(QJsonObject{{QStringLiteral("role"), limit.name},
-                                      {QStringLiteral("limit"), limit.limit},
-                                      {QStringLiteral("current"), limit.current}});
-    for (const ConnectionLimit &limit : limits.databases)
-        databaseLimits.append(QJsonObject{{QStringLiteral("database"), limit.name},
-                                          {QStringLiteral("limit"), limit.limit},
-                                          {QStringLiteral("current"), limit.current}});
-    QJsonObject target{
-        {QStringLiteral("kind"), QStringLiteral("postgresql")},
-        {QStringLiteral("name"), snapshot.target},
-        {QStringLiteral("server_version"), snapshot.serverVersion},
-        {QStringLiteral("server_version_num"), snapshot.serverVersionNum},
-        {QStringLiteral("max_connections"), limits.maxConnections},
-        {QStringLiteral("reserved"), limits.superuserReserved + limits.reserved},
-        {QStringLiteral("superuser_reserved_connections"), limits.superuserReserved},
-        {QStringLiteral("usable_slots"), limits.usableSlots()},
-        {QStringLiteral("idle_in_transaction_session_timeout_ms"), limits.idleInTransactionTimeoutMs},
-        {QStringLiteral("role_limits"), roleLimits},
-        {QStringLiteral("database_limits"), databaseLimits},
-        {QStringLiteral("own_pid"), snapshot.ownPid},
-        {QStringLiteral("full_visibility"), snapshot.fullVisibility},
-        {QStringLiteral("hidden_columns"), toArray(snapshot.hiddenColumns)},
-    };
+    json.beginObject();
+    json.key("target");
+    json.beginObject();
+    json.field("kind", "postgresql");
+    json.field("name", snapshot.target);
+    json.field("server_version", snapshot.serverVersion);
+    json.field("server_version_num", snapshot.serverVersionNum);
+    json.field("max_connections", limits.maxConnections);
+    json.field("reserved", limits.superuserReserved + limits.reserved);
+    json.field("superuser_reserved_connections", limits.superuserReserved);
     if (limits.hasReservedConnections)
-        target.insert(QStringLiteral("reserved_connections"), limits.reserved);
+        json.field("reserved_connections", limits.reserved);
+    json.field("usable_slots", limits.usableSlots());
+    json.field("idle_in_transaction_session_timeout_ms", limits.idleInTransactionTimeoutMs);
     if (limits.hasIdleSessionTimeout)
-        target.insert(QStringLiteral("idle_session_timeout_ms"), limits.idleSessionTimeoutMs);
+        json.field("idle_session_timeout_ms", limits.idleSessionTimeoutMs);
+    writeLimits(json, "role_limits", "role", limits.roles);
+    writeLimits(json, "database_limits", "database", limits.databases);
+    json.field("own_pid", snapshot.ownPid);
+    json.field("full_visibility", snapshot.fullVisibility);
+    json.key("hidden_columns");
+    json.strings(snapshot.hiddenColumns);
+    json.endObject();
+
+    json.field("taken_at", isoTime(snapshot.takenAtMs));
+    json.field("read_ms", snapshot.readMs);
+    json.field("owner_by", ownerKeyName(sample.ownerKey));
 
     const Totals &t = snapshot.totals;
-    QJsonObject totals{
-        {QStringLiteral("total"), t.total},
-        {QStringLiteral("active"), t.count(SessionClass::Active)},
-        {QStringLiteral("waiting"), t.count(SessionClass::Waiting)},
-        {QStringLiteral("idle"), t.count(SessionClass::Idle)},
-        {QStringLiteral("idle_in_transaction"), t.count(SessionClass::IdleInTransaction)},
-        {QStringLiteral("idle_in_transaction_aborted"), t.count(SessionClass::IdleInTransactionAborted)},
-        {QStringLiteral("other"), t.count(SessionClass::Other)},
-        {QStringLiteral("hidden"), t.count(SessionClass::Hidden)},
-        {QStringLiteral("leaked"), t.leaked},
-        {QStringLiteral("suspected"), t.suspected},
-    };
+    json.key("totals");
+    json.beginObject();
+    json.field("total", t.total);
+    json.field("active", t.count(SessionClass::Active));
+    json.field("waiting", t.count(SessionClass::Waiting));
+    json.field("idle", t.count(SessionClass::Idle));
+    json.field("idle_in_transaction", t.count(SessionClass::IdleInTransaction));
+    json.field("idle_in_transaction_aborted", t.count(SessionClass::IdleInTransactionAborted));
+    json.field("other", t.count(SessionClass::Other));
+    json.field("hidden", t.count(SessionClass::Hidden));
+    json.field("leaked", t.leaked);
+    json.field("suspected", t.suspected);
+    json.endObject();
 
-    QJsonArray sessions;
-    for (const Session &s : snapshot.sessions) {
-        QJsonObject tags;
-        for (const Tag &tag : s.tags)
-            tags.insert(tag.key, tag.value);
-        QJsonObject session{
-            {QStringLiteral("pid"), s.pid},
-            {QStringLiteral("own"), s.own},
-            {QStringLiteral("state"), textValue(s.visible ? s.state : QString())},
-            {QStringLiteral("class"), sessionClassKey(s.sessionClass)},
-            {QStringLiteral("leak"), leakVerdictName(s.leak)},
-            {QStringLiteral("reasons"), toArray(s.reasons)},
-            {QStringLiteral("owner"), ownerOf(s, ownerKey)},
-            {QStringLiteral("application_name"), textValue(s.applicationName)},
-            {QStringLiteral("user"), textValue(s.user)},
-            {QStringLiteral("database"), textValue(s.database)},
-            {QStringLiteral("client"), s.clientAddr.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                                              : QJsonValue(s.clientAddr + u':' + QString::number(s.clientPort))},
-            {QStringLiteral("backend_start"), timeValue(s.backendStartMs)},
-            {QStringLiteral("xact_start"), timeValue(s.xactStartMs)},
-            {QStringLiteral("query_start"), timeValue(s.queryStartMs)},
-            {QStringLiteral("state_change"), timeValue(s.stateChangeMs)},
-            {QStringLiteral("state_seconds"), s.stateChangeMs > 0 ? QJsonValue(s.stateSeconds) : QJsonValue(QJsonValue::Null)},
-            {QStringLiteral("wait_event_type"), textValue(s.waitEventType)},
-            {QStringLiteral("wait_event"), textValue(s.waitEvent)},
-            {QStringLiteral("backend_xid"), textValue(s.backendXid)},
-            {QStringLiteral("backend_xmin"), textValue(s.backendXmin)},
-            {QStringLiteral("blocked_by"), pidArray(s.blockedBy)},
-            {QStringLiteral("blocking"), pidArray(s.blocking)},
-            {QStringLiteral("tags"), tags},
-            {QStringLiteral("tags_from_earlier_query"), s.tagsRemembered},
-            {QStringLiteral("stack"), toArray(s.stack)},
-            {QStringLiteral("query"), textValue(s.visible ? s.query : QString())},
-        };
-        if (s.leaderPid > 0)
-            session.insert(QStringLiteral("leader_pid"), s.leaderPid);
-        if (s.queryId)
-            session.insert(QStringLiteral("query_id"), QString::number(*s.queryId));
-        sessions.append(session);
+    json.key("findings");
+    writeFindings(json, sample.findings);
+
+    json.key("sessions");
+    json.beginArray();
+    for (const Session &s : snapshot.sessions)
+        writeSession(json, s, sample.ownerKey, extra);
+    json.endArray();
+
+    json.key("owners");
+    json.beginArray();
+    for (const OwnerSummary &owner : sample.owners) {
+        json.beginObject();
+        json.field("owner", owner.owner);
+        json.field("total", owner.total);
+        json.key("by_class");
+        classCounts(json, owner.byClass);
+        json.field("leaked", owner.leaked);
+        json.field("suspected", owner.suspected);
+        json.key("stacks");
+        json.beginArray();
+        for (const StackGroup &group : owner.stacks) {
+            json.beginObject();
+            json.key("frames");
+            json.strings(group.frames);
+            json.field("sessions", group.sessions);
+            json.field("leaked", group.leaked);
+            json.endObject();
+        }
+        json.endArray();
+        json.endObject();
     }
+    json.endArray();
+    json.endObject();
+}
 
-    QJsonArray ownerArray;
-    for (const OwnerSummary &owner : owners) {
-        QJsonArray stacks;
-        for (const StackGroup &group : owner.stacks)
-            stacks.append(QJsonObject{{QStringLiteral("frames"), toArray(group.frames)},
-                                      {QStringLiteral("sessions"), group.sessions},
-                                      {QStringLiteral("leaked"), group.leaked}});
-        ownerArray.append(QJsonObject{{QStringLiteral("owner"), owner.owner},
-                                      {QStringLiteral("total"), owner.total},
-                                      {QStringLiteral("by_class"), classCounts(owner.byClass)},
-                                      {QStringLiteral("leaked"), owner.leaked},
-                                      {QStringLiteral("suspected"), owner.suspected},
-                                      {QStringLiteral("stacks"), stacks}});
+void writeFindings(JsonWriter &json, const QList<Finding> &findings)
+{
+    json.beginArray();
+    for (const Finding &finding : findings) {
+        json.beginObject();
+        json.field("severity", severityName(finding.severity));
+        json.field("code", finding.code);
+        json.field("message", finding.message);
+        json.endObject();
     }
+    json.endArray();
+}
 
-    QJsonArray findings;
-    QList<Finding> all = snapshot.findings;
-    all.append(extraFindings);
-    for (const Finding &finding : all)
-        findings.append(QJsonObject{{QStringLiteral("severity"), severityName(finding.severity)},
-                                    {QStringLiteral("code"), finding.code},
-                                    {QStringLiteral("message"), finding.message}});
-
-    return QJsonObject{
-        {QStringLiteral("target"), target},
-        {QStringLiteral("taken_at"), isoTime(snapshot.takenAtMs)},
-        {QStringLiteral("read_ms"), snapshot.readMs},
-        {QStringLiteral("owner_by"), ownerKeyName(ownerKey)},
-        {QStringLiteral("totals"), totals},
-        {QStringLiteral("findings"), findings},
-        {QStringLiteral("sessions"), sessions},
-        {QStringLiteral("owners"), ownerArray},
-    };
+QString severityName(Finding::Severity severity)
+{
+    switch (severity) {
+    case Finding::Severity::Info: return QStringLiteral("info");
+    case Finding::Severity::Warning: return QStringLiteral("warning");
+    case Finding::Severity::Critical: return QStringLiteral("critical");
+    }
+    return {};
 }
 
 } // namespace poolscope

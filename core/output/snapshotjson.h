@@ -1,15 +1,20 @@
 #pragma once
 
-#include "analysis/owners.h"
-#include "model/snapshot.h"
+#include "analysis/analysedsample.h"
+#include "output/jsonwriter.h"
 
-#include <QJsonObject>
+#include <functional>
 
 namespace poolscope {
 
-// The JSON document `poolscope snapshot --json` prints (documented in the README).
-QJsonObject snapshotToJson(const Snapshot &snapshot, const QList<OwnerSummary> &owners, OwnerKey ownerKey,
-                           const QList<Finding> &extraFindings = {});
+// Writes more fields into a session's object (the PgBouncer client holding it, say).
+using SessionJsonExtra = std::function<void(JsonWriter &json, const Session &session)>;
+
+// The JSON document `poolscope snapshot --json` and each line of `watch --json` (documented in
+// the README): the target, totals, findings, every session and the owners, of a PostgreSQL sample.
+void writeSnapshotJson(JsonWriter &json, const AnalysedSample &sample, const SessionJsonExtra &extra = {});
+void writeFindings(JsonWriter &json, const QList<Finding> &findings);
+QString severityName(Finding::Severity severity); // "info", "warning", "critical"
 
 QString isoTime(qint64 msSinceEpoch); // empty for 0
 

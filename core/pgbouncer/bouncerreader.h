@@ -1,14 +1,13 @@
 #pragma once
 
 #include "model/bouncersnapshot.h"
+#include "model/snapshot.h"
 #include "postgres/pgconnection.h"
 #include "pgbouncer/resulttable.h"
 
 #include <chrono>
 
 namespace poolscope {
-
-enum class TargetKind { PostgreSQL, PgBouncer };
 
 // Asks the server what it is: a PgBouncer admin console answers SHOW VERSION with
 // "PgBouncer x.y.z", PostgreSQL refuses it.

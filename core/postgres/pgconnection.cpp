@@ -4,9 +4,6 @@
 
 #include <libpq-fe.h>
 
-#include <future>
-#include <thread>
-
 #include <poll.h>
 
 Q_LOGGING_CATEGORY(lcConnection, "poolscope.core.connection", QtWarningMsg)
@@ -17,8 +14,9 @@ namespace {
 
 // Slices of waiting, so abort() is noticed promptly.
 constexpr std::chrono::milliseconds kPollSlice{100};
-// After a cancel, how long we let the server answer before giving the connection up.
-constexpr std::chrono::milliseconds kCancelGrace{2000};
+// After our deadline, how long we let the server answer with its own statement_timeout error
+// before giving the connection up.
+constexpr std::chrono::milliseconds kServerTimeoutGrace{2000};
 
 enum class Wait { Read, Write };
 
@@ -166,10 +164,6 @@ bool PgConnection::isOpen() const { return m_conn && PQstatus(m_conn) == CONNECT
 
 void PgConnection::close()
 {
-    {
-        std::lock_guard lock(m_cancelMutex);
-        m_cancel.reset();
-    }
     if (m_conn) {
         PQfinish(m_conn);
         m_conn = nullptr;
@@ -239,41 +233,19 @@ PgError PgConnection::open(const ConnInfo &info, const QByteArray &applicationNa
         status = PQconnectPoll(m_conn);
     }
     PQsetNoticeReceiver(m_conn, collectNotice, &m_notices);
-    std::shared_ptr<PGcancel> cancel(PQgetCancel(m_conn), PQfreeCancel);
-    std::lock_guard lock(m_cancelMutex);
-    m_cancel = std::move(cancel);
     return {};
+}
+
+PgError PgConnection::setServerTimeouts(std::chrono::milliseconds timeout)
+{
+    PgResult result;
+    return exec("SELECT set_config('statement_timeout', $1, false), set_config('lock_timeout', $1, false)",
+                {QByteArray::number(qint64(timeout.count()))}, timeout + std::chrono::seconds(1), &result);
 }
 
 void PgConnection::abort()
 {
     m_aborted = true;
-    cancelOnServer();
-}
-
-void PgConnection::cancelOnServer()
-{
-    std::shared_ptr<PGcancel> cancel;
-    {
-        std::lock_guard lock(m_cancelMutex);
-        cancel = m_cancel;
-    }
-    if (!cancel)
-        return;
-    // PQcancel has no timeout: on a lost network it connects, sends, and waits for an answer
-    // that never comes. It runs on a thread of its own; we wait for it only so long.
-    auto sent = std::make_shared<std::promise<QString>>();
-    std::future<QString> outcome = sent->get_future();
-    std::thread([cancel, sent] {
-        char buffer[256] = {};
-        sent->set_value(PQcancel(cancel.get(), buffer, sizeof buffer) ? QString() : QString::fromUtf8(buffer).trimmed());
-    }).detach();
-    if (outcome.wait_for(kCancelGrace) != std::future_status::ready) {
-        qCWarning(lcConnection) << "the cancel request got no answer in" << kCancelGrace.count() << "ms; going on without it";
-        return;
-    }
-    if (const QString error = outcome.get(); !error.isEmpty())
-        qCWarning(lcConnection) << "could not send cancel request:" << error;
 }
 
 PgError PgConnection::exec(const QByteArray &sql, const QList<QByteArray> &params, std::chrono::milliseconds timeout,
@@ -310,14 +282,14 @@ PgError PgConnection::execSimple(const QByteArray &sql, std::chrono::millisecond
 PgError PgConnection::waitForResults(Clock::time_point deadline, QList<PgResult> *results)
 {
     PgError firstError;
-    bool cancelled = false;
-    // After we cancel, the abort flag must no longer cut the waits short: the server's
-    // answer to the cancel is what we drain for, within a grace period.
-    const std::atomic<bool> neverAborted{false};
-    const std::atomic<bool> *abortFlag = &m_aborted;
+    bool pastDeadline = false;
     while (true) {
+        if (m_aborted) {
+            close();
+            return PgError::fromMessage(PgError::Kind::Aborted, QStringLiteral("query aborted"));
+        }
         while (PQflush(m_conn) == 1) {
-            if (!waitSocket(PQsocket(m_conn), Wait::Write, deadline, *abortFlag))
+            if (!waitSocket(PQsocket(m_conn), Wait::Write, deadline, m_aborted))
                 break;
         }
         if (!PQisBusy(m_conn)) {
@@ -334,21 +306,21 @@ PgError PgConnection::waitForResults(Clock::time_point deadline, QList<PgResult>
             }
             continue;
         }
-        if (!waitSocket(PQsocket(m_conn), Wait::Read, deadline, *abortFlag)) {
-            if (cancelled) {
-                // The server did not even answer the cancel: give the connection up.
+        if (!waitSocket(PQsocket(m_conn), Wait::Read, deadline, m_aborted)) {
+            if (m_aborted)
+                continue; // closes above
+            if (pastDeadline) {
+                // Not even the server's own timeout came back: the network or the server is
+                // gone. Give the connection up; the server ends the query by its timeouts.
                 close();
                 return firstError;
             }
-            // Deadline passed or abort requested: cancel on the server so the query does not
-            // keep running there, then drain its answer for a short grace period.
-            cancelled = true;
-            firstError = m_aborted ? PgError::fromMessage(PgError::Kind::Aborted, QStringLiteral("query aborted"))
-                                   : PgError::fromMessage(PgError::Kind::Timeout,
-                                                          QStringLiteral("query timed out; cancelled on the server"));
-            cancelOnServer();
-            abortFlag = &neverAborted;
-            deadline = Clock::now() + kCancelGrace;
+            // Our deadline passed. The server's statement_timeout is the same, so its answer
+            // (an error) is on the way: drain it for a grace period and keep the connection.
+            pastDeadline = true;
+            firstError = PgError::fromMessage(PgError::Kind::Timeout,
+                                              QStringLiteral("query timed out; the server ends it by its statement_timeout"));
+            deadline = Clock::now() + kServerTimeoutGrace;
             continue;
         }
         if (!PQconsumeInput(m_conn)) {
@@ -357,7 +329,7 @@ PgError PgConnection::waitForResults(Clock::time_point deadline, QList<PgResult>
             return error;
         }
     }
-    if (cancelled) // the server's own "canceling statement" error is not the story
+    if (pastDeadline) // the server's own "canceling statement" error is not the story
         return firstError;
     if (PQstatus(m_conn) != CONNECTION_OK) {
         PgError error = firstError.isError() ? firstError : connectionError(PgError::Kind::Connection);

@@ -9,11 +9,9 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
-#include <mutex>
 
 struct pg_conn;
 struct pg_result;
-struct pg_cancel;
 
 namespace poolscope {
 
@@ -60,8 +58,14 @@ private:
 };
 
 // One libpq connection with a deadline on every call. Blocking, so it lives on a worker
-// thread; abort() may be called from any thread and makes a blocked connect or query give
-// up within ~100 ms, cancelling the query on the server so nothing is left running there.
+// thread; abort() may be called from any thread and makes a blocked connect or query give up
+// within ~100 ms and close the connection.
+//
+// No cancel request is ever sent: PQcancel has no timeout and, on a network that stops
+// passing bytes, blocks its thread for good. What ends a query on the server is the server
+// itself: every PoolScope session sets statement_timeout and lock_timeout to its client
+// deadline (setServerTimeouts), so a query whose client gave up or went away ends there within
+// that time, also when PoolScope crashed.
 class PgConnection
 {
 public:
@@ -83,7 +87,12 @@ public:
     // result is returned, in order.
     PgError execSimple(const QByteArray &sql, std::chrono::milliseconds timeout, QList<PgResult> *results);
 
-    // Thread-safe: interrupts a connect or query in progress on another thread.
+    // Sets statement_timeout and lock_timeout of this session (PostgreSQL, not the PgBouncer
+    // console) to `timeout`, so that a query ends on the server when its client gives up.
+    PgError setServerTimeouts(std::chrono::milliseconds timeout);
+
+    // Thread-safe: interrupts a connect or query in progress on another thread; the
+    // connection is closed and cannot be used again.
     void abort();
 
     int serverVersion() const;
@@ -96,13 +105,8 @@ public:
 private:
     PgError waitForResults(Clock::time_point deadline, QList<PgResult> *results);
     PgError connectionError(PgError::Kind kind) const;
-    void cancelOnServer();
 
     pg_conn *m_conn = nullptr;
-    std::mutex m_cancelMutex; // guards m_cancel against abort() from another thread
-    // Shared with the thread that sends a cancel: PQcancel may block on a lost network for
-    // good, and that thread keeps the object alive for as long as it needs it.
-    std::shared_ptr<pg_cancel> m_cancel;
     std::atomic<bool> m_aborted{false};
     QStringList m_notices;
 };

@@ -100,8 +100,6 @@ int Recorder::addTarget(const QString &name, TargetKind kind)
     auto target = std::make_unique<Target>();
     target->name = name;
     target->kind = kind;
-    target->leakTrend = LeakTrend(m_options.rules.risingSamples);
-    target->alerts.setRules(m_options.alertRules);
     const int id = int(m_targets.size());
     m_targets.push_back(std::move(target));
     writeJson(RecordType::Target,
@@ -117,56 +115,30 @@ Recorder::Target *Recorder::targetAt(int id)
     return id >= 0 && std::size_t(id) < m_targets.size() ? m_targets[std::size_t(id)].get() : nullptr;
 }
 
-recording::SampleSummary Recorder::summaryOf(Target &target, const HistoryPoint &point, const QList<Finding> &trend)
+bool Recorder::append(int id, const AnalysedSample &sample)
 {
+    Target *target = targetAt(id);
+    if (!target || !isOpen() || target->kind != sample.kind)
+        return false;
+    const bool keyframe = target->sinceKeyframe < 0 || target->sinceKeyframe + 1 >= m_options.keyframeEvery ||
+                          target->encoder.memoryBytes() > m_options.keyframeStringBytes;
+    target->sinceKeyframe = keyframe ? 0 : target->sinceKeyframe + 1;
+    // What the charts draw and the findings that needed earlier samples travel beside the
+    // sample, so that opening a recording decodes no sessions.
     recording::SampleSummary summary;
-    summary.point = point;
-    for (int i = 0; i < point.ownerCount; ++i)
-        summary.ownerNames.append(target.interner.ownerNames().value(point.owners[i].owner));
-    summary.trendFindings = trend;
-    return summary;
-}
-
-bool Recorder::append(int id, const Snapshot &snapshot, qint64 timeMs)
-{
-    Target *target = targetAt(id);
-    if (!target || !isOpen() || target->kind != TargetKind::PostgreSQL)
-        return false;
-    // What the window computes per sample, computed here too so that the command line's
-    // recordings carry the same charts, trends and alerts.
-    const QList<OwnerSummary> byApplication = groupOwners(snapshot, OwnerKey::Application);
-    const QList<Finding> trend = target->leakTrend.update(groupOwners(snapshot, OwnerKey::CodeLocation));
-    const HistoryPoint point = target->interner.pointFor(snapshot, byApplication, timeMs);
-    const bool written = writeSample(*target, id, timeMs, summaryOf(*target, point, trend),
-                                     [&](bool keyframe) { return target->encoder.encode(snapshot, keyframe); });
-    return written && writeAlerts(target->alerts.update(target->name, snapshot, byApplication, timeMs));
-}
-
-bool Recorder::append(int id, const BouncerSnapshot &snapshot, qint64 timeMs)
-{
-    Target *target = targetAt(id);
-    if (!target || !isOpen() || target->kind != TargetKind::PgBouncer)
-        return false;
-    const HistoryPoint point = target->interner.pointFor(snapshot, timeMs);
-    const bool written = writeSample(*target, id, timeMs, summaryOf(*target, point, {}),
-                                     [&](bool keyframe) { return target->encoder.encode(snapshot, keyframe); });
-    return written && writeAlerts(target->alerts.update(target->name, snapshot, timeMs));
-}
-
-bool Recorder::writeSample(Target &target, int id, qint64 timeMs, const recording::SampleSummary &summary,
-                           const std::function<QByteArray(bool keyframe)> &encode)
-{
-    const bool keyframe = target.sinceKeyframe < 0 || target.sinceKeyframe + 1 >= m_options.keyframeEvery ||
-                          target.encoder.memoryBytes() > m_options.keyframeStringBytes;
-    target.sinceKeyframe = keyframe ? 0 : target.sinceKeyframe + 1;
+    summary.point = sample.chart.point;
+    summary.ownerNames = sample.chart.ownerNames;
+    summary.trendFindings = sample.trendFindings;
+    const QByteArray encoded = sample.postgres ? target->encoder.encode(*sample.postgres, keyframe)
+                                               : target->encoder.encode(*sample.bouncer, keyframe);
     codec::ByteWriter body;
     body.putUnsigned(quint64(id));
-    body.putUnsigned(target.sequence++);
-    body.putSigned(timeMs);
+    body.putUnsigned(target->sequence++);
+    body.putSigned(sample.timeMs);
     body.putBytes(recording::encodeSummary(summary));
-    body.putRaw(qCompress(encode(keyframe)));
+    body.putRaw(qCompress(encoded));
     ++m_samples;
-    return write(keyframe ? RecordType::Keyframe : RecordType::Delta, body.bytes());
+    return write(keyframe ? RecordType::Keyframe : RecordType::Delta, body.bytes()) && writeAlerts(sample.alerts);
 }
 
 bool Recorder::writeAlerts(const AlertTracker::Changes &changes)

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "analysis/alerts.h"
+#include "analysis/analysedsample.h"
 #include "actions/auditreader.h"
 #include "pgbouncer/bouncerreader.h"
 #include "analysis/classifier.h"
@@ -40,10 +40,10 @@ public:
     QString path() const { return m_file.fileName(); }
 
     int addTarget(const QString &name, TargetKind kind);
-    // False when the file could not be written (disk full…): error() says why; the
-    // recording is closed and what was written stays readable.
-    bool append(int target, const Snapshot &snapshot, qint64 timeMs);
-    bool append(int target, const BouncerSnapshot &snapshot, qint64 timeMs);
+    // A sample as the analysis made it, with its chart point, trend findings and alerts. False
+    // when the file could not be written (disk full…): error() says why; the recording is
+    // closed and what was written stays readable.
+    bool append(int target, const AnalysedSample &sample);
     bool appendGap(int target, qint64 timeMs, const QString &why);
     bool appendAction(const AuditEntry &entry);
     // The entries about `targets`, renamed from the connection string the audit log names them
@@ -65,16 +65,10 @@ private:
         SnapshotEncoder encoder;
         int sinceKeyframe = -1; // -1: the next sample is the first
         quint64 sequence = 0;   // per target, so that a reader notices a lost delta
-        LeakTrend leakTrend;
-        AlertTracker alerts;
-        History interner{1}; // interns owner names for pointFor(); keeps one point
     };
     bool write(recording::RecordType type, const QByteArray &body);
     bool writeJson(recording::RecordType type, const QJsonObject &object);
-    bool writeSample(Target &target, int id, qint64 timeMs, const recording::SampleSummary &summary,
-                     const std::function<QByteArray(bool keyframe)> &encode);
     bool writeAlerts(const AlertTracker::Changes &changes);
-    recording::SampleSummary summaryOf(Target &target, const HistoryPoint &point, const QList<Finding> &trend);
     Target *targetAt(int id);
 
     RecorderOptions m_options;

@@ -247,9 +247,7 @@ bool Recording::load(QString *error, const Progress &progress)
                 target.history.appendGap(point.timeMs);
                 continue;
             }
-            for (int o = 0; o < point.ownerCount; ++o)
-                point.owners[o].owner = target.history.internOwner(names.value(o));
-            target.history.append(point);
+            target.history.append(ChartSample{point, names});
         }
     }
     if (progress)

@@ -1,12 +1,17 @@
 #include "sampling/sampler.h"
 
-#include "sampling/sampling.h"
-#include "sampling/samplerworker.h"
+#include "pgbouncer/bouncerreader.h"
+#include "postgres/pgreader.h"
+#include "sampling/workerthreads.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QLoggingCategory>
+#include <QThread>
+#include <QTimer>
 
 #include <cmath>
+#include <random>
 
 Q_LOGGING_CATEGORY(lcSampler, "poolscope.core.sampler", QtWarningMsg)
 
@@ -20,24 +25,236 @@ QString samplerStateName(SamplerStatus::State state)
     case SamplerStatus::State::Reconnecting: return QStringLiteral("reconnecting");
     case SamplerStatus::State::Failing: return QStringLiteral("failing");
     case SamplerStatus::State::Stopped: return QStringLiteral("stopped");
+    case SamplerStatus::State::Replaying: return QStringLiteral("recorded");
     }
     return {};
 }
 
-// ---- Sampler (lives in the caller's thread) --------------------------------------------
+QString SamplerStatus::stretchReason() const
+{
+    if (!stretched())
+        return {};
+    const auto seconds = [](double ms) -> QString { return QString::number(ms / 1000.0, 'g', 3) + QStringLiteral(" s"); };
+    return QStringLiteral("every %1 instead of %2: reading %3 sessions costs the server %4 ms, over the budget of %5 % "
+                          "of the interval")
+        .arg(seconds(effectiveIntervalMs), seconds(requestedIntervalMs))
+        .arg(QLocale().toString(sessions))
+        .arg(qRound(readMs))
+        .arg(serverBudgetPercent);
+}
+
+std::chrono::milliseconds reconnectDelay(int attempt, double jitter01)
+{
+    if (attempt <= 1)
+        return std::chrono::milliseconds(0);
+    const double base = std::min(250.0 * std::pow(2.0, attempt - 2), 10000.0);
+    const double jitter = 1.0 + (std::clamp(jitter01, 0.0, 1.0) - 0.5) * 0.4;
+    return std::chrono::milliseconds(qint64(base * jitter));
+}
+
+PgError sampleOnce(PgConnection &connection, PgReader &reader, AnalysisPipeline &pipeline,
+                   std::chrono::milliseconds timeout, AnalysedSamplePtr *sample)
+{
+    const qint64 takenAtMs = QDateTime::currentMSecsSinceEpoch();
+    auto snapshot = std::make_shared<Snapshot>();
+    snapshot->target = pipeline.target();
+    const PgError error = reader.read(connection, timeout, snapshot.get());
+    if (!error.isError())
+        *sample = pipeline.analyse(std::move(snapshot), takenAtMs);
+    return error;
+}
+
+// ---- SamplerWorker (lives on the sampling thread) ---------------------------------------
+
+// The part of a Sampler on its thread: the connection, the reader and the analysis. Everything
+// here runs on that thread except abort(), which only sets the connection's atomic flag.
+class SamplerWorker : public QObject
+{
+    Q_OBJECT
+public:
+    SamplerWorker(const ConnInfo &target, const SamplerOptions &options)
+        : m_target(target), m_options(options)
+    {
+        m_options.interval = std::clamp(m_options.interval, SamplerOptions::kMinInterval, SamplerOptions::kMaxInterval);
+        m_status.requestedIntervalMs = double(m_options.interval.count());
+        m_status.serverBudgetPercent = m_options.serverBudgetPercent;
+    }
+
+    void abort() { m_connection.abort(); }
+
+    void begin()
+    {
+        AnalysisSettings settings{m_options.rules, m_options.alertRules, m_options.ownerKey};
+        m_pipeline = std::make_unique<AnalysisPipeline>(m_target.displayName(), settings, m_options.servers);
+        m_timer = new QTimer(this);
+        m_timer->setSingleShot(true);
+        m_timer->setTimerType(Qt::PreciseTimer);
+        connect(m_timer, &QTimer::timeout, this, &SamplerWorker::tick);
+        report(SamplerStatus::State::Connecting);
+        tick();
+    }
+
+    // Closes the connection and ends the thread; nothing is reported any more.
+    void shutdown()
+    {
+        m_stopping = true;
+        if (m_timer)
+            m_timer->stop();
+        m_connection.close();
+        m_pipeline.reset(); // withdraws this target's sample from the directory
+        thread()->quit();
+    }
+
+    void regroup(OwnerKey key)
+    {
+        if (!m_pipeline)
+            return;
+        if (AnalysedSamplePtr sample = m_pipeline->regroup(key))
+            Q_EMIT sampled(sample);
+    }
+
+    void setAlertRules(const AlertRules &rules)
+    {
+        m_options.alertRules = rules;
+        if (m_pipeline)
+            m_pipeline->setAlertRules(rules);
+    }
+
+Q_SIGNALS:
+    void sampled(const poolscope::AnalysedSamplePtr &sample);
+    void statusChanged(const poolscope::SamplerStatus &status);
+
+private:
+    void report(SamplerStatus::State state, const PgError &error = {})
+    {
+        m_status.state = state;
+        m_status.error = error;
+        Q_EMIT statusChanged(m_status);
+    }
+
+    void scheduleReconnect()
+    {
+        ++m_status.attempt;
+        const auto delay = reconnectDelay(m_status.attempt, std::uniform_real_distribution<double>(0, 1)(m_random));
+        m_status.retryInMs = delay.count();
+        m_timer->start(delay);
+    }
+
+    bool ensureConnected()
+    {
+        if (m_connection.isOpen())
+            return true;
+        PgError error = m_connection.open(m_target, QByteArrayLiteral("poolscope"));
+        TargetKind kind = m_options.kind.value_or(TargetKind::PostgreSQL);
+        if (!error.isError() && !m_options.kind)
+            error = detectTargetKind(m_connection, m_options.queryTimeout, &kind);
+        // The PgBouncer console knows no set_config(); its commands are answered at once anyway.
+        if (!error.isError() && kind == TargetKind::PostgreSQL)
+            error = m_connection.setServerTimeouts(m_options.queryTimeout);
+        if (error.isError()) {
+            m_connection.close();
+            qCInfo(lcSampler) << m_target.displayName() << "connect failed:" << error.message;
+            if (m_stopping)
+                return false;
+            scheduleReconnect();
+            report(m_everConnected || m_status.attempt > 1 ? SamplerStatus::State::Reconnecting
+                                                           : SamplerStatus::State::Connecting,
+                   error);
+            return false;
+        }
+        m_status.kind = kind;
+        if (kind == TargetKind::PostgreSQL)
+            m_reader = std::make_unique<PgReader>(m_connection);
+        else if (!m_bouncerReader)
+            m_bouncerReader = std::make_unique<BouncerReader>(); // kept across reconnects: rates need the last totals
+        m_everConnected = true;
+        return true;
+    }
+
+    // One read of whichever kind the target is, analysed and published.
+    PgError sample()
+    {
+        if (m_status.kind == TargetKind::PgBouncer) {
+            const qint64 takenAtMs = QDateTime::currentMSecsSinceEpoch();
+            auto snapshot = std::make_shared<BouncerSnapshot>();
+            snapshot->target = m_target.displayName();
+            const auto started = Clock::now();
+            const PgError error = m_bouncerReader->read(m_connection, m_options.queryTimeout, snapshot.get());
+            m_status.readMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+            m_status.sessions = int(snapshot->clients.size());
+            if (!error.isError() && !m_stopping)
+                Q_EMIT sampled(m_pipeline->analyse(std::move(snapshot), takenAtMs));
+            return error;
+        }
+        AnalysedSamplePtr analysed;
+        const PgError error = sampleOnce(m_connection, *m_reader, *m_pipeline, m_options.queryTimeout, &analysed);
+        if (analysed) {
+            m_status.readMs = analysed->postgres->readMs;
+            m_status.sessions = int(analysed->postgres->sessions.size());
+        }
+        if (!error.isError() && !m_stopping)
+            Q_EMIT sampled(analysed);
+        return error;
+    }
+
+    void tick()
+    {
+        if (m_stopping || !ensureConnected())
+            return;
+        const auto started = Clock::now();
+        const PgError error = sample();
+        if (m_stopping)
+            return;
+        if (error.isError()) {
+            if (!m_connection.isOpen()) {
+                // The connection dropped: reconnect at once, then back off.
+                m_status.attempt = 0;
+                scheduleReconnect();
+                report(SamplerStatus::State::Reconnecting, error);
+            } else {
+                report(SamplerStatus::State::Failing, error);
+                m_timer->start(m_options.interval);
+            }
+            return;
+        }
+        // Within the server budget, the interval asked for; beyond it, as long as keeps a read
+        // at the budget's share of the interval.
+        double intervalMs = double(m_options.interval.count());
+        if (m_options.serverBudgetPercent > 0)
+            intervalMs = std::min(std::max(intervalMs, std::ceil(m_status.readMs * 100.0 / m_options.serverBudgetPercent)),
+                                  double(SamplerOptions::kMaxInterval.count()));
+        // Reported when something a view shows changed, not at every sample.
+        const bool stretchChanged = std::abs(m_status.effectiveIntervalMs - intervalMs) > intervalMs * 0.1;
+        if (m_status.state != SamplerStatus::State::Connected || m_status.attempt != 0 || stretchChanged) {
+            m_status.attempt = 0;
+            m_status.retryInMs = 0;
+            m_status.effectiveIntervalMs = intervalMs;
+            report(SamplerStatus::State::Connected);
+        }
+        const double elapsedMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        m_timer->start(std::chrono::milliseconds(qint64(std::max(0.0, intervalMs - elapsedMs))));
+    }
+
+    ConnInfo m_target;
+    SamplerOptions m_options;
+    PgConnection m_connection;
+    std::unique_ptr<PgReader> m_reader;
+    std::unique_ptr<BouncerReader> m_bouncerReader;
+    std::unique_ptr<AnalysisPipeline> m_pipeline;
+    QTimer *m_timer = nullptr;
+    SamplerStatus m_status;
+    bool m_everConnected = false;
+    bool m_stopping = false;
+    std::mt19937 m_random{std::random_device{}()};
+};
+
+// ---- Sampler (lives on the caller's thread) ----------------------------------------------
 
 Sampler::Sampler(const ConnInfo &target, const SamplerOptions &options, QObject *parent)
-    : QObject(parent), m_worker(new SamplerWorker(target, options))
+    : SampleSource(parent), m_target(target), m_options(options)
 {
-    qRegisterMetaType<poolscope::SnapshotPtr>();
+    qRegisterMetaType<poolscope::AnalysedSamplePtr>();
     qRegisterMetaType<poolscope::SamplerStatus>();
-    qRegisterMetaType<poolscope::BouncerSnapshotPtr>();
-    m_thread.setObjectName(QStringLiteral("sampler ") + target.displayName());
-    m_worker->moveToThread(&m_thread);
-    // Context objects: once this Sampler is gone, nothing is delivered to it.
-    connect(m_worker, &SamplerWorker::snapshotReady, this, &Sampler::snapshotReady);
-    connect(m_worker, &SamplerWorker::bouncerSnapshotReady, this, &Sampler::bouncerSnapshotReady);
-    connect(m_worker, &SamplerWorker::statusChanged, this, &Sampler::statusChanged);
 }
 
 Sampler::~Sampler()
@@ -46,16 +263,39 @@ Sampler::~Sampler()
     shutdownWorker();
 }
 
+qint64 Sampler::nowMs() const { return QDateTime::currentMSecsSinceEpoch(); }
+
 void Sampler::start()
 {
-    if (m_thread.isRunning() || !m_worker)
+    if (m_worker)
         return;
-    m_thread.start();
+    ++m_startGeneration;
+    m_worker = new SamplerWorker(m_target, m_options);
+    // Context objects: once this Sampler has let go of the worker, nothing reaches it.
+    connect(m_worker, &SamplerWorker::sampled, this, &Sampler::sampled);
+    connect(m_worker, &SamplerWorker::statusChanged, this, &Sampler::statusChanged);
+    m_thread = workerthreads::start(m_worker, QStringLiteral("sampler ") + m_target.displayName());
     QMetaObject::invokeMethod(m_worker, &SamplerWorker::begin, Qt::QueuedConnection);
+}
+
+bool Sampler::shutdownWorker()
+{
+    if (!m_worker)
+        return false;
+    disconnect(m_worker, nullptr, this, nullptr);
+    m_worker->abort(); // a connect or read in flight gives up within ~100 ms
+    QMetaObject::invokeMethod(m_worker, &SamplerWorker::shutdown, Qt::QueuedConnection);
+    m_previous = m_thread;
+    m_worker = nullptr;
+    m_thread = nullptr;
+    // Nothing the worker queued before it let go may arrive after this.
+    QCoreApplication::removePostedEvents(this, QEvent::MetaCall);
+    return true;
 }
 
 void Sampler::stop()
 {
+    ++m_startGeneration; // a restart waiting for the previous thread is off
     if (!shutdownWorker())
         return;
     SamplerStatus stopped;
@@ -63,152 +303,36 @@ void Sampler::stop()
     Q_EMIT statusChanged(stopped);
 }
 
-bool Sampler::shutdownWorker()
+void Sampler::restart()
 {
-    if (!m_worker)
-        return false;
-    if (m_thread.isRunning()) {
-        m_worker->abort(); // a hung connect or read gives up within ~100 ms
-        QMetaObject::invokeMethod(m_worker, &SamplerWorker::shutdown, Qt::BlockingQueuedConnection);
-        m_thread.quit();
-        m_thread.wait();
-    }
-    delete m_worker; // its thread has finished: safe to delete from here
-    m_worker = nullptr;
-    // Nothing the worker queued before it stopped may arrive after this.
-    QCoreApplication::removePostedEvents(this, QEvent::MetaCall);
-    return true;
+    stop();
+    // One sampling connection per target: the new one opens once the old one has closed.
+    // A thread stuck in a DNS lookup is not waited for longer than a second.
+    const quint64 generation = ++m_startGeneration;
+    const auto startOnce = [this, generation] {
+        if (generation == m_startGeneration)
+            start();
+    };
+    if (m_previous)
+        connect(m_previous, &QObject::destroyed, this, startOnce);
+    QTimer::singleShot(m_previous ? 1000 : 0, this, startOnce);
 }
 
-// ---- SamplerWorker (lives on the sampler thread) ---------------------------------------
-
-SamplerWorker::SamplerWorker(const ConnInfo &target, const SamplerOptions &options)
-    : m_target(target), m_options(options)
+void Sampler::setOwnerKey(OwnerKey key)
 {
-    m_options.interval = std::clamp(m_options.interval, SamplerOptions::kMinInterval, SamplerOptions::kMaxInterval);
+    m_options.ownerKey = key;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, key] { worker->regroup(key); }, Qt::QueuedConnection);
 }
 
-void SamplerWorker::begin()
+void Sampler::setAlertRules(const AlertRules &rules)
 {
-    m_timer = new QTimer(this);
-    m_timer->setSingleShot(true);
-    m_timer->setTimerType(Qt::PreciseTimer);
-    connect(m_timer, &QTimer::timeout, this, &SamplerWorker::tick);
-    report(SamplerStatus::State::Connecting);
-    tick();
-}
-
-void SamplerWorker::shutdown()
-{
-    m_stopping = true;
-    if (m_timer)
-        m_timer->stop();
-    m_connection.close();
-}
-
-void SamplerWorker::report(SamplerStatus::State state, const PgError &error)
-{
-    m_status.state = state;
-    m_status.error = error;
-    Q_EMIT statusChanged(m_status);
-}
-
-void SamplerWorker::scheduleReconnect()
-{
-    ++m_status.attempt;
-    const auto delay = reconnectDelay(m_status.attempt, std::uniform_real_distribution<double>(0, 1)(m_random));
-    m_status.retryInMs = delay.count();
-    m_timer->start(delay);
-}
-
-bool SamplerWorker::ensureConnected()
-{
-    if (m_connection.isOpen())
-        return true;
-    PgError error = m_connection.open(m_target, QByteArrayLiteral("poolscope"));
-    TargetKind kind = m_options.kind.value_or(TargetKind::PostgreSQL);
-    if (!error.isError() && !m_options.kind)
-        error = detectTargetKind(m_connection, m_options.queryTimeout, &kind);
-    // The PgBouncer console knows no set_config(); its commands are answered at once anyway.
-    if (!error.isError() && kind == TargetKind::PostgreSQL)
-        error = configureSession(m_connection, m_options.queryTimeout);
-    if (error.isError()) {
-        m_connection.close();
-        qCInfo(lcSampler) << m_target.displayName() << "connect failed:" << error.message;
-        scheduleReconnect();
-        report(m_everConnected || m_status.attempt > 1 ? SamplerStatus::State::Reconnecting
-                                                       : SamplerStatus::State::Connecting,
-               error);
-        return false;
-    }
-    m_status.kind = kind;
-    if (kind == TargetKind::PostgreSQL) {
-        m_reader = std::make_unique<PgReader>(m_connection);
-    } else if (!m_bouncerReader) {
-        m_bouncerReader = std::make_unique<BouncerReader>(); // kept across reconnects: rates need the last totals
-    }
-    m_everConnected = true;
-    return true;
-}
-
-PgError SamplerWorker::sample(double *readMs)
-{
-    if (m_status.kind == TargetKind::PgBouncer) {
-        auto snapshot = std::make_shared<BouncerSnapshot>();
-        snapshot->target = m_target.displayName();
-        const auto started = Clock::now();
-        const PgError error = m_bouncerReader->read(m_connection, m_options.queryTimeout, snapshot.get());
-        *readMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-        if (!error.isError() && !m_stopping)
-            Q_EMIT bouncerSnapshotReady(std::move(snapshot));
-        return error;
-    }
-    auto snapshot = std::make_shared<Snapshot>();
-    snapshot->target = m_target.displayName();
-    const PgError error =
-        takeSnapshot(m_connection, *m_reader, m_tags, m_options.rules, m_options.queryTimeout, snapshot.get());
-    *readMs = snapshot->readMs;
-    if (!error.isError() && !m_stopping)
-        Q_EMIT snapshotReady(std::move(snapshot));
-    return error;
-}
-
-void SamplerWorker::tick()
-{
-    if (m_stopping)
-        return;
-    if (!ensureConnected())
-        return;
-    const auto started = Clock::now();
-    double readMs = 0;
-    const PgError error = sample(&readMs);
-    if (m_stopping)
-        return;
-    if (error.isError()) {
-        if (!m_connection.isOpen()) {
-            // The connection dropped: reconnect at once, then back off.
-            m_status.attempt = 0;
-            scheduleReconnect();
-            report(SamplerStatus::State::Reconnecting, error);
-        } else {
-            report(SamplerStatus::State::Failing, error);
-            m_timer->start(m_options.interval);
-        }
-        return;
-    }
-    // Back off on our own when a read costs the server more than 1 % of the interval.
-    double intervalMs = double(m_options.interval.count());
-    if (m_options.adaptive)
-        intervalMs = std::min(std::max(intervalMs, std::ceil(readMs) * 100.0), double(SamplerOptions::kMaxInterval.count()));
-    if (m_status.state != SamplerStatus::State::Connected || m_status.attempt != 0
-        || m_status.effectiveIntervalMs != intervalMs) {
-        m_status.attempt = 0;
-        m_status.retryInMs = 0;
-        m_status.effectiveIntervalMs = intervalMs;
-        report(SamplerStatus::State::Connected);
-    }
-    const double elapsedMs = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
-    m_timer->start(std::chrono::milliseconds(qint64(std::max(0.0, intervalMs - elapsedMs))));
+    m_options.alertRules = rules;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, rules] { worker->setAlertRules(rules); },
+                                  Qt::QueuedConnection);
 }
 
 } // namespace poolscope
+
+#include "sampler.moc"

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <QByteArray>
+#include <QStringView>
+
+#include <QList>
+
+namespace poolscope {
+
+// Writes JSON straight into a byte buffer as it goes, instead of building a QJsonDocument tree
+// per sample and serialising it after: `watch --json` prints a document a second of thousands
+// of sessions, and the tree was most of its cost. Strings are escaped as JSON requires (quotes,
+// backslashes, every control character), so whatever a database user put in a query or an
+// application name arrives exact and harmless. Keys are ASCII literals of our own.
+class JsonWriter
+{
+public:
+    // `indented`: two spaces a level, for a person reading `snapshot --json`; else compact.
+    explicit JsonWriter(QByteArray *out, bool indented = false) : m_out(out), m_indented(indented) {}
+
+    void beginObject() { open('{'); }
+    void endObject() { close('}'); }
+    void beginArray() { open('['); }
+    void endArray() { close(']'); }
+    JsonWriter &key(const char *name); // the value written next belongs to it
+    JsonWriter &key(QStringView name);  // a key that came from outside, escaped like a value
+
+    void value(QStringView text);
+    void value(const QString &text) { value(QStringView(text)); }
+    void value(const char *ascii);
+    void value(qint64 number);
+    void value(int number) { value(qint64(number)); }
+    void value(double number); // NaN and infinities are written as null
+    void value(bool flag);
+    void null();
+    // A string, or null for a null QString.
+    void textOrNull(const QString &text);
+    void strings(const QStringList &list);
+    void numbers(const QList<int> &list);
+
+    template <typename T> void field(const char *name, const T &v)
+    {
+        key(name);
+        value(v);
+    }
+
+private:
+    void open(char bracket);
+    void close(char bracket);
+    void beforeValue();
+    void newline();
+    void writeString(QStringView text);
+
+    QByteArray *m_out;
+    bool m_indented;
+    int m_depth = 0;
+    bool m_first = true;    // no value yet at this level
+    bool m_afterKey = false; // a key was written; its value comes next
+};
+
+} // namespace poolscope
