@@ -9,6 +9,7 @@
 #include "sampling/sampler.h"
 #include "sampling/sampling.h"
 #include "output/snapshotjson.h"
+#include "output/safetext.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -99,7 +100,7 @@ void printSnapshot(const ReadSetup &setup, const Snapshot &snapshot, const QList
             root.insert(QStringLiteral("sessions"), sessions);
         }
         const QJsonDocument document(root);
-        out() << document.toJson(jsonLines ? QJsonDocument::Compact : QJsonDocument::Indented);
+        out() << terminalSafeJson(document.toJson(jsonLines ? QJsonDocument::Compact : QJsonDocument::Indented));
         if (jsonLines)
             out() << '\n';
     } else {
@@ -126,7 +127,7 @@ std::optional<int> readPostgres(PgConnection &connection, const ReadSetup &setup
     const PgError error = takeSnapshot(connection, reader, tags, setup.rules, setup.timeout, snapshot);
     connection.close();
     if (error.isError()) {
-        err() << "poolscope: reading pg_stat_activity on " << target.displayName() << " failed: " << error.message
+        err() << "poolscope: reading pg_stat_activity on " << target.displayName() << " failed: " << safeText(error.message)
               << "\n";
         err().flush();
         return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitFailure;
@@ -149,7 +150,7 @@ std::optional<int> readVia(const QString &consoleInfo, const ReadSetup &setup, c
     BouncerSnapshot bouncer;
     bouncer.target = console->displayName();
     if (const PgError error = reader.read(connection, setup.timeout, &bouncer); error.isError()) {
-        err() << "poolscope: reading the PgBouncer console failed: " << error.message << "\n";
+        err() << "poolscope: reading the PgBouncer console failed: " << safeText(error.message) << "\n";
         err().flush();
         return ExitFailure;
     }
@@ -192,7 +193,7 @@ int bouncerSnapshot(PgConnection &connection, const ReadSetup &setup, const QCom
     const PgError error = reader.read(connection, setup.timeout, &bouncer);
     connection.close();
     if (error.isError()) {
-        err() << "poolscope: reading the PgBouncer console failed: " << error.message << "\n";
+        err() << "poolscope: reading the PgBouncer console failed: " << safeText(error.message) << "\n";
         err().flush();
         return ExitFailure;
     }
@@ -211,7 +212,7 @@ int bouncerSnapshot(PgConnection &connection, const ReadSetup &setup, const QCom
     }
     const LinkedLayers linked = linkLayers(bouncer, postgres ? &*postgres : nullptr);
     if (setup.json)
-        out() << QJsonDocument(bouncerSnapshotToJson(bouncer, postgres ? &*postgres : nullptr, linked)).toJson();
+        out() << terminalSafeJson(QJsonDocument(bouncerSnapshotToJson(bouncer, postgres ? &*postgres : nullptr, linked)).toJson());
     else
         printBouncerReport(out(), bouncer, postgres ? &*postgres : nullptr, linked, setup.report.width,
                            setup.report.maxSessions);
@@ -347,7 +348,7 @@ int runWatch(const QStringList &arguments)
         if (clearScreen)
             out() << "\033[H\033[2J";
         if (setup.json)
-            out() << QJsonDocument(bouncerSnapshotToJson(*bouncer, postgres, linked)).toJson(QJsonDocument::Compact)
+            out() << terminalSafeJson(QJsonDocument(bouncerSnapshotToJson(*bouncer, postgres, linked)).toJson(QJsonDocument::Compact))
                   << '\n';
         else
             printBouncerReport(out(), *bouncer, postgres, linked, setup.report.width, setup.report.maxSessions);
@@ -357,7 +358,7 @@ int runWatch(const QStringList &arguments)
     const auto onStatus = [&](const SamplerStatus &status) {
         if (!status.error.isError())
             return;
-        err() << "poolscope: " << samplerStateName(status.state) << ": " << status.error.message;
+        err() << "poolscope: " << samplerStateName(status.state) << ": " << safeText(status.error.message);
         if (status.retryInMs > 0 || status.attempt > 0)
             err() << " (attempt " << status.attempt << ", next in " << status.retryInMs << " ms)";
         err() << "\n";

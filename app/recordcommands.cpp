@@ -7,6 +7,7 @@
 #include "recording/recorder.h"
 #include "recording/recordingreader.h"
 #include "sampling/sampler.h"
+#include "output/safetext.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -86,7 +87,7 @@ int runRecord(const QStringList &arguments)
     Recorder recorder(recorderOptions);
     QString error;
     if (!recorder.open(output, parser.isSet(QStringLiteral("overwrite")), &error)) {
-        err() << "poolscope: " << error << "\n";
+        err() << "poolscope: " << safeText(error) << "\n";
         return ExitFailure;
     }
     SamplerOptions options;
@@ -129,7 +130,7 @@ int runRecord(const QStringList &arguments)
             if (!status.error.isError())
                 return;
             err() << "poolscope: " << self->target.displayName() << ": " << samplerStateName(status.state) << ": "
-                  << status.error.message << "\n";
+                  << safeText(status.error.message) << "\n";
             err().flush();
             if (self->id >= 0 && !self->away)
                 recorder.appendGap(self->id, QDateTime::currentMSecsSinceEpoch(), status.error.message);
@@ -212,11 +213,11 @@ int runReport(const QStringList &arguments, const std::function<QString(Recordin
     QString error;
     std::unique_ptr<Recording> recording = Recording::open(parser.positionalArguments().constFirst(), &error);
     if (!recording) {
-        err() << "poolscope: " << error << "\n";
+        err() << "poolscope: " << safeText(error) << "\n";
         return ExitFailure;
     }
     for (const QString &problem : recording->problems())
-        err() << "poolscope: damaged part skipped: " << problem << "\n";
+        err() << "poolscope: damaged part skipped: " << safeText(problem) << "\n";
     const QString output = parser.value(QStringLiteral("output"));
     TimelineOptions options;
     options.ownerKey = *key;
