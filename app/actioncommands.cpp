@@ -2,6 +2,7 @@
 // will do, asks (or requires --yes), acts over a separate action connection, prints every
 // result and writes it to the audit log.
 #include "clicommon.h"
+#include "output/safetext.h"
 #include "commands.h"
 #include "textreport.h"
 
@@ -42,16 +43,16 @@ void record(const AuditLog &log, const ConnInfo &target, const QString &action, 
 {
     QString error;
     if (!log.append(target.redacted(), action, arguments, result, &error)) {
-        err() << "poolscope: " << error << "\n";
+        err() << "poolscope: " << safeText(error) << "\n";
         err().flush();
     }
 }
 
 void printResult(const QString &subject, const ActionResult &result)
 {
-    out() << subject << ": " << actionStatusName(result.status) << " — " << result.message;
+    out() << safeLine(subject) << ": " << actionStatusName(result.status) << " — " << safeText(result.message);
     if (!result.sqlstate.isEmpty() && !result.ok())
-        out() << " [SQLSTATE " << result.sqlstate << "]";
+        out() << " [SQLSTATE " << safeLine(result.sqlstate) << "]";
     out() << "\n";
     out().flush();
 }
@@ -118,7 +119,7 @@ int runSignal(const QStringList &arguments, bool terminate)
     error = sampleOnce(reading, reader, pipeline, timeout, &sample);
     reading.close();
     if (error.isError()) {
-        err() << "poolscope: reading the sessions failed: " << error.message << "\n";
+        err() << "poolscope: reading the sessions failed: " << safeText(error.message) << "\n";
         err().flush();
         return ExitFailure;
     }

@@ -2,6 +2,7 @@
 // admin console. Like every action: say what will happen, confirm, act, print the verified
 // result, write it to the audit log.
 #include "clicommon.h"
+#include "output/safetext.h"
 #include "commands.h"
 
 #include "actions/actions.h"
@@ -32,10 +33,10 @@ int finish(const QCommandLineParser &parser, const ConnInfo &target, const QStri
 {
     QString error;
     if (!AuditLog(parser.value(QStringLiteral("audit-log"))).append(target.redacted(), action, arguments, result, &error)) {
-        err() << "poolscope: " << error << "\n";
+        err() << "poolscope: " << safeText(error) << "\n";
         err().flush();
     }
-    out() << subject << ": " << actionStatusName(result.status) << " — " << result.message << "\n";
+    out() << safeLine(subject) << ": " << actionStatusName(result.status) << " — " << safeText(result.message) << "\n";
     out().flush();
     if (result.ok())
         return ExitOk;

@@ -3,6 +3,7 @@
 #include "textreport.h"
 
 #include "analysis/classifier.h"
+#include "output/safetext.h"
 #include "output/snapshotjson.h"
 
 namespace poolscope::cli {
@@ -10,17 +11,19 @@ namespace poolscope::cli {
 void printBouncerReport(QTextStream &stream, const BouncerSnapshot &bouncer, const Snapshot *postgres,
                         const LinkedLayers &linked, int width, int maxClients)
 {
-    stream << "PgBouncer " << bouncer.version << " at " << bouncer.target << "   " << isoTime(bouncer.takenAtMs)
-           << "   pool_mode " << bouncer.setting(QStringLiteral("pool_mode")) << ", default_pool_size "
-           << bouncer.setting(QStringLiteral("default_pool_size")) << ", max_client_conn "
-           << bouncer.setting(QStringLiteral("max_client_conn")) << "\n";
+    // Names, versions and findings come from the console and the server: shown, never obeyed.
+    stream << "PgBouncer " << safeLine(bouncer.version) << " at " << safeLine(bouncer.target) << "   "
+           << isoTime(bouncer.takenAtMs) << "   pool_mode " << safeLine(bouncer.setting(QStringLiteral("pool_mode")))
+           << ", default_pool_size " << safeLine(bouncer.setting(QStringLiteral("default_pool_size")))
+           << ", max_client_conn " << safeLine(bouncer.setting(QStringLiteral("max_client_conn"))) << "\n";
     if (postgres)
-        stream << "Linked to PostgreSQL " << postgres->serverVersion << " at " << postgres->target << "\n";
+        stream << "Linked to PostgreSQL " << safeLine(postgres->serverVersion) << " at " << safeLine(postgres->target)
+               << "\n";
     if (!bouncer.missingCommands.isEmpty())
         stream << "note: this console does not answer " << bouncer.missingCommands.join(QStringLiteral(", ")) << "\n";
     for (const Finding &finding : linked.findings)
-        stream << (finding.severity == Finding::Severity::Critical ? "CRITICAL: " : "WARNING: ") << finding.message
-               << "\n";
+        stream << (finding.severity == Finding::Severity::Critical ? "CRITICAL: " : "WARNING: ")
+               << safeLine(finding.message) << "\n";
 
     stream << "\nPools:\n";
     TextTable pools({QStringLiteral("DATABASE"), QStringLiteral("USER"), QStringLiteral("MODE"), QStringLiteral("SIZE"),
@@ -42,7 +45,7 @@ void printBouncerReport(QTextStream &stream, const BouncerSnapshot &bouncer, con
                              .arg(s.queriesPerSecond, 0, 'f', 1));
     }
     if (!rates.isEmpty())
-        stream << "Rates: " << rates.join(QStringLiteral("; ")) << "\n";
+        stream << "Rates: " << safeLine(rates.join(QStringLiteral("; "))) << "\n";
 
     const double listAge = (bouncer.takenAtMs - bouncer.clientsReadAtMs) / 1000.0;
     stream << "\nClients" << (listAge >= 1 ? QStringLiteral(" (read %1 ago)").arg(formatDuration(listAge)) : QString())

@@ -1,5 +1,6 @@
 #include "clicommon.h"
 
+#include "output/safetext.h"
 #include "sampling/terminationrequest.h"
 
 #include <QCoreApplication>
@@ -79,7 +80,7 @@ std::optional<ConnInfo> targetFrom(const QString &text)
     QString error;
     auto target = ConnInfo::parse(text, &error);
     if (!target) {
-        err() << "poolscope: invalid connection string: " << error << "\n";
+        err() << "poolscope: invalid connection string: " << safeText(error) << "\n";
         err().flush();
     }
     return target;
@@ -141,7 +142,7 @@ std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser)
             value = parseSeconds(text);
         }
         if (!value) {
-            err() << "poolscope: --" << name << ": '" << text << "' is not a "
+            err() << "poolscope: --" << name << ": '" << safeLine(text) << "' is not a "
                   << (option.percent ? "percentage between 0 and 100" : "duration such as 30s, 2min or 500ms") << "\n";
             err().flush();
             return std::nullopt;
@@ -190,9 +191,10 @@ std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok
 
 int reportConnectionError(const ConnInfo &target, const PgError &error)
 {
-    err() << "poolscope: cannot connect to " << target.displayName() << ": " << error.message << "\n";
+    // The message may quote the server, which may quote what a database user wrote.
+    err() << "poolscope: cannot connect to " << safeLine(target.displayName()) << ": " << safeText(error.message) << "\n";
     if (const QString advice = error.advice(); !advice.isEmpty())
-        err() << "  " << advice << "\n";
+        err() << "  " << safeText(advice) << "\n";
     err().flush();
     return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitConnection;
 }

@@ -5,6 +5,7 @@
 #include "pgbouncer/bouncerreader.h"
 #include "postgres/pgreader.h"
 #include "sampling/sampler.h"
+#include "output/safetext.h"
 
 #include <QDateTime>
 
@@ -30,7 +31,7 @@ std::optional<int> readPostgres(PgConnection &connection, const ReadSetup &setup
     const PgError error = sampleOnce(connection, reader, pipeline, setup.timeout, sample);
     connection.close();
     if (error.isError()) {
-        err() << "poolscope: reading pg_stat_activity on " << target.displayName() << " failed: " << error.message
+        err() << "poolscope: reading pg_stat_activity on " << target.displayName() << " failed: " << safeText(error.message)
               << "\n";
         err().flush();
         return error.kind == PgError::Kind::Privilege ? ExitPrivilege : ExitFailure;

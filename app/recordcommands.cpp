@@ -7,6 +7,7 @@
 #include "recording/recordingwriter.h"
 #include "recording/recordingreader.h"
 #include "sampling/sampler.h"
+#include "output/safetext.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -95,7 +96,7 @@ int runRecord(const QStringList &arguments)
     bool opened = false;
     QObject::connect(&writer, &RecordingWriter::opened, [&] { opened = true; });
     QObject::connect(&writer, &RecordingWriter::failed, [&](const QString &message) {
-        err() << "poolscope: " << message << "\n";
+        err() << "poolscope: " << safeText(message) << "\n";
         err().flush();
         exitCode = ExitFailure;
         QCoreApplication::quit();
@@ -136,7 +137,7 @@ int runRecord(const QStringList &arguments)
             if (!status.error.isError())
                 return;
             err() << "poolscope: " << target.displayName() << ": " << samplerStateName(status.state) << ": "
-                  << status.error.message << "\n";
+                  << safeText(status.error.message) << "\n";
             err().flush();
             writer.appendGap(key, QDateTime::currentMSecsSinceEpoch(), status.error.message);
         });
@@ -220,11 +221,11 @@ int runReport(const QStringList &arguments, const std::function<QString(const Re
     QString error;
     std::unique_ptr<Recording> recording = Recording::open(parser.positionalArguments().constFirst(), &error);
     if (!recording) {
-        err() << "poolscope: " << error << "\n";
+        err() << "poolscope: " << safeText(error) << "\n";
         return ExitFailure;
     }
     for (const QString &problem : recording->problems())
-        err() << "poolscope: damaged part skipped: " << problem << "\n";
+        err() << "poolscope: damaged part skipped: " << safeText(problem) << "\n";
     const QString output = parser.value(QStringLiteral("output"));
     TimelineOptions options;
     options.ownerKey = *key;

@@ -1,6 +1,7 @@
 #include "textreport.h"
 
 #include "analysis/classifier.h"
+#include "output/safetext.h"
 #include "output/snapshotjson.h"
 
 #include <algorithm>
@@ -42,6 +43,15 @@ QString severityLabel(Finding::Severity severity)
 }
 
 } // namespace
+
+void TextTable::addRow(QStringList cells)
+{
+    // Cells hold what database users wrote (queries, owners, names): their control and bidi
+    // characters are shown, never sent to the terminal, and a newline cannot start a fake row.
+    for (QString &cell : cells)
+        cell = safeLine(cell);
+    m_rows.append(std::move(cells));
+}
 
 void TextTable::print(QTextStream &stream, int width) const
 {
@@ -96,7 +106,7 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
 {
     const Limits &limits = snapshot.limits;
     const Totals &t = snapshot.totals;
-    stream << "PostgreSQL " << snapshot.serverVersion << " at " << snapshot.target << "   "
+    stream << "PostgreSQL " << safeLine(snapshot.serverVersion) << " at " << safeLine(snapshot.target) << "   "
            << isoTime(snapshot.takenAtMs) << "   (read in " << QString::number(snapshot.readMs, 'f', 1) << " ms)\n";
     stream << "Slots: " << (t.total + 1) << " of " << limits.usableSlots() << " usable (max_connections "
            << limits.maxConnections << ", reserved " << (limits.superuserReserved + limits.reserved) << ")";
@@ -111,7 +121,7 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
     stream << "   LEAKED " << t.leaked << ", suspected " << t.suspected << "\n";
 
     for (const Finding &finding : std::as_const(findings))
-        stream << severityLabel(finding.severity) << ": " << finding.message << "\n";
+        stream << severityLabel(finding.severity) << ": " << safeLine(finding.message) << "\n";
 
     // Sessions.
     const QList<const Session *> ordered = sessionsByUrgency(snapshot);
@@ -150,9 +160,9 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
             stream << "\nLeaks and suspects:\n";
             header = true;
         }
-        stream << "  " << s->pid << " " << leakVerdictName(s->leak) << ": " << s->reasons.join(QStringLiteral("; "));
+        stream << "  " << s->pid << " " << leakVerdictName(s->leak) << ": " << safeLine(s->reasons.join(QStringLiteral("; ")));
         if (!s->stack.isEmpty())
-            stream << "\n      at " << s->stack.first() << (s->tagsRemembered ? " (from its last tagged query)" : "");
+            stream << "\n      at " << safeLine(s->stack.first()) << (s->tagsRemembered ? " (from its last tagged query)" : "");
         stream << "\n";
     }
 
@@ -183,11 +193,11 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
         for (const StackGroup &group : o.stacks) {
             if (group.leaked == 0 || group.frames.isEmpty())
                 continue;
-            stream << "\n" << o.owner << ": " << group.leaked << " leaked of " << group.sessions
+            stream << "\n" << safeLine(o.owner) << ": " << group.leaked << " leaked of " << group.sessions
                    << " session(s) checked out at\n";
             const int frames = int(qMin<qsizetype>(group.frames.size(), options.maxFrames));
             for (int f = 0; f < frames; ++f)
-                stream << "    " << group.frames[f] << "\n";
+                stream << "    " << safeLine(group.frames[f]) << "\n";
             if (group.frames.size() > frames)
                 stream << "    … " << (group.frames.size() - frames) << " more frames\n";
         }

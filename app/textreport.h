@@ -30,7 +30,7 @@ class TextTable
 {
 public:
     explicit TextTable(QStringList headers) : m_headers(std::move(headers)) {}
-    void addRow(QStringList cells) { m_rows.append(std::move(cells)); }
+    void addRow(QStringList cells); // each cell becomes one safe line
     void print(QTextStream &stream, int width) const;
 
 private:

@@ -3,6 +3,7 @@
 #include "readsetup.h"
 
 #include "sampling/sampler.h"
+#include "output/safetext.h"
 
 #include <QCoreApplication>
 
@@ -92,7 +93,7 @@ int runWatch(const QStringList &arguments)
             stretchShown = stretch;
         if (!status.error.isError())
             return;
-        err() << "poolscope: " << samplerStateName(status.state) << ": " << status.error.message;
+        err() << "poolscope: " << samplerStateName(status.state) << ": " << safeText(status.error.message);
         if (status.retryInMs > 0 || status.attempt > 0)
             err() << " (attempt " << status.attempt << ", next in " << status.retryInMs << " ms)";
         err() << "\n";

@@ -1,5 +1,6 @@
 #include "alertviews.h"
 
+#include "plaintext.h"
 #include "settings/storedsettings.h"
 
 #include <QCheckBox>
@@ -57,11 +58,11 @@ void AlertBanner::setAlerts(const QList<Alert> &active)
     for (int i = 0; i < active.size() && i < kBannerLines; ++i) {
         const Alert &a = active[active.size() - 1 - i]; // newest first
         lines.append(QStringLiteral("⚠ %1 — %2 (since %3)")
-                         .arg(a.target, a.message, QDateTime::fromMSecsSinceEpoch(a.firedAtMs).toString(QStringLiteral("HH:mm:ss"))));
+                         .arg(safeLine(a.target), safeLine(a.message), QDateTime::fromMSecsSinceEpoch(a.firedAtMs).toString(QStringLiteral("HH:mm:ss"))));
     }
     if (active.size() > kBannerLines)
         lines.append(tr("and %n more", nullptr, int(active.size() - kBannerLines)));
-    m_text->setText(lines.join(u'\n'));
+    setPlainLabel(m_text, lines.join(u'\n'));
     setVisible(!active.isEmpty());
 }
 
@@ -85,7 +86,7 @@ AlertHistoryDialog::AlertHistoryDialog(const QList<Alert> &alerts, QWidget *pare
         const QStringList cells{timeText(a.firedAtMs), a.isActive() ? tr("active") : timeText(a.clearedAtMs), a.target,
                                 a.code, a.message};
         for (int c = 0; c < cells.size(); ++c)
-            table->setItem(r, c, new QTableWidgetItem(cells[c]));
+            table->setItem(r, c, new QTableWidgetItem(safeLine(cells[c])));
     }
     table->resizeColumnsToContents();
     table->horizontalHeader()->setStretchLastSection(true);

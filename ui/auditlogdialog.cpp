@@ -1,5 +1,6 @@
 #include "auditlogdialog.h"
 
+#include "plaintext.h"
 #include "actions/auditreader.h"
 
 #include <QDialogButtonBox>
@@ -50,7 +51,7 @@ void AuditLogDialog::reload()
                                 QString::fromUtf8(QJsonDocument(e.arguments).toJson(QJsonDocument::Compact)), e.status,
                                 e.sqlstate.isEmpty() ? e.message : e.message + QStringLiteral(" (") + e.sqlstate + u')'};
         for (int c = 0; c < cells.size(); ++c)
-            m_table->setItem(i, c, new QTableWidgetItem(cells[c]));
+            m_table->setItem(i, c, new QTableWidgetItem(safeLine(cells[c]))); // messages quote servers
     }
     m_table->setSortingEnabled(true);
     m_table->resizeColumnsToContents();
@@ -61,7 +62,7 @@ void AuditLogDialog::reload()
         notes.append(tr("No action has been taken from this machine yet."));
     if (!log.problems.isEmpty())
         notes.append(tr("Skipped %n unreadable line(s): %1", nullptr, int(log.problems.size())).arg(log.problems.mid(0, 3).join(QStringLiteral("; "))));
-    m_problems->setText(notes.join(u'\n'));
+    setPlainLabel(m_problems, notes.join(u'\n'));
     m_problems->setVisible(!notes.isEmpty());
 }
 

@@ -1,5 +1,6 @@
 #include "confirmdialog.h"
 
+#include "plaintext.h"
 #include "analysis/classifier.h"
 #include "analysis/owners.h"
 
@@ -26,6 +27,7 @@ ConfirmSessionsDialog::ConfirmSessionsDialog(const QString &target, const QList<
                                        : tr("The running query of these %n session(s) on %1 will be cancelled.", nullptr,
                                             int(sessions.size())).arg(target),
                              this);
+    intro->setTextFormat(Qt::PlainText);
     intro->setWordWrap(true);
     layout->addWidget(intro);
 
@@ -37,10 +39,10 @@ ConfirmSessionsDialog::ConfirmSessionsDialog(const QString &target, const QList<
     for (int r = 0; r < sessions.size(); ++r) {
         const Session &s = sessions[r];
         table->setItem(r, 0, new QTableWidgetItem(QString::number(s.pid)));
-        table->setItem(r, 1, new QTableWidgetItem(ownerOf(s, OwnerKey::Application)));
+        table->setItem(r, 1, new QTableWidgetItem(safeLine(ownerOf(s, OwnerKey::Application))));
         table->setItem(r, 2, new QTableWidgetItem(sessionClassName(s.sessionClass)));
         table->setItem(r, 3, new QTableWidgetItem(formatDuration(s.stateSeconds)));
-        table->setItem(r, 4, new QTableWidgetItem(s.query.simplified().left(200)));
+        table->setItem(r, 4, new QTableWidgetItem(safeLine(s.query.simplified().left(200))));
     }
     table->resizeColumnsToContents();
     table->horizontalHeader()->setStretchLastSection(true);
@@ -62,7 +64,8 @@ ConfirmSessionsDialog::ConfirmSessionsDialog(const QString &target, const QList<
 bool confirmChange(QWidget *parent, const QString &target, const QString &change)
 {
     QMessageBox box(QMessageBox::Warning, QObject::tr("Confirm change"),
-                    QObject::tr("On %1:\n\n%2").arg(target, change), QMessageBox::Cancel, parent);
+                    QObject::tr("On %1:\n\n%2").arg(safeLine(target), safeText(change)), QMessageBox::Cancel, parent);
+    box.setTextFormat(Qt::PlainText); // a role or setting name is not markup
     QPushButton *apply = box.addButton(QObject::tr("Apply"), QMessageBox::DestructiveRole);
     box.setDefaultButton(QMessageBox::Cancel);
     box.exec();

@@ -1,6 +1,7 @@
 #include "connectiondialog.h"
 
 #include "backgroundwork.h"
+#include "plaintext.h"
 
 #include "pgbouncer/bouncerreader.h"
 #include "postgres/pgconnection.h"
@@ -207,7 +208,7 @@ void ConnectionDialog::testConnection()
             const auto current = token.lock();
             if (!self || !current || *current != generation)
                 return; // the dialog is gone, or a newer test is running
-            self->m_result->setText(answer);
+            setPlainLabel(self->m_result, answer); // the server's version or error, as text
             self->m_test->setEnabled(true);
         }, Qt::QueuedConnection);
     });

@@ -1,5 +1,7 @@
 #include "keyedtreemodel.h"
 
+#include "plaintext.h"
+
 #include <QHash>
 #include <QSet>
 #include <QThread>
@@ -154,12 +156,15 @@ QVariant KeyedTreeModel::data(const QModelIndex &index, int role) const
         return {};
     const TreeRow &row = nodeOf(index)->row;
     switch (role) {
-    case Qt::DisplayRole:
-        return row.display.value(index.column());
+    case Qt::DisplayRole: {
+        // Owners, stacks, pool and client names come from the servers and their users.
+        const QVariant value = row.display.value(index.column());
+        return value.typeId() == QMetaType::QString ? QVariant(safeLine(value.toString())) : value;
+    }
     case SortRole:
         return index.column() < row.sortValues.size() ? row.sortValues[index.column()] : row.display.value(index.column());
     case Qt::ToolTipRole:
-        return row.toolTip.isEmpty() ? QVariant() : QVariant(row.toolTip);
+        return row.toolTip.isEmpty() ? QVariant() : QVariant(richFromPlain(row.toolTip));
     case Qt::BackgroundRole:
         return row.emphasised ? QVariant(QBrush(QColor(0xd3, 0x2f, 0x2f, 60))) : QVariant();
     case Qt::TextAlignmentRole:

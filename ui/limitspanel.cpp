@@ -1,5 +1,6 @@
 #include "limitspanel.h"
 
+#include "plaintext.h"
 #include "actionrunner.h"
 #include "analysis/classifier.h"
 #include "confirmdialog.h"
@@ -36,8 +37,11 @@ void setRow(QTableWidget *table, int row, const QStringList &cells)
             item->setFlags(item->flags() & ~Qt::ItemIsEditable);
             table->setItem(row, c, item);
         }
-        if (item->text() != cells[c])
-            item->setText(cells[c]);
+        // Role, database and setting names come from the servers: shown safe, acted on raw.
+        if (item->data(Qt::UserRole).toString() != cells[c]) {
+            item->setText(safeLine(cells[c]));
+            item->setData(Qt::UserRole, cells[c]);
+        }
     }
 }
 
@@ -117,10 +121,10 @@ LimitsPanel::LimitsPanel(const TargetController &target, ActionRunner &runner, Q
         if (row < 0 || !m_table->item(row, 0))
             return;
         if (m_target.kind() == TargetKind::PgBouncer) {
-            m_settingValue->setText(m_table->item(row, 1)->text());
+            m_settingValue->setText(m_table->item(row, 1)->data(Qt::UserRole).toString());
         } else {
-            m_objectKind->setCurrentIndex(m_table->item(row, 0)->text() == tr("database") ? 1 : 0);
-            m_objectName->setCurrentText(m_table->item(row, 1)->text());
+            m_objectKind->setCurrentIndex(m_table->item(row, 0)->data(Qt::UserRole).toString() == tr("database") ? 1 : 0);
+            m_objectName->setCurrentText(m_table->item(row, 1)->data(Qt::UserRole).toString());
         }
     });
     m_bouncerForm->hide();
@@ -256,7 +260,7 @@ void LimitsPanel::applySetting()
         m_outcome->setText(tr("Select a setting first."));
         return;
     }
-    const QString key = m_table->item(row, 0)->text();
+    const QString key = m_table->item(row, 0)->data(Qt::UserRole).toString();
     const QString value = m_settingValue->text().trimmed();
     const QString change = QStringLiteral("SET %1 = '%2'").arg(key, value);
     if (!confirmChange(this, m_target.displayName(), change))
@@ -270,7 +274,7 @@ void LimitsPanel::showOutcome(const ActionOutcome &outcome)
     QPalette pal = palette();
     pal.setColor(QPalette::WindowText, outcome.result.ok() ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
     m_outcome->setPalette(pal);
-    m_outcome->setText(QStringLiteral("%1 → %2%3").arg(outcome.subject, actionStatusName(outcome.result.status),
+    setPlainLabel(m_outcome, QStringLiteral("%1 → %2%3").arg(outcome.subject, actionStatusName(outcome.result.status),
                                                      outcome.result.message.isEmpty() ? QString()
                                                                                       : QStringLiteral(": ") + outcome.result.message));
 }

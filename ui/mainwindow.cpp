@@ -4,6 +4,7 @@
 #include "auditlogdialog.h"
 #include "chartpanel.h"
 #include "connectiondialog.h"
+#include "plaintext.h"
 #include "recordingmenu.h"
 #include "settings/storedsettings.h"
 #include "targetcontroller.h"
@@ -306,12 +307,12 @@ void MainWindow::updateItem(const Entry &entry)
         const qint64 age = (QDateTime::currentMSecsSinceEpoch() - c.lastSampleAtMs()) / 1000;
         detail += tr(" · last sample %1 s ago").arg(age);
     }
-    entry.item->setText(c.displayName() + u'\n' + detail);
+    entry.item->setText(safeLine(c.displayName()) + u'\n' + detail);
     entry.item->setIcon(dot(color));
     QString tip = c.connInfo().redacted();
     if (!status.error.message.isEmpty())
         tip += u'\n' + status.error.message;
-    entry.item->setToolTip(tip);
+    entry.item->setToolTip(richFromPlain(tip));
 }
 
 void MainWindow::addTarget()
@@ -436,7 +437,7 @@ void MainWindow::onAlerts(const AlertTracker::Changes &changes)
     for (const Alert &fired : changes.fired) {
         m_alertLog.append(fired);
         if (m_tray && m_tray->isVisible())
-            m_tray->showMessage(tr("PoolScope: %1").arg(fired.target), fired.message, QSystemTrayIcon::Warning, 10000);
+            m_tray->showMessage(tr("PoolScope: %1").arg(safeLine(fired.target)), safeText(fired.message).toHtmlEscaped(), QSystemTrayIcon::Warning, 10000); // some desktops read markup
     }
     if (m_alertLog.size() > 5000) // a flapping threshold must not grow this without bound
         m_alertLog.remove(0, m_alertLog.size() - 5000);
@@ -469,7 +470,7 @@ void MainWindow::editAlertRules()
 
 void MainWindow::showMessage(const QString &text)
 {
-    statusBar()->showMessage(text, 15000);
+    statusBar()->showMessage(safeText(text), 15000);
 }
 
 void MainWindow::saveTargets() const

@@ -1,5 +1,6 @@
 #include "overviewstrip.h"
 
+#include "plaintext.h"
 #include "analysis/classifier.h"
 #include "targetcontroller.h"
 
@@ -170,14 +171,14 @@ void OverviewStrip::refresh()
     } else if (health.isEmpty()) {
         health = tr("Waiting for the first sample…");
     }
-    m_health->setText(health);
+    setPlainLabel(m_health, health); // names, findings and server errors: shown as text
     QPalette pal = palette();
     const bool healthy = health.startsWith(QLatin1String("Healthy"));
     pal.setColor(QPalette::Window, critical ? QColor(0xc6, 0x28, 0x28) : warning ? QColor(0xf5, 0x7c, 0x00)
                                    : healthy ? QColor(0x2e, 0x7d, 0x32) : pal.color(QPalette::AlternateBase));
     pal.setColor(QPalette::WindowText, critical || warning || healthy ? QColor(Qt::white) : pal.color(QPalette::WindowText));
     m_health->setPalette(pal);
-    m_status->setText(statusLine(m_target));
+    setPlainLabel(m_status, statusLine(m_target));
 }
 
 QString OverviewStrip::healthText() const

@@ -1,5 +1,6 @@
 #include "recordingmenu.h"
 
+#include "plaintext.h"
 #include "replaywindow.h"
 #include "settings/storedsettings.h"
 #include "windowrecorder.h"
@@ -66,7 +67,7 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
                                                           QObject::tr("PoolScope recordings (*.psrec)"));
         QString error;
         if (!path.isEmpty() && !recorder->start(path.endsWith(QLatin1String(".psrec")) ? path : path + QStringLiteral(".psrec"), &error))
-            QMessageBox::warning(window, QObject::tr("Record"), error);
+            QMessageBox::warning(window, QObject::tr("Record"), richFromPlain(error));
         QSettings().setValue(QStringLiteral("recording/alwaysOn"), false);
         sync();
     });
@@ -88,7 +89,7 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
             settings.setValue(QStringLiteral("recording/alwaysOn"), true);
             settings.setValue(QStringLiteral("recording/capMegabytes"), megabytes);
         } else if (ok) {
-            QMessageBox::warning(window, QObject::tr("Always record"), error);
+            QMessageBox::warning(window, QObject::tr("Always record"), richFromPlain(error));
         }
         sync();
     });
@@ -108,7 +109,7 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
         sync();
     });
     QObject::connect(recorder, &WindowRecorder::failed, window,
-                     [window](const QString &message) { QMessageBox::warning(window, QObject::tr("Recording stopped"), message); });
+                     [window](const QString &message) { QMessageBox::warning(window, QObject::tr("Recording stopped"), richFromPlain(message)); });
 
     QAction *first = file->actions().value(0);
     file->insertAction(first, open);

@@ -1,5 +1,6 @@
 #include "replaywindow.h"
 
+#include "plaintext.h"
 #include "chartexport.h"
 #include "chartpanel.h"
 #include "output/csvexport.h"
@@ -77,7 +78,7 @@ ReplayWindow::ReplayWindow(std::unique_ptr<Recording> opened, QWidget *parent)
         for (TargetView *view : std::as_const(m_views))
             view->charts()->refresh();
     });
-    connect(m_player, &RecordingPlayer::problem, this, [this](const QString &message) { statusBar()->showMessage(message); });
+    connect(m_player, &RecordingPlayer::problem, this, [this](const QString &message) { statusBar()->showMessage(safeLine(message)); });
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
 
@@ -183,7 +184,7 @@ ReplayWindow *ReplayWindow::open(const QString &path, QWidget *parent)
         error = QObject::tr("%1 holds no samples yet: it was started, but no target was sampled before it ended").arg(path);
     if (!sampled) {
         if (!cancelled)
-            QMessageBox::warning(parent, QObject::tr("Open recording"), error);
+            QMessageBox::warning(parent, QObject::tr("Open recording"), richFromPlain(error));
         return nullptr;
     }
     auto *window = new ReplayWindow(std::move(recording), nullptr);
@@ -257,12 +258,12 @@ void ReplayWindow::buildEvents()
     }
     std::stable_sort(m_events.begin(), m_events.end(), [](const Event &a, const Event &b) { return a.timeMs < b.timeMs; });
     for (const Event &event : std::as_const(m_events)) {
-        auto *item = new QListWidgetItem(clockText(event.timeMs) + QStringLiteral("  ") + event.text, m_eventList);
+        auto *item = new QListWidgetItem(clockText(event.timeMs) + QStringLiteral("  ") + safeLine(event.text), m_eventList);
         item->setData(Qt::UserRole, event.timeMs);
-        item->setToolTip(event.text);
+        item->setToolTip(richFromPlain(event.text));
     }
     for (const QString &problem : recording().problems())
-        new QListWidgetItem(tr("damaged: %1").arg(problem), m_eventList);
+        new QListWidgetItem(tr("damaged: %1").arg(safeLine(problem)), m_eventList);
     if (m_eventList->count() == 0)
         new QListWidgetItem(tr("No alerts or actions were recorded."), m_eventList);
 }
@@ -412,7 +413,7 @@ void ReplayWindow::reportExport(const QString &title, const QString &path, const
     if (error.isEmpty())
         statusBar()->showMessage(tr("Written to %1").arg(path), 6000);
     else
-        QMessageBox::warning(this, title, error);
+        QMessageBox::warning(this, title, richFromPlain(error));
 }
 
 void ReplayWindow::chooseAndExport(const QString &title, const QString &filter, const QString &suffix,

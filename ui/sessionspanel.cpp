@@ -1,5 +1,6 @@
 #include "sessionspanel.h"
 
+#include "plaintext.h"
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -188,7 +189,7 @@ void SessionsPanel::copySelection() const
             // The query in full, not its one-line display form.
             const QVariant value = column == SessionTableModel::Query ? m_model->session(source.row()).query
                                                                        : source.data(Qt::DisplayRole);
-            cells.append(value.toString().simplified());
+            cells.append(safeLine(value.toString().simplified())); // pasted into terminals too
         }
         lines.append(cells.join(u'\t'));
     }

@@ -2,6 +2,7 @@
 
 #include "analysis/classifier.h"
 #include "analysis/querytags.h"
+#include "plaintext.h"
 
 #include <QBrush>
 #include <QColor>
@@ -162,16 +163,23 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
             lines.append(s.query.left(4000));
         if (column == CodeLocation && !s.stack.isEmpty())
             lines.append(s.stack.join(u'\n'));
-        return lines.isEmpty() ? QVariant() : QVariant(lines.join(QStringLiteral("\n\n")));
+        return lines.isEmpty() ? QVariant() : QVariant(richFromPlain(lines.join(QStringLiteral("\n\n"))));
     }
     if (role == Qt::TextAlignmentRole) {
         if (column == Pid || column == InState || column == Transaction)
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     }
-    if (role != Qt::DisplayRole && role != SortRole)
-        return {};
-    const bool sort = role == SortRole;
+    if (role == Qt::DisplayRole) {
+        // Names, queries, stacks and action results come from the server and its users.
+        const QVariant value = cell(s, column, false);
+        return value.typeId() == QMetaType::QString ? QVariant(safeLine(value.toString())) : value;
+    }
+    return role == SortRole ? cell(s, column, true) : QVariant();
+}
+
+QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
+{
     switch (column) {
     case Pid:
         return s.pid;

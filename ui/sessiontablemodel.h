@@ -48,6 +48,7 @@ public:
 
 private:
     double ageSeconds(qint64 sinceMs) const; // on the server's clock, advanced by our own since the sample
+    QVariant cell(const Session &s, int column, bool sort) const; // the display or sort value, raw
     void reindex();
 
     QList<Session> m_rows;

@@ -1,5 +1,6 @@
 #include "timechart.h"
 
+#include "plaintext.h"
 #include <QAreaSeries>
 #include <QChart>
 #include <QChartView>
@@ -152,7 +153,7 @@ void TimeChart::setTitleText(const QString &title)
 void TimeChart::setLineNames(const QStringList &names)
 {
     for (int i = 0; i < m_lines.size(); ++i) {
-        const QString name = names.value(i);
+        const QString name = safeLine(names.value(i)); // owners' names
         m_lines[i]->setName(name);
     }
 }
@@ -308,7 +309,7 @@ void TimeChart::showReadout(const QPointF &point, bool state)
         if (!m_lines[l]->name().isEmpty())
             lines.append(QStringLiteral("%1: %2").arg(m_lines[l]->name()).arg(m_data.lines.value(l).value(i)));
     }
-    QToolTip::showText(QCursor::pos(), lines.join(u'\n'), m_view);
+    QToolTip::showText(QCursor::pos(), richFromPlain(lines.join(u'\n')), m_view);
 }
 
 } // namespace poolscope::ui

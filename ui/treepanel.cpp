@@ -1,5 +1,7 @@
 #include "treepanel.h"
 
+#include "plaintext.h"
+
 #include <QApplication>
 #include <QClipboard>
 #include <QFontDatabase>
@@ -103,7 +105,7 @@ QString TreePanel::stackText() const
     if (frames.isEmpty())
         lines.append(tr("  (no stack: the client sent no stack tag in its query comments)"));
     for (int i = 0; i < frames.size(); ++i)
-        lines.append(QStringLiteral("  #%1 %2").arg(i).arg(frames[i]));
+        lines.append(QStringLiteral("  #%1 %2").arg(QString::number(i), safeLine(frames[i])));
     return lines.join(u'\n');
 }
 

@@ -1,5 +1,6 @@
 #include "output/csvexport.h"
 
+#include "output/safetext.h"
 #include "output/snapshotjson.h"
 
 namespace poolscope {
@@ -24,6 +25,10 @@ QString row(const QStringList &fields)
 
 QString number(double value) { return QString::number(value, 'f', 1); }
 
+// A column of text someone else wrote. Only these get csvText's formula guard: PoolScope's own
+// numbers (a negative one included) and times go out as they are.
+QString text(const QString &value) { return csvText(value); }
+
 } // namespace
 
 QString sessionsCsv(const Snapshot &snapshot)
@@ -40,10 +45,11 @@ QString sessionsCsv(const Snapshot &snapshot)
         QStringList blockedBy;
         for (int pid : s.blockedBy)
             blockedBy.append(QString::number(pid));
-        csv += row({QString::number(s.pid), s.database, s.user, s.applicationName, s.clientAddr, s.state,
-                    sessionClassKey(s.sessionClass), leakVerdictName(s.leak), number(s.stateSeconds),
-                    isoTime(s.xactStartMs), isoTime(s.queryStartMs), s.waitEventType, s.waitEvent,
-                    blockedBy.join(u' '), s.reasons.join(QLatin1String("; ")), s.stack.join(u'\n'), s.query});
+        csv += row({QString::number(s.pid), text(s.database), text(s.user), text(s.applicationName),
+                    text(s.clientAddr), text(s.state), sessionClassKey(s.sessionClass), leakVerdictName(s.leak),
+                    number(s.stateSeconds), isoTime(s.xactStartMs), isoTime(s.queryStartMs), text(s.waitEventType),
+                    text(s.waitEvent), blockedBy.join(u' '), text(s.reasons.join(QLatin1String("; "))),
+                    text(s.stack.join(u'\n')), text(s.query)});
     }
     return csv;
 }
@@ -57,11 +63,11 @@ QString ownersCsv(const QList<OwnerSummary> &owners, OwnerKey key)
            << QStringLiteral("top_stack");
     QString csv = row(header);
     for (const OwnerSummary &o : owners) {
-        QStringList fields{o.owner, QString::number(o.total)};
+        QStringList fields{text(o.owner), QString::number(o.total)};
         for (int c = 0; c < kSessionClassCount; ++c)
             fields.append(QString::number(o.byClass[c]));
         fields << QString::number(o.leaked) << QString::number(o.suspected) << number(o.oldestTransactionSeconds)
-               << (o.stacks.isEmpty() ? QString() : o.stacks.first().frames.join(u'\n'));
+               << (o.stacks.isEmpty() ? QString() : text(o.stacks.first().frames.join(u'\n')));
         csv += row(fields);
     }
     return csv;

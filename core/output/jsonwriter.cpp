@@ -1,5 +1,7 @@
 #include "output/jsonwriter.h"
 
+#include "output/safetext.h"
+
 #include <QLocale>
 
 #include <cmath>
@@ -75,7 +77,7 @@ void JsonWriter::writeString(QStringView text)
     };
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char16_t c = text[i].unicode();
-        if (c >= 0x20 && c != u'"' && c != u'\\')
+        if (c != u'"' && c != u'\\' && ((c >= 0x20 && c < 0x7F) || !isTerminalControl(c)))
             continue;
         flush(i);
         plainFrom = i + 1;
@@ -86,7 +88,7 @@ void JsonWriter::writeString(QStringView text)
         case u'\r': m_out->append("\\r"); break;
         case u'\t': m_out->append("\\t"); break;
         default: {
-            const char escaped[] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xf], hex[c & 0xf]};
+            const char escaped[] = {'\\', 'u', hex[(c >> 12) & 0xf], hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf]};
             m_out->append(escaped, sizeof escaped);
         }
         }

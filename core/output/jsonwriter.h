@@ -10,8 +10,9 @@ namespace poolscope {
 // Writes JSON straight into a byte buffer as it goes, instead of building a QJsonDocument tree
 // per sample and serialising it after: `watch --json` prints a document a second of thousands
 // of sessions, and the tree was most of its cost. Strings are escaped as JSON requires (quotes,
-// backslashes, every control character), so whatever a database user put in a query or an
-// application name arrives exact and harmless. Keys are ASCII literals of our own.
+// backslashes, C0 controls) and so are DEL, C1 controls and the bidi and line layout controls
+// (safetext.h), which JSON would leave raw: whatever a database user put in a query or an
+// application name arrives exact for a JSON reader and harmless in a terminal.
 class JsonWriter
 {
 public:

@@ -1,6 +1,7 @@
 #include "recording/incidentreport.h"
 
 #include "analysis/classifier.h"
+#include "output/safetext.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -73,10 +74,10 @@ QString dateTimeText(qint64 ms)
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
-QString cell(QString text)
-{
-    return text.replace(QLatin1Char('|'), QLatin1String("\\|")).replace(QLatin1Char('\n'), QLatin1Char(' '));
-}
+// Everything a server, a database user or a recording file supplied goes through this (or
+// markdownCode/markdownCodeBlock): inline, it cannot end a table cell, open a link or HTML,
+// or bring a control or bidi character back through an entity.
+QString cell(const QString &text) { return markdownInline(text); }
 
 struct Event
 {
@@ -185,11 +186,11 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
     QStringList names;
     for (const RecordedTarget &t : recording.targets()) {
         samples += t.samples.size();
-        names.append(QStringLiteral("`%1`").arg(t.name));
+        names.append(markdownCode(t.name));
     }
     s << "# Incident timeline\n\n";
-    s << "Recorded by PoolScope " << recording.start().value(QStringLiteral("poolscope")).toString() << " on "
-      << recording.start().value(QStringLiteral("host")).toString() << ": "
+    s << "Recorded by PoolScope " << cell(recording.start().value(QStringLiteral("poolscope")).toString()) << " on "
+      << cell(recording.start().value(QStringLiteral("host")).toString()) << ": "
       << (names.isEmpty() ? QStringLiteral("no target") : names.join(QStringLiteral(", "))) << ", ";
     if (first > 0)
         s << dateTimeText(first) << " – " << timeText(last) << " UTC (" << formatDuration((last - first) / 1000.0) << "), ";
@@ -203,7 +204,7 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
         s << "> The recording was cut short (PoolScope was killed or the machine stopped): it ends with its last "
              "complete sample.\n\n";
     for (const QString &problem : recording.problems())
-        s << "> Damaged: " << problem << "\n";
+        s << "> Damaged: " << cell(problem) << "\n";
     if (!recording.problems().isEmpty())
         s << "\n";
     if (!options.chartImage.isEmpty())
@@ -236,7 +237,8 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
                                .arg(cell(tl.leakBeganOwner), cell(tl.leakBeganState))});
         QString peak = QStringLiteral("**Peak**: %1").arg(tl.peakWhat);
         if (!tl.peakOwners.isEmpty())
-            peak += QStringLiteral("; most held by **%1** (%2)").arg(cell(tl.peakOwners.first().owner)).arg(tl.peakOwners.first().total);
+            peak += QStringLiteral("; most held by **%1** (%2)") // one arg(): a "%2" in the owner stays as it is
+                        .arg(cell(tl.peakOwners.first().owner), QString::number(tl.peakOwners.first().total));
         events.append({tl.peakMs, target.name, peak});
         events.append(tl.recovered ? Event{tl.recoveryMs, target.name,
                                            QStringLiteral("**Recovered**: back to the baseline, %1 after the first deviation")
@@ -272,7 +274,7 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
     for (const TargetTimeline &tl : std::as_const(timelines)) {
         if (tl.peakOwners.isEmpty())
             continue;
-        s << "## At the peak: " << tl.target << ", " << timeText(tl.peakMs) << "\n\n";
+        s << "## At the peak: " << cell(tl.target) << ", " << timeText(tl.peakMs) << "\n\n";
         s << tl.peakWhat << ". Owners by " << ownerKeyName(options.ownerKey) << ":\n\n";
         s << "| Owner | Sessions | Leaked | Idle in transaction | Oldest transaction |\n|---|---:|---:|---:|---:|\n";
         for (const OwnerSummary &o : tl.peakOwners.mid(0, options.owners)) {
@@ -289,22 +291,21 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
                 // With a leak, the stacks that leaked; without one, where the sessions came from.
                 if (stack.frames.isEmpty() || (tl.leakBeganMs > 0 && stack.leaked == 0))
                     continue;
-                s << "**" << (o.owner.isEmpty() ? QStringLiteral("(none)") : o.owner) << "**: " << stack.sessions
-                  << " sessions, " << stack.leaked << " leaked, checked out at:\n\n```\n";
-                for (const QString &frame : stack.frames.mid(0, options.stackFrames))
-                    s << frame << "\n";
+                s << "**" << (o.owner.isEmpty() ? QStringLiteral("(none)") : cell(o.owner)) << "**: " << stack.sessions
+                  << " sessions, " << stack.leaked << " leaked, checked out at:\n\n";
+                QStringList frames = stack.frames.mid(0, options.stackFrames);
                 if (stack.frames.size() > options.stackFrames)
-                    s << "… " << stack.frames.size() - options.stackFrames << " more frames\n";
-                s << "```\n\n";
+                    frames.append(QStringLiteral("… %1 more frames").arg(stack.frames.size() - options.stackFrames));
+                s << markdownCodeBlock(frames) << "\n";
             }
         }
     }
     if (!recording.actions().isEmpty()) {
         s << "## Actions taken from PoolScope\n\n";
         for (const AuditEntry &a : recording.actions())
-            s << "- " << timeText(a.time.toMSecsSinceEpoch()) << " `" << a.target << "` " << a.action << " "
-              << QString::fromUtf8(QJsonDocument(a.arguments).toJson(QJsonDocument::Compact)) << ": " << a.status
-              << (a.message.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(a.message)) << "\n";
+            s << "- " << timeText(a.time.toMSecsSinceEpoch()) << " " << markdownCode(a.target) << " " << cell(a.action) << " "
+              << cell(QString::fromUtf8(QJsonDocument(a.arguments).toJson(QJsonDocument::Compact))) << ": "
+              << cell(a.status) << (a.message.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(cell(a.message))) << "\n";
         s << "\n";
     }
     s.flush();
