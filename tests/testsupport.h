@@ -82,12 +82,14 @@ public:
         return false;
     }
 
-    // True while the backend is still there: a terminated backend fails the round trip.
+    // True while the backend is still there: a terminated backend breaks the connection on the
+    // next round trip. (The query itself may fail, in an aborted transaction: still there.)
     bool alive()
     {
         if (!ok())
             return false;
-        return exec(QStringLiteral("SELECT 1")) && PQstatus(m_conn) == CONNECTION_OK;
+        exec(QStringLiteral("SELECT 1"));
+        return PQstatus(m_conn) == CONNECTION_OK;
     }
 
     void close()

@@ -1,4 +1,5 @@
 // The window against the real bench, drawn offscreen: what an operator sees and does.
+#include "actions/auditreader.h"
 #include "alertviews.h"
 #include "chartpanel.h"
 #include "confirmdialog.h"
@@ -320,6 +321,51 @@ private Q_SLOTS:
         }
         // The cap, plus what the last sample and the end record of the newest file added.
         QVERIFY2(total <= cap + 6 * 1024, qPrintable(QString::number(total)));
+    }
+
+    // The moment it matters most: a server at max_connections, a leaked session among the ones
+    // filling it. A new connection is refused even to a pg_monitor + pg_signal_backend role, so
+    // the window ends the leak over its sampling connection, which is in already; the audit log
+    // has it.
+    void endsALeakOnAFullServer()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL_MONITOR);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL_APP);
+        TargetView *view = open(POOLSCOPE_TEST_SMALL_MONITOR);
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().postgres(), 15000);
+        // Fill every slot left for non-superusers; one of them leaks on an error path.
+        std::vector<std::unique_ptr<ClientSession>> filling;
+        for (int i = 0; i < 20; ++i) {
+            auto session = std::make_unique<ClientSession>(POOLSCOPE_TEST_SMALL_APP, i == 0 ? "billing-api" : "filler");
+            if (!session->ok())
+                break;
+            filling.push_back(std::move(session));
+        }
+        QVERIFY2(filling.size() >= 2, "the small cluster could not be filled");
+        ClientSession &leaker = *filling.front();
+        QVERIFY(leaker.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!leaker.exec(QString::fromLatin1(kLeakingQuery)));
+        const int pid = leaker.pid();
+        // Full: a fresh connection of the same role is refused.
+        ClientSession refused(POOLSCOPE_TEST_SMALL_MONITOR, "poolscope-test-refused");
+        QVERIFY2(!refused.ok() && refused.error().contains(u"remaining connection slots are reserved"),
+                 qPrintable(refused.error()));
+        QTRY_VERIFY_WITH_TIMEOUT(proxyRowOfPid(view->sessions()->view()->model(), pid) >= 0, 10000);
+
+        selectPid(view->sessions()->view(), pid);
+        bool listed = false;
+        acceptConfirmationListing(pid, &listed);
+        view->terminateSelected();
+        QVERIFY(listed);
+        QTRY_VERIFY_WITH_TIMEOUT(!leaker.alive(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(proxyRowOfPid(view->sessions()->view()->model(), pid) < 0, 10000);
+        const AuditReadResult audit = readAuditLog(options().auditLogPath);
+        QVERIFY(!audit.entries.isEmpty());
+        const AuditEntry &last = audit.entries.last();
+        QCOMPARE(last.action, QStringLiteral("terminate"));
+        QCOMPARE(last.status, QStringLiteral("done"));
+        QCOMPARE(last.arguments.value(QStringLiteral("pid")).toInt(), pid);
+        QVERIFY(view->target().status().state == SamplerStatus::State::Connected); // sampling went on
     }
 
     // A target whose network stops passing bytes mid-read: reconnecting (F5) and removing it

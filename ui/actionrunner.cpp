@@ -9,10 +9,11 @@
 
 namespace poolscope::ui {
 
-ActionRunner::ActionRunner(const ConnInfo &target, QString auditLogPath, QObject *parent)
+ActionRunner::ActionRunner(const ConnInfo &target, QString auditLogPath, SampleSource *source, QObject *parent)
     : QObject(parent)
     , m_target(target)
     , m_auditLogPath(std::move(auditLogPath))
+    , m_source(source)
 {
     qRegisterMetaType<poolscope::ui::ActionOutcome>();
 }
@@ -28,9 +29,9 @@ bool ActionRunner::start(Batch batch)
     // Results travel back through the application object and are dropped if this runner has
     // gone meanwhile: the QPointer is only read on the GUI thread.
     QPointer<ActionRunner> self(this);
-    actionThreads().start([self, batch = std::move(batch)] {
+    auto run = [self, batch = std::move(batch)](PgConnection *connection, std::chrono::milliseconds serverTimeout) {
         auto counts = std::make_shared<std::pair<int, int>>(0, 0);
-        batch([&](const ActionOutcome &outcome) {
+        batch(connection, serverTimeout, [&](const ActionOutcome &outcome) {
             (outcome.result.ok() ? counts->first : counts->second)++;
             QMetaObject::invokeMethod(qApp, [self, outcome] {
                 if (self)
@@ -44,7 +45,17 @@ bool ActionRunner::start(Batch batch)
             Q_EMIT self->busyChanged(false);
             Q_EMIT self->finished(counts->first, counts->second);
         }, Qt::QueuedConnection);
+    };
+    const auto onOwnConnection = [run] { actionThreads().start([run] { run(nullptr, {}); }); };
+    const bool queued = m_source && m_source->runOnConnection([run, onOwnConnection](PgConnection *connection,
+                                                                                     std::chrono::milliseconds timeout) {
+        if (connection)
+            run(connection, timeout);
+        else
+            onOwnConnection(); // not in: the sampler's thread does not wait for a connect
     });
+    if (!queued)
+        onOwnConnection();
     return true;
 }
 
@@ -52,33 +63,44 @@ bool ActionRunner::signalSessions(const QList<Session> &sessions, bool terminate
 {
     const ConnInfo target = m_target;
     const QString auditPath = m_auditLogPath;
-    return start([target, auditPath, sessions, terminate](const auto &report) {
+    return start([target, auditPath, sessions, terminate](PgConnection *connection, std::chrono::milliseconds serverTimeout,
+                                                          const Report &report) {
         const AuditLog log(auditPath);
         const QString action = terminate ? QStringLiteral("terminate") : QStringLiteral("cancel");
-        PgActions actions(target);
-        const PgError connectError = actions.connect();
+        std::optional<PgActions> actions;
+        if (connection)
+            actions.emplace(*connection, serverTimeout);
+        else
+            actions.emplace(target);
+        const PgError connectError = actions->connect();
         for (const Session &s : sessions) {
             const SessionRef ref = SessionRef::of(s);
             ActionResult result;
             if (connectError.isError())
                 result = {ActionResult::Status::Failed, connectError.message, connectError.sqlstate};
             else
-                result = terminate ? actions.terminate(ref) : actions.cancel(ref);
+                result = terminate ? actions->terminate(ref) : actions->cancel(ref);
             log.append(target.redacted(), action, ref.auditArguments(), result);
             report(ActionOutcome{s.key(), QStringLiteral("pid %1").arg(s.pid), result});
         }
     });
 }
 
-// One change over a fresh action connection of the given kind, audited.
+// One change, audited, over the sampling connection or one of its own.
 template <typename Actions, typename Work>
 bool ActionRunner::runOne(const QString &action, const QString &subject, const QJsonObject &arguments, Work work)
 {
     const ConnInfo target = m_target;
     const QString auditPath = m_auditLogPath;
-    return start([=](const auto &report) {
-        Actions actions(target);
-        const ActionResult result = work(actions);
+    return start([=](PgConnection *connection, std::chrono::milliseconds serverTimeout, const Report &report) {
+        std::optional<Actions> actions;
+        if (!connection)
+            actions.emplace(target);
+        else if constexpr (std::is_same_v<Actions, PgActions>)
+            actions.emplace(*connection, serverTimeout);
+        else
+            actions.emplace(*connection);
+        const ActionResult result = work(*actions);
         AuditLog(auditPath).append(target.redacted(), action, arguments, result);
         report(ActionOutcome{0, subject, result});
     });

@@ -3,8 +3,10 @@
 #include "actions/actions.h"
 #include "actions/bounceractions.h"
 #include "model/snapshot.h"
+#include "sampling/samplesource.h"
 
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 
@@ -17,13 +19,18 @@ struct ActionOutcome
     ActionResult result;
 };
 
-// Runs actions on a target off the GUI thread, one batch at a time, over an action connection
-// that is opened for the batch and closed after it. Every action goes to the audit log.
+// Runs actions on a target off the GUI thread, one batch at a time. A batch runs on the target's
+// sampling connection between two samples when the sampler is in: a server at max_connections
+// refuses any new connection, and that is when an action matters most. Without one (the sampler
+// is reconnecting, or there is no sampler) it opens a connection of its own for the batch, on
+// the actions' thread pool. Every action goes to the audit log.
 class ActionRunner : public QObject
 {
     Q_OBJECT
 public:
-    ActionRunner(const ConnInfo &target, QString auditLogPath, QObject *parent = nullptr);
+    // `source`: the target's sample source, whose connection actions use when it is in (may be
+    // null, or one without a connection).
+    ActionRunner(const ConnInfo &target, QString auditLogPath, SampleSource *source, QObject *parent = nullptr);
     ~ActionRunner() override;
 
     bool isBusy() const { return m_busy; }
@@ -45,13 +52,18 @@ Q_SIGNALS:
     void busyChanged(bool busy);
 
 private:
-    using Batch = std::function<void(const std::function<void(const ActionOutcome &)> &report)>;
+    using Report = std::function<void(const ActionOutcome &)>;
+    // `connection`: the sampling connection (its statement_timeout `serverTimeout`), or null to
+    // open one of the batch's own.
+    using Batch = std::function<void(PgConnection *connection, std::chrono::milliseconds serverTimeout,
+                                     const Report &report)>;
     bool start(Batch batch);
     template <typename Actions, typename Work>
     bool runOne(const QString &action, const QString &subject, const QJsonObject &arguments, Work work);
 
     ConnInfo m_target;
     QString m_auditLogPath;
+    QPointer<SampleSource> m_source;
     bool m_busy = false;
     bool m_disabled = false;
 };

@@ -26,7 +26,7 @@ namespace poolscope::ui {
 TargetView::TargetView(TargetController &target, const QString &auditLogPath, QWidget *parent)
     : QWidget(parent)
     , m_target(target)
-    , m_runner(new ActionRunner(target.connInfo(), auditLogPath, this))
+    , m_runner(new ActionRunner(target.connInfo(), auditLogPath, &target.source(), this))
     , m_overview(new OverviewStrip(target, this))
     , m_charts(new ChartPanel(target, this))
     , m_tabs(new QTabWidget(this))

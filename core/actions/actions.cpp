@@ -44,16 +44,41 @@ PgActions::PgActions(const ConnInfo &target, std::chrono::milliseconds timeout) 
 {
 }
 
+PgActions::PgActions(PgConnection &open, std::chrono::milliseconds restoreTimeout, std::chrono::milliseconds timeout)
+    : m_timeout(timeout), m_connection(&open), m_restoreTimeout(restoreTimeout)
+{
+}
+
 PgError PgActions::connect()
 {
-    if (m_connection.isOpen())
+    if (m_connection->isOpen())
         return {};
-    PgError error = m_connection.open(m_target, QByteArrayLiteral("poolscope-action"));
+    if (m_restoreTimeout)
+        return PgError::fromMessage(PgError::Kind::Connection, QStringLiteral("the sampling connection is closed"));
+    PgError error = m_own.open(m_target, QByteArrayLiteral("poolscope-action"));
     if (!error.isError())
-        error = m_connection.setServerTimeouts(m_timeout);
+        error = m_own.setServerTimeouts(m_timeout);
     if (error.isError())
-        m_connection.close();
+        m_own.close();
     return error;
+}
+
+void PgActions::disconnect()
+{
+    if (!m_restoreTimeout)
+        m_own.close();
+}
+
+PgActions::ServerTimeouts::ServerTimeouts(PgActions &actions, std::chrono::milliseconds timeout) : m_actions(actions)
+{
+    if (actions.m_restoreTimeout)
+        actions.m_connection->setServerTimeouts(timeout);
+}
+
+PgActions::ServerTimeouts::~ServerTimeouts()
+{
+    if (m_actions.m_restoreTimeout && m_actions.m_connection->isOpen())
+        m_actions.m_connection->setServerTimeouts(*m_actions.m_restoreTimeout);
 }
 
 std::optional<ActionResult> PgActions::ensureConnected()
@@ -99,7 +124,8 @@ ActionResult PgActions::signal(const SessionRef &session, bool terminate, std::c
         return {ActionResult::Status::InvalidArgument, QStringLiteral("invalid pid %1").arg(session.pid)};
     if (auto failed = ensureConnected())
         return *failed;
-    if (session.pid == m_connection.backendPid())
+    const ServerTimeouts raised(*this, m_timeout + wait);
+    if (session.pid == m_connection->backendPid())
         return {ActionResult::Status::InvalidArgument, QStringLiteral("refusing to signal PoolScope's own session")};
     // Match pid and, when the caller knows it, backend_start: a reused pid is another
     // session. backend_start is NULL for other roles' sessions without pg_monitor.
@@ -119,8 +145,8 @@ ActionResult PgActions::signal(const SessionRef &session, bool terminate, std::c
     if (terminate)
         params.append(QByteArray::number(qint64(wait.count())));
     PgResult result;
-    const PgError error = m_connection.exec(sql, params, m_timeout + wait, &result);
-    m_connection.takeNotices();
+    const PgError error = m_connection->exec(sql, params, m_timeout + wait, &result);
+    m_connection->takeNotices();
     if (error.isError())
         return fromError(error, QStringLiteral("pg_signal_backend"));
     if (!result.toBool(0, result.column("found")))
@@ -160,12 +186,13 @@ ActionResult PgActions::setConnectionLimit(ObjectKind kind, const QString &name,
         return {ActionResult::Status::InvalidArgument, QStringLiteral("a connection limit is -1 (none) or a count")};
     if (auto failed = ensureConnected())
         return *failed;
+    const ServerTimeouts raised(*this, m_timeout);
     const bool isRole = kind == ObjectKind::Role;
     if (auto failed = alter(kind, name, QStringLiteral("CONNECTION LIMIT %1").arg(limit)))
         return *failed;
     // Read it back: the truth is what the catalog says now.
     PgResult check;
-    const PgError error = m_connection.exec(isRole ? "SELECT rolconnlimit FROM pg_roles WHERE rolname = $1"
+    const PgError error = m_connection->exec(isRole ? "SELECT rolconnlimit FROM pg_roles WHERE rolname = $1"
                                      : "SELECT datconnlimit FROM pg_database WHERE datname = $1",
                               {name.toUtf8()}, m_timeout, &check);
     if (error.isError())
@@ -184,9 +211,9 @@ std::optional<ActionResult> PgActions::alter(ObjectKind kind, const QString &nam
     const bool isRole = kind == ObjectKind::Role;
     const QString sql = QStringLiteral("ALTER %1 %2 %3")
                             .arg(isRole ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"),
-                                 m_connection.escapeIdentifier(name), change);
+                                 m_connection->escapeIdentifier(name), change);
     PgResult ignored;
-    const PgError error = m_connection.exec(sql.toUtf8(), {}, m_timeout, &ignored);
+    const PgError error = m_connection->exec(sql.toUtf8(), {}, m_timeout, &ignored);
     if (!error.isError())
         return std::nullopt;
     // undefined_object (role) and invalid_catalog_name (database)
@@ -213,14 +240,15 @@ ActionResult PgActions::setIdleTimeout(ObjectKind kind, const QString &name, con
                 QStringLiteral("a timeout is a number with an optional unit: ms, s, min, h or d (0 turns it off)")};
     if (auto failed = ensureConnected())
         return *failed;
+    const ServerTimeouts raised(*this, m_timeout);
     const bool isRole = kind == ObjectKind::Role;
     const QString change = value.isEmpty()
         ? QStringLiteral("RESET idle_in_transaction_session_timeout")
-        : QStringLiteral("SET idle_in_transaction_session_timeout = ") + m_connection.escapeLiteral(value.trimmed());
+        : QStringLiteral("SET idle_in_transaction_session_timeout = ") + m_connection->escapeLiteral(value.trimmed());
     if (auto failed = alter(kind, name, change))
         return *failed;
     PgResult check;
-    const PgError error = m_connection.exec(
+    const PgError error = m_connection->exec(
         isRole ? "SELECT (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setdatabase = 0 AND setrole = "
                  "r.oid AND s LIKE 'idle\\_in\\_transaction\\_session\\_timeout=%') FROM pg_roles r WHERE rolname = $1"
                : "SELECT (SELECT s FROM pg_db_role_setting, unnest(setconfig) s WHERE setrole = 0 AND setdatabase = "

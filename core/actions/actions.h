@@ -46,16 +46,23 @@ struct SessionRef
     QJsonObject auditArguments() const;          // {"pid", "backend_start_ms"}: the audit log's form
 };
 
-// Actions on a PostgreSQL server, over a separate connection opened only for them
-// (application_name "poolscope-action"), parameterised or with quoted identifiers.
+// Actions on a PostgreSQL server, parameterised or with quoted identifiers: over a connection
+// opened only for them (application_name "poolscope-action"), or over one that is in already -
+// the sampling connection - because a server at max_connections refuses a new one, a
+// superuser's too once the reserved slots are gone, and that is when an action is needed most.
 class PgActions
 {
 public:
     explicit PgActions(const ConnInfo &target, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Over `open`, which stays open and is not closed here; its statement_timeout is raised
+    // for each action and set back to `restoreTimeout` after it.
+    PgActions(PgConnection &open, std::chrono::milliseconds restoreTimeout,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     // Opens the action connection; the actions call it themselves when needed.
     PgError connect();
-    void disconnect() { m_connection.close(); }
+    void disconnect();
+    PgConnection &connection() { return *m_connection; }
 
     ActionResult terminate(const SessionRef &session, std::chrono::milliseconds wait = std::chrono::seconds(5));
     ActionResult cancel(const SessionRef &session);
@@ -76,9 +83,23 @@ private:
     std::optional<ActionResult> ensureConnected();
     ActionResult fromError(const PgError &error, const QString &requiredRole) const;
 
+    // Raises the server's statement and lock timeouts of a borrowed connection for one action
+    // (a terminate may wait longer than a sample), and sets them back when it goes.
+    class ServerTimeouts
+    {
+    public:
+        ServerTimeouts(PgActions &actions, std::chrono::milliseconds timeout);
+        ~ServerTimeouts();
+
+    private:
+        PgActions &m_actions;
+    };
+
     ConnInfo m_target;
     std::chrono::milliseconds m_timeout;
-    PgConnection m_connection;
+    PgConnection m_own;
+    PgConnection *m_connection = &m_own;
+    std::optional<std::chrono::milliseconds> m_restoreTimeout; // set: m_connection is borrowed
 };
 
 // Appends every action, done or not, as one JSON line: time, target (redacted), action,

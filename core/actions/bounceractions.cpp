@@ -22,11 +22,18 @@ BouncerActions::BouncerActions(const ConnInfo &target, std::chrono::milliseconds
 {
 }
 
+BouncerActions::BouncerActions(PgConnection &open, std::chrono::milliseconds timeout)
+    : m_timeout(timeout), m_connection(&open), m_borrowed(true)
+{
+}
+
 PgError BouncerActions::connect()
 {
-    if (m_connection.isOpen())
+    if (m_connection->isOpen())
         return {};
-    return m_connection.open(m_target, QByteArrayLiteral("poolscope-action"));
+    if (m_borrowed)
+        return PgError::fromMessage(PgError::Kind::Connection, QStringLiteral("the sampling connection is closed"));
+    return m_own.open(m_target, QByteArrayLiteral("poolscope-action"));
 }
 
 QString BouncerActions::commandName(Command command)
@@ -73,7 +80,7 @@ ActionResult BouncerActions::fromError(const PgError &error) const
 PgError BouncerActions::readConfig(QList<BouncerSetting> *settings)
 {
     QList<PgResult> results;
-    const PgError error = m_connection.execSimple("SHOW CONFIG", m_timeout, &results);
+    const PgError error = m_connection->execSimple("SHOW CONFIG", m_timeout, &results);
     if (!error.isError() && !results.isEmpty())
         *settings = parseConfig(ResultTable::fromResult(results.first()));
     return error;
@@ -84,7 +91,7 @@ int BouncerActions::version()
     if (m_version < 0) {
         QList<PgResult> results;
         m_version = 0;
-        if (!m_connection.execSimple("SHOW VERSION", m_timeout, &results).isError() && !results.isEmpty())
+        if (!m_connection->execSimple("SHOW VERSION", m_timeout, &results).isError() && !results.isEmpty())
             m_version = parseBouncerVersion(ResultTable::fromResult(results.first()).text(0, 0), nullptr);
     }
     return m_version;
@@ -112,7 +119,7 @@ ActionResult BouncerActions::set(const QString &key, const QString &value)
     quoted.replace(u'\'', QStringLiteral("''"));
     QList<PgResult> ignored;
     if (const PgError error =
-            m_connection.execSimple((QStringLiteral("SET %1 = '%2'").arg(key, quoted)).toUtf8(), m_timeout, &ignored);
+            m_connection->execSimple((QStringLiteral("SET %1 = '%2'").arg(key, quoted)).toUtf8(), m_timeout, &ignored);
         error.isError())
         return fromError(error);
     QList<BouncerSetting> after;
@@ -140,7 +147,7 @@ ActionResult BouncerActions::run(Command command, const QString &database)
         return fromError(error);
     const QString sql = database.isEmpty() ? commandName(command) : commandName(command) + u' ' + database;
     QList<PgResult> ignored;
-    if (const PgError error = m_connection.execSimple(sql.toUtf8(), m_timeout, &ignored); error.isError())
+    if (const PgError error = m_connection->execSimple(sql.toUtf8(), m_timeout, &ignored); error.isError())
         return fromError(error);
     return {ActionResult::Status::Done, QStringLiteral("%1 done").arg(sql)};
 }
@@ -157,7 +164,7 @@ ActionResult BouncerActions::killClient(const QString &id)
         return {ActionResult::Status::NotSupported,
                 QStringLiteral("PgBouncer %1.%2 has no KILL_CLIENT (1.24+)").arg(version() / 10000).arg(version() / 100 % 100)};
     QList<PgResult> ignored;
-    if (const PgError error = m_connection.execSimple(QByteArray("KILL_CLIENT ") + id.toLatin1(), m_timeout, &ignored); error.isError())
+    if (const PgError error = m_connection->execSimple(QByteArray("KILL_CLIENT ") + id.toLatin1(), m_timeout, &ignored); error.isError())
         return fromError(error);
     return {ActionResult::Status::Done, QStringLiteral("client %1 killed").arg(id)};
 }

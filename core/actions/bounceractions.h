@@ -5,14 +5,18 @@
 
 namespace poolscope {
 
-// Actions on a PgBouncer admin console, over a connection opened only for them. The console
-// takes no parameters, so every name and value is checked against a strict pattern first.
+// Actions on a PgBouncer admin console, over a connection opened only for them or over the
+// sampling one (the console lets its users in past max_client_conn, but a sampler connected as
+// a stats user cannot act: then a connection of their own is opened). The console takes no
+// parameters, so every name and value is checked against a strict pattern first.
 class BouncerActions
 {
 public:
     enum class Command { Pause, Resume, Reconnect, Disable, Enable, Kill, Reload };
 
     explicit BouncerActions(const ConnInfo &target, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // Over `open`, which stays open and is not closed here.
+    explicit BouncerActions(PgConnection &open, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     PgError connect();
 
@@ -35,7 +39,9 @@ private:
 
     ConnInfo m_target;
     std::chrono::milliseconds m_timeout;
-    PgConnection m_connection;
+    PgConnection m_own;
+    PgConnection *m_connection = &m_own;
+    bool m_borrowed = false;
     int m_version = -1;
 };
 

@@ -72,6 +72,8 @@ class SamplerWorker : public QObject
 {
     Q_OBJECT
 public:
+    using ConnectionJob = SampleSource::ConnectionJob;
+
     SamplerWorker(const ConnInfo &target, const SamplerOptions &options)
         : m_target(target), m_options(options)
     {
@@ -111,6 +113,12 @@ public:
             return;
         if (AnalysedSamplePtr sample = m_pipeline->regroup(key))
             Q_EMIT sampled(sample);
+    }
+
+    void runJob(const ConnectionJob &job)
+    {
+        const bool in = !m_stopping && m_connection.isOpen();
+        job(in ? &m_connection : nullptr, m_options.queryTimeout);
     }
 
     void setAlertRules(const AlertRules &rules)
@@ -323,6 +331,15 @@ void Sampler::setOwnerKey(OwnerKey key)
     m_options.ownerKey = key;
     if (m_worker)
         QMetaObject::invokeMethod(m_worker, [worker = m_worker, key] { worker->regroup(key); }, Qt::QueuedConnection);
+}
+
+bool Sampler::runOnConnection(ConnectionJob job)
+{
+    if (!m_worker)
+        return false;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, job = std::move(job)] { worker->runJob(job); },
+                              Qt::QueuedConnection);
+    return true;
 }
 
 void Sampler::setAlertRules(const AlertRules &rules)

@@ -58,6 +58,8 @@ public:
     bool canAct() const override { return true; }
     qint64 nowMs() const override;
     History initialHistory() const override { return History(); }
+    // Between two samples, on the sampling thread: delays the next sample by the job's time.
+    bool runOnConnection(ConnectionJob job) override;
 
     const ConnInfo &target() const { return m_target; }
     const SamplerOptions &options() const { return m_options; }

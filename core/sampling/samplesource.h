@@ -5,6 +5,8 @@
 
 #include <QObject>
 
+#include <chrono>
+#include <functional>
 #include <optional>
 
 namespace poolscope {
@@ -54,6 +56,17 @@ public:
     virtual qint64 nowMs() const = 0;
     // What the charts begin with: nothing live, the whole recording replayed.
     virtual History initialHistory() const = 0;
+
+    // Runs `job` on the source's thread between two samples, with its connection while it is
+    // in (nullptr while it is not; `serverTimeout` is that session's statement_timeout, to set
+    // back after raising it). An action on a full server can only run on a connection that is in
+    // already. False: the source has no connection (a recording); the job is not run.
+    using ConnectionJob = std::function<void(PgConnection *connection, std::chrono::milliseconds serverTimeout)>;
+    virtual bool runOnConnection(ConnectionJob job)
+    {
+        Q_UNUSED(job);
+        return false;
+    }
 
 Q_SIGNALS:
     void sampled(const poolscope::AnalysedSamplePtr &sample);

@@ -16,6 +16,7 @@
 #   POOLSCOPE_TEST_SMALL       superuser conninfo of a second, tiny cluster (max_connections 8,
 #                              2 reserved for superusers) that speaks TLS with a throwaway CA
 #   POOLSCOPE_TEST_SMALL_APP   the same cluster as a plain role, for filling it up
+#   POOLSCOPE_TEST_SMALL_MONITOR the same cluster as a pg_monitor + pg_signal_backend role
 #   POOLSCOPE_TEST_TLS_CA      that CA's certificate
 #   POOLSCOPE_TEST_BOUNCER_APP PgBouncer pooled database "appdb" as the app role (transaction pooling, 5)
 #   POOLSCOPE_TEST_BOUNCER_SESSION "appdb" through PgBouncer in session pooling with pool_size 2
@@ -150,6 +151,7 @@ export POOLSCOPE_TEST_BOUNCER_APP='$common port=$bouncer_port dbname=appdb user=
 export POOLSCOPE_TEST_BOUNCER_SESSION='$common port=$bouncer_port dbname=appdb_session user=ps_app'
 export POOLSCOPE_TEST_SMALL='host=localhost $small user=postgres sslmode=verify-full sslrootcert=$dir/tls/ca.crt'
 export POOLSCOPE_TEST_SMALL_APP='host=localhost $small user=ps_app sslmode=verify-full sslrootcert=$dir/tls/ca.crt'
+export POOLSCOPE_TEST_SMALL_MONITOR='host=localhost $small user=ps_monitor sslmode=verify-full sslrootcert=$dir/tls/ca.crt'
 export POOLSCOPE_TEST_TLS_CA='$dir/tls/ca.crt'
 export POOLSCOPE_TEST_PG_BIN='$PG_BIN'
 export POOLSCOPE_TEST_BENCH_DIR='$dir'
@@ -184,7 +186,8 @@ ssl_key_file = '$dir/tls/server.key'
 EOF
     start_cluster "$dir" pg-small
     PGPASSWORD=$PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$SMALL_PORT" -U postgres -d postgres \
-        -c "CREATE ROLE ps_app LOGIN PASSWORD '$PASSWORD'"
+        -c "CREATE ROLE ps_app LOGIN PASSWORD '$PASSWORD'" \
+        -c "CREATE ROLE ps_monitor LOGIN PASSWORD '$PASSWORD' IN ROLE pg_monitor, pg_signal_backend"
 }
 
 stop() {
