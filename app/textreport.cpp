@@ -108,7 +108,7 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
     const Totals &t = snapshot.totals;
     stream << "PostgreSQL " << safeLine(snapshot.serverVersion) << " at " << safeLine(snapshot.target) << "   "
            << isoTime(snapshot.takenAtMs) << "   (read in " << QString::number(snapshot.readMs, 'f', 1) << " ms)\n";
-    stream << "Slots: " << (t.total + 1) << " of " << limits.usableSlots() << " usable (max_connections "
+    stream << "Slots: " << t.slotsUsed << " of " << limits.usableSlots() << " usable (max_connections "
            << limits.maxConnections << ", reserved " << (limits.superuserReserved + limits.reserved) << ")";
     if (limits.idleInTransactionTimeoutMs > 0)
         stream << "   idle_in_transaction_session_timeout " << formatDuration(limits.idleInTransactionTimeoutMs / 1000.0);

@@ -184,6 +184,7 @@ private Q_SLOTS:
 
     void withoutPgMonitorSessionsAreHidden()
     {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_PLAIN);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
         ClientSession other(POOLSCOPE_TEST_PG_APP, "shop-hidden");
@@ -192,6 +193,7 @@ private Q_SLOTS:
         ClientSession mine(POOLSCOPE_TEST_PG_PLAIN, "plain-own");
         QVERIFY(mine.exec(QStringLiteral("BEGIN")));
 
+        Reader full(POOLSCOPE_TEST_PG); // to compare with, connected first so that both see it
         Reader reader(POOLSCOPE_TEST_PG_PLAIN);
         QVERIFY2(!reader.openError.isError(), qPrintable(reader.openError.message));
         const Snapshot snapshot = reader.read();
@@ -208,6 +210,53 @@ private Q_SLOTS:
         QCOMPARE(findPid(snapshot, mine.pid())->sessionClass, SessionClass::IdleInTransaction);
         QVERIFY(std::any_of(snapshot.findings.cbegin(), snapshot.findings.cend(),
                             [](const Finding &f) { return f.code == QLatin1String("visibility"); }));
+        // Background processes hide behind "<insufficient privilege>" too, but have no database
+        // or no role: they are not counted as clients taking slots (a false flood otherwise).
+        QVERIFY(snapshot.backgroundProcesses > 0);
+        const Snapshot all = full.read();
+        QCOMPARE(snapshot.sessions.size(), all.sessions.size());
+        QCOMPARE(snapshot.backgroundProcesses, all.backgroundProcesses);
+        QCOMPARE(snapshot.totals.slotsUsed, all.totals.slotsUsed);
+    }
+
+    // Query text is sent again only for sessions whose query (or backend) started since the
+    // previous read; the others keep the text read before. A new query's text arrives with the
+    // next read.
+    void queryTextIsSentOnlyWhenItChanged()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession app(POOLSCOPE_TEST_PG_APP, "shop-quiet");
+        QVERIFY(app.exec(QStringLiteral("SELECT 1 /*route='%2Fquiet'*/")));
+        Reader reader(POOLSCOPE_TEST_PG);
+        const Snapshot first = reader.read();
+        QVERIFY(!reader.reader->sql().contains("CASE WHEN query_start")); // the first read sends every text
+        QCOMPARE(findPid(first, app.pid())->query, QStringLiteral("SELECT 1 /*route='%2Fquiet'*/"));
+        QTest::qWait(1200); // older than the cutoff's margin
+        const Snapshot second = reader.read();
+        QVERIFY(reader.reader->sql().contains("CASE WHEN query_start"));
+        QCOMPARE(findPid(second, app.pid())->query, QStringLiteral("SELECT 1 /*route='%2Fquiet'*/"));
+        QCOMPARE(findPid(second, app.pid())->tags.first().value, QStringLiteral("/quiet"));
+        // The server did send it this time: ask it what it would have sent.
+        ClientSession probe(POOLSCOPE_TEST_PG, "poolscope-test-probe");
+        QCOMPARE(probe.value(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1 AND query_start >= "
+                                            "to_timestamp(%2 / 1000.0)")
+                                 .arg(app.pid())
+                                 .arg(second.takenAtMs - 1000)),
+                 QStringLiteral("0"));
+        QVERIFY(app.exec(QStringLiteral("SELECT 2 /*route='%2Fnext'*/")));
+        const Snapshot third = reader.read();
+        QCOMPARE(findPid(third, app.pid())->query, QStringLiteral("SELECT 2 /*route='%2Fnext'*/"));
+        QCOMPARE(findPid(third, app.pid())->tags.first().value, QStringLiteral("/next"));
+        // A session that connected since the last read: its backend is newer than the cutoff,
+        // so its text comes with the first read that sees it.
+        Reader late(POOLSCOPE_TEST_PG);
+        late.read();
+        QTest::qWait(1200);
+        ClientSession newcomer(POOLSCOPE_TEST_PG_APP, "shop-newcomer");
+        QVERIFY(newcomer.exec(QStringLiteral("SELECT 3 /*route='%2Fnew'*/")));
+        const Snapshot seen = late.read();
+        QCOMPARE(findPid(seen, newcomer.pid())->query, QStringLiteral("SELECT 3 /*route='%2Fnew'*/"));
     }
 
     void pgMonitorSeesEverything()

@@ -134,7 +134,7 @@ void OverviewStrip::refresh()
     } else if (const SnapshotPtr p = m_target.postgres()) {
         const Totals &t = p->totals;
         const int usable = p->limits.usableSlots();
-        setTile(0, QStringLiteral("%1 / %2").arg(t.total).arg(usable), tr("sessions of usable slots"),
+        setTile(0, QStringLiteral("%1 / %2").arg(t.slotsUsed).arg(usable), tr("slots in use of usable"),
                 tr("max_connections %1, %2 reserved for superusers").arg(p->limits.maxConnections).arg(p->limits.superuserReserved),
                 std::any_of(p->findings.cbegin(), p->findings.cend(),
                             [](const Finding &f) { return f.code == QLatin1String("flood"); }));

@@ -35,7 +35,7 @@ AlertTracker::Changes AlertTracker::update(const QString &target, const Snapshot
 {
     QMap<QString, QString> conditions;
     const int usable = snapshot.limits.usableSlots();
-    const int total = snapshot.totals.total;
+    const int total = snapshot.totals.slotsUsed;
     if (usable > 0 && total * 100.0 >= usable * m_rules.slotsUsedPercent)
         conditions.insert(QStringLiteral("slots"),
                           QStringLiteral("%1 of %2 usable slots in use (%3 %); top owners: %4")

@@ -182,6 +182,7 @@ void classify(Snapshot &snapshot, const LeakRules &rules)
         else if (s.leak == LeakVerdict::Suspected)
             ++totals.suspected;
     }
+    totals.slotsUsed = clientSessions;
     snapshot.totals = totals;
 
     snapshot.findings.clear();

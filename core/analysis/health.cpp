@@ -52,9 +52,9 @@ QString healthLine(const Snapshot &snapshot, const QList<OwnerSummary> &owners, 
         return parts.join(QStringLiteral("; "));
     if (usable > 0)
         return QStringLiteral("Healthy: %1 of %2 usable slots in use (%3 %), nothing leaked")
-            .arg(snapshot.totals.total)
+            .arg(snapshot.totals.slotsUsed)
             .arg(usable)
-            .arg(qRound(snapshot.totals.total * 100.0 / usable));
+            .arg(qRound(snapshot.totals.slotsUsed * 100.0 / usable));
     return QStringLiteral("Healthy: %1 sessions, nothing leaked").arg(snapshot.totals.total);
 }
 

@@ -113,7 +113,8 @@ struct Finding
 
 struct Totals
 {
-    int total = 0;
+    int total = 0;     // client sessions, PoolScope's own excluded
+    int slotsUsed = 0; // client sessions, PoolScope's own included: what the usable slots hold
     int byClass[kSessionClassCount] = {};
     int leaked = 0;
     int suspected = 0;

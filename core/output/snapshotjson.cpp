@@ -148,6 +148,7 @@ void writeSnapshotJson(JsonWriter &json, const AnalysedSample &sample, const Ses
     json.key("totals");
     json.beginObject();
     json.field("total", t.total);
+    json.field("slots_used", t.slotsUsed);
     json.field("active", t.count(SessionClass::Active));
     json.field("waiting", t.count(SessionClass::Waiting));
     json.field("idle", t.count(SessionClass::Idle));

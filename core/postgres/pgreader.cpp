@@ -1,5 +1,6 @@
 #include "postgres/pgreader.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace poolscope {
@@ -37,50 +38,79 @@ QList<int> parsePidArray(const char *text)
     return pids;
 }
 
+// A time setting as current_setting() shows it: "0", "500ms", "30s", "5min", "1h", "1d"; a
+// bare number is in the setting's unit, milliseconds for the timeouts read here.
 qint64 settingMs(const PgResult &r, int column)
 {
-    // pg_settings reports these in milliseconds.
-    return r.toInt64(0, column, 0);
+    const QByteArray text = QByteArray(r.raw(0, column)).trimmed();
+    qsizetype digits = 0;
+    while (digits < text.size() && (std::isdigit(uchar(text[digits])) || text[digits] == '.'))
+        ++digits;
+    const double value = text.left(digits).toDouble();
+    const QByteArray unit = text.mid(digits).trimmed();
+    static const std::pair<const char *, double> units[] = {{"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60'000},
+                                                            {"h", 3'600'000}, {"d", 86'400'000}};
+    for (const auto &[name, factor] : units) {
+        if (unit == name)
+            return qint64(value * factor);
+    }
+    return qint64(value);
 }
 
 } // namespace
 
 PgReader::PgReader(const PgConnection &connection) : m_version(connection.serverVersion())
 {
-    QByteArray activity = "SELECT pid, datname, usename, application_name, host(client_addr) AS client_addr, "
-                          "client_port, "
+    // Only what the analysis uses. datid and usesysid stay visible in other roles' rows without
+    // pg_read_all_stats and tell a hidden client backend from a hidden background process.
+    m_activityHead = "SELECT pid, datid IS NOT NULL AS has_database, usesysid IS NOT NULL AS has_user, datname, usename, "
+                     "application_name, host(client_addr) AS client_addr, client_port, "
         + epochMs("backend_start") + ", " + epochMs("xact_start") + ", " + epochMs("query_start") + ", "
         + epochMs("state_change")
         + ", wait_event_type, wait_event, state, backend_xid::text AS backend_xid, backend_xmin::text AS "
-          "backend_xmin, query, backend_type";
+          "backend_xmin, backend_type, ";
     if (m_version >= 130000)
-        activity += ", leader_pid";
+        m_activityTail += "leader_pid, ";
     if (m_version >= 140000)
-        activity += ", query_id";
+        m_activityTail += "query_id, ";
     // pg_blocking_pids is expensive: ask only for sessions that wait on a lock.
-    activity += ", CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by"
-                ", pid = pg_backend_pid() AS is_own"
-                " FROM pg_stat_activity";
+    m_activityTail += "CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by, "
+                      "pid = pg_backend_pid() AS is_own FROM pg_stat_activity";
 
+    // current_setting() rather than pg_settings, which builds every setting's row each time.
     QByteArray settings = "SELECT date_part('epoch', clock_timestamp()) * 1000 AS now_ms, "
                           "pg_backend_pid() AS own_pid, "
                           "current_setting('max_connections')::int AS max_connections, "
                           "current_setting('superuser_reserved_connections')::int AS superuser_reserved, ";
     settings += m_version >= 160000 ? "current_setting('reserved_connections')::int AS reserved, "
                                     : "0 AS reserved, ";
-    settings += "(SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout') AS "
-                "idle_in_transaction_timeout, ";
-    settings += m_version >= 140000
-        ? "(SELECT setting::bigint FROM pg_settings WHERE name = 'idle_session_timeout') AS idle_session_timeout, "
-        : "NULL::bigint AS idle_session_timeout, ";
+    settings += "current_setting('idle_in_transaction_session_timeout') AS idle_in_transaction_timeout, ";
+    settings += m_version >= 140000 ? "current_setting('idle_session_timeout') AS idle_session_timeout, "
+                                    : "NULL AS idle_session_timeout, ";
     settings += "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
                 "OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS full_visibility, "
                 "(SELECT string_agg(rolname || '=' || rolconnlimit, ',') FROM pg_roles WHERE rolconnlimit >= 0) AS "
                 "role_limits, "
                 "(SELECT string_agg(datname || '=' || datconnlimit, ',') FROM pg_database WHERE datconnlimit >= 0) AS "
                 "database_limits";
+    m_settingsSql = settings;
+}
 
-    m_sql = settings + ";\n" + activity;
+QByteArray PgReader::sqlFor(qint64 cutoffMs, const QList<int> &missing) const
+{
+    QByteArray query = "query, ";
+    if (cutoffMs > 0) {
+        const QByteArray cutoff = "to_timestamp(" + QByteArray::number(double(cutoffMs) / 1000.0, 'f', 3) + ")";
+        query = "CASE WHEN query_start >= " + cutoff + " OR backend_start >= " + cutoff;
+        if (!missing.isEmpty()) {
+            QByteArray pids;
+            for (int pid : missing)
+                pids += (pids.isEmpty() ? "" : ",") + QByteArray::number(pid);
+            query += " OR pid IN (" + pids + ")";
+        }
+        query += " THEN query END AS query, ";
+    }
+    return m_settingsSql + ";\n" + m_activityHead + query + m_activityTail;
 }
 
 QString PgReader::Interner::get(const char *raw, int length)
@@ -101,6 +131,7 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
     const auto started = Clock::now();
     QList<PgResult> results;
     // Simple protocol: both statements in one round trip, and no parameters are needed.
+    m_sql = sqlFor(m_lastServerMs > 0 ? m_lastServerMs - 1000 : 0, m_missing);
     PgError error = connection.execSimple(m_sql, timeout, &results);
     if (error.isError())
         return error;
@@ -142,7 +173,8 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
               cWaitType = a.column("wait_event_type"), cWait = a.column("wait_event"), cState = a.column("state"),
               cXid = a.column("backend_xid"), cXmin = a.column("backend_xmin"), cQuery = a.column("query"),
               cType = a.column("backend_type"), cLeader = a.column("leader_pid"), cQueryId = a.column("query_id"),
-              cBlocked = a.column("blocked_by"), cOwn = a.column("is_own");
+              cBlocked = a.column("blocked_by"), cOwn = a.column("is_own"), cHasDatabase = a.column("has_database"),
+              cHasUser = a.column("has_user");
     const int rows = a.rows();
     const auto interned = [&a](Interner &interner, int row, int column) {
         return a.isNull(row, column) ? QString() : interner.get(a.raw(row, column), a.length(row, column));
@@ -153,9 +185,15 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
     snapshot->sessions.reserve(rows);
     snapshot->backgroundProcesses = 0;
     bool anyHidden = false;
+    QList<int> missing;
     for (int row = 0; row < rows; ++row) {
-        const bool hidden = a.isNull(row, cType) && std::strcmp(a.raw(row, cQuery), "<insufficient privilege>") == 0;
-        if (!hidden && std::strcmp(a.raw(row, cType), "client backend") != 0) {
+        // Another role's row without pg_read_all_stats: no backend_type, no state. Its database
+        // and role are still there, and a background process has neither (autovacuum, the
+        // walwriter…), so it is not counted as a client taking a slot.
+        const bool hidden = a.isNull(row, cType);
+        const bool background = hidden ? !a.toBool(row, cHasDatabase) || !a.toBool(row, cHasUser)
+                                       : std::strcmp(a.raw(row, cType), "client backend") != 0;
+        if (background) {
             ++snapshot->backgroundProcesses;
             continue;
         }
@@ -184,14 +222,18 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
         session.backendXid = a.text(row, cXid);
         session.backendXmin = a.text(row, cXmin);
         session.backendType = interned(m_backendType, row, cType);
-        // Same session, same query_start: same text as last time, already converted.
+        // Same session, same query_start: same text as last time (the server did not send it
+        // again), already converted.
         const quint64 key = session.key();
         const auto remembered = m_queries.constFind(key);
         if (remembered != m_queries.cend() && remembered->queryStartMs == session.queryStartMs)
             session.query = remembered->text;
-        else
+        else if (!a.isNull(row, cQuery))
             session.query = a.text(row, cQuery);
-        queries.insert(key, {session.queryStartMs, session.query});
+        else
+            missing.append(session.pid); // not sent and not known: asked for by the next read
+        if (!session.query.isNull() || a.isNull(row, cQueryStart))
+            queries.insert(key, {session.queryStartMs, session.query});
         session.leaderPid = int(a.toInt64(row, cLeader, 0));
         if (cQueryId >= 0 && !a.isNull(row, cQueryId))
             session.queryId = a.toInt64(row, cQueryId);
@@ -200,6 +242,8 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
         snapshot->sessions.append(std::move(session));
     }
     m_queries.swap(queries); // sessions that are gone are forgotten
+    m_missing = missing;
+    m_lastServerMs = snapshot->takenAtMs;
     snapshot->hiddenColumns.clear();
     if (anyHidden) {
         for (const char *column : kHiddenColumns)

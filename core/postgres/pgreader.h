@@ -10,9 +10,16 @@
 
 namespace poolscope {
 
-// Reads one snapshot of a PostgreSQL server over an open connection: every
-// pg_stat_activity column the server version offers, blockers of lock waiters only, and the
-// connection limits. One round trip per sample.
+// Reads one snapshot of a PostgreSQL server over an open connection: the pg_stat_activity
+// columns PoolScope uses, blockers of lock waiters only, and the connection limits. One round
+// trip per sample.
+//
+// Reading pg_stat_activity is not free for the server (README, "What a sample costs"): most
+// of it is the set-returning function's own work, but formatting and sending ~1 KB of query
+// text per session is the part we can save. A query's text changes only when a new query
+// starts, so it is sent only for sessions whose query or backend started since the previous
+// read (less a second of margin) and for sessions whose text we do not have; the reader keeps
+// the others' from the samples before.
 class PgReader
 {
 public:
@@ -46,8 +53,17 @@ private:
         QString text;
     };
 
+    // The SQL of the next read: query texts since `cutoffMs` on the server's clock (0: all), and
+    // of the listed pids whatever their age.
+    QByteArray sqlFor(qint64 cutoffMs, const QList<int> &missing) const;
+
     int m_version = 0;
-    QByteArray m_sql;
+    QByteArray m_settingsSql;
+    QByteArray m_activityHead; // up to the query column
+    QByteArray m_activityTail; // after it
+    QByteArray m_sql;          // of the last read
+    qint64 m_lastServerMs = 0; // 0: no read yet, every text is sent
+    QList<int> m_missing;      // sessions whose text was not sent and is not remembered
     Interner m_database, m_user, m_application, m_clientAddr, m_waitType, m_wait, m_state, m_backendType;
     QHash<quint64, RememberedQuery> m_queries; // by session key, from the previous sample
 };
