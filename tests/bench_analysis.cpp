@@ -49,12 +49,20 @@ Snapshot syntheticSnapshot(int count)
     snapshot.limits.superuserReserved = 3;
     snapshot.limits.roles = {{QStringLiteral("app_7"), 100}};
     snapshot.sessions.reserve(count);
+    // One string per distinct role, database and application, shared by the sessions, as the
+    // reader hands them out.
+    QStringList users, applications;
+    for (int i = 0; i < 12; ++i) {
+        users.append(QStringLiteral("app_%1").arg(i));
+        applications.append(QStringLiteral("service-%1").arg(i));
+    }
+    const QString database = QStringLiteral("shop");
     for (int i = 0; i < count; ++i) {
         Session s;
         s.pid = 10000 + i;
-        s.user = QStringLiteral("app_%1").arg(i % 12);
-        s.database = QStringLiteral("shop");
-        s.applicationName = QStringLiteral("service-%1").arg(i % 12);
+        s.user = users[i % 12];
+        s.database = database;
+        s.applicationName = applications[i % 12];
         s.clientAddr = QStringLiteral("10.1.%1.%2").arg(i / 250).arg(i % 250);
         s.state = QString::fromLatin1(states[i % 6]);
         s.backendStartMs = kNow - 3'600'000 - i;

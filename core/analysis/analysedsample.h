@@ -29,9 +29,9 @@ struct AnalysedSample
     BouncerSnapshotPtr bouncer; // PgBouncer targets
 
     OwnerKey ownerKey = OwnerKey::Application;
-    QList<OwnerSummary> owners;         // by ownerKey
-    QList<OwnerSummary> byApplication;  // what the owners chart and the alerts name
-    QList<OwnerSummary> byCodeLocation; // what the leak trend follows
+    QList<OwnerSummary> owners;         // by ownerKey, with their stacks
+    QList<OwnerSummary> byApplication;  // what the owners chart and the alerts name (stacks only if chosen)
+    QList<OwnerSummary> byCodeLocation; // what the leak trend follows (stacks only if chosen)
 
     QList<Finding> trendFindings; // those that needed earlier samples (leaks rising)
     QList<Finding> findings;      // all of them: the snapshot's, owner shares, the linker's, the trend's

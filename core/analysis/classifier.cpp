@@ -8,35 +8,55 @@ namespace {
 
 int countOf(const QHash<QString, int> &counts, const QString &key) { return counts.value(key, 0); }
 
-// Why an idle session's owner cannot get another connection, or empty.
-QString starvation(const Session &session, const Snapshot &snapshot, const LeakRules &rules,
-                   const QHash<QString, int> &perRole, const QHash<QString, int> &perDatabase, int clientSessions)
+// Why an idle session's owner cannot get another connection: its role or its database at its
+// connection limit, or the whole server nearly out of slots. Worked out once per sample, and
+// looked up for each idle session.
+struct Starvation
 {
+    QHash<QString, QString> roles;     // role -> why
+    QHash<QString, QString> databases; // database -> why
+    QString server;
+
+    QString of(const Session &session) const
+    {
+        if (const auto role = roles.constFind(session.user); role != roles.cend())
+            return *role;
+        if (const auto database = databases.constFind(session.database); database != databases.cend())
+            return *database;
+        return server;
+    }
+};
+
+Starvation starvationOf(const Snapshot &snapshot, const LeakRules &rules, const QHash<QString, int> &perRole,
+                        const QHash<QString, int> &perDatabase, int clientSessions)
+{
+    Starvation starvation;
     for (const ConnectionLimit &role : snapshot.limits.roles) {
-        if (role.name == session.user && role.limit >= 0 && countOf(perRole, role.name) >= role.limit)
-            return QStringLiteral("role %1 is at its connection limit (%2 of %3)")
-                .arg(role.name)
-                .arg(countOf(perRole, role.name))
-                .arg(role.limit);
+        if (role.limit >= 0 && countOf(perRole, role.name) >= role.limit && !starvation.roles.contains(role.name))
+            starvation.roles.insert(role.name, QStringLiteral("role %1 is at its connection limit (%2 of %3)")
+                                                   .arg(role.name)
+                                                   .arg(countOf(perRole, role.name))
+                                                   .arg(role.limit));
     }
     for (const ConnectionLimit &database : snapshot.limits.databases) {
-        if (database.name == session.database && database.limit >= 0
-            && countOf(perDatabase, database.name) >= database.limit)
-            return QStringLiteral("database %1 is at its connection limit (%2 of %3)")
-                .arg(database.name)
-                .arg(countOf(perDatabase, database.name))
-                .arg(database.limit);
+        if (database.limit >= 0 && countOf(perDatabase, database.name) >= database.limit
+            && !starvation.databases.contains(database.name))
+            starvation.databases.insert(database.name, QStringLiteral("database %1 is at its connection limit (%2 of %3)")
+                                                           .arg(database.name)
+                                                           .arg(countOf(perDatabase, database.name))
+                                                           .arg(database.limit));
     }
     const int usable = snapshot.limits.usableSlots();
     if (usable > 0 && clientSessions * 100.0 >= usable * rules.floodCriticalPercent)
-        return QStringLiteral("the server is nearly out of connection slots (%1 of %2)").arg(clientSessions).arg(usable);
-    return {};
+        starvation.server = QStringLiteral("the server is nearly out of connection slots (%1 of %2)")
+                                .arg(clientSessions)
+                                .arg(usable);
+    return starvation;
 }
 
 void judgeIdleInTransaction(Session &s, const LeakRules &rules)
 {
     const bool blocks = !s.blocking.isEmpty();
-    const QString held = QStringLiteral("idle in transaction for %1").arg(formatDuration(s.stateSeconds));
     if (s.stateSeconds >= rules.idleInTxLeakedAfter) {
         s.leak = LeakVerdict::Leaked;
     } else if (s.stateSeconds >= rules.idleInTxSuspectAfter) {
@@ -46,7 +66,7 @@ void judgeIdleInTransaction(Session &s, const LeakRules &rules)
     } else {
         return; // a transaction between two statements: normal
     }
-    s.reasons.append(held);
+    s.reasons.append(u"idle in transaction for " + formatDuration(s.stateSeconds));
 }
 
 } // namespace
@@ -75,18 +95,21 @@ SessionClass classOf(const Session &session)
 
 QString formatDuration(double seconds)
 {
+    // Called for every leaked or waiting session of every sample: numbers and concatenation,
+    // not arg(), which parses its format each time.
+    const auto twoDigits = [](qint64 n) { return n < 10 ? u'0' + QString::number(n) : QString::number(n); };
     if (seconds < 0)
         seconds = 0;
     if (seconds < 10)
-        return QStringLiteral("%1 s").arg(seconds, 0, 'f', 1);
+        return QString::number(seconds, 'f', 1) + u" s";
     const qint64 whole = qint64(seconds);
     if (whole < 120)
-        return QStringLiteral("%1 s").arg(whole);
+        return QString::number(whole) + u" s";
     if (whole < 3600)
-        return QStringLiteral("%1 min %2 s").arg(whole / 60).arg(whole % 60, 2, 10, QLatin1Char('0'));
+        return QString::number(whole / 60) + u" min " + twoDigits(whole % 60) + u" s";
     if (whole < 86400)
-        return QStringLiteral("%1 h %2 min").arg(whole / 3600).arg((whole % 3600) / 60, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1 d %2 h").arg(whole / 86400).arg((whole % 86400) / 3600);
+        return QString::number(whole / 3600) + u" h " + twoDigits((whole % 3600) / 60) + u" min";
+    return QString::number(whole / 86400) + u" d " + QString::number((whole % 86400) / 3600) + u" h";
 }
 
 void classify(Snapshot &snapshot, const LeakRules &rules)
@@ -120,6 +143,7 @@ void classify(Snapshot &snapshot, const LeakRules &rules)
     for (ConnectionLimit &database : snapshot.limits.databases)
         database.current = countOf(perDatabase, database.name);
 
+    const Starvation starvation = starvationOf(snapshot, rules, perRole, perDatabase, clientSessions);
     Totals totals;
     for (Session &s : snapshot.sessions) {
         s.sessionClass = classOf(s);
@@ -130,8 +154,8 @@ void classify(Snapshot &snapshot, const LeakRules &rules)
         case SessionClass::IdleInTransactionAborted:
             if (s.stateSeconds >= rules.abortedLeakedAfter) {
                 s.leak = LeakVerdict::Leaked;
-                s.reasons.append(QStringLiteral("idle in transaction (aborted) for %1: an error path that never "
-                                                "rolled back").arg(formatDuration(s.stateSeconds)));
+                s.reasons.append(u"idle in transaction (aborted) for " + formatDuration(s.stateSeconds)
+                                 + u": an error path that never rolled back");
             }
             break;
         case SessionClass::IdleInTransaction:
@@ -139,10 +163,10 @@ void classify(Snapshot &snapshot, const LeakRules &rules)
             break;
         case SessionClass::Idle:
             if (s.stateSeconds >= rules.idleStarvedAfter) {
-                const QString why = starvation(s, snapshot, rules, perRole, perDatabase, clientSessions);
+                const QString why = starvation.of(s);
                 if (!why.isEmpty()) {
                     s.leak = LeakVerdict::Suspected;
-                    s.reasons.append(QStringLiteral("idle for %1 while %2").arg(formatDuration(s.stateSeconds), why));
+                    s.reasons.append(u"idle for " + formatDuration(s.stateSeconds) + u" while " + why);
                 }
             }
             break;

@@ -48,10 +48,7 @@ QString ownerOf(const Session &session, OwnerKey key)
     case OwnerKey::Database:
         return session.database;
     case OwnerKey::CodeLocation: {
-        QueryTags tags;
-        tags.tags = session.tags;
-        tags.stack = session.stack;
-        const QString location = codeLocation(tags);
+        const QString location = codeLocation(session.tags, session.stack);
         if (!location.isEmpty())
             return location;
         return QStringLiteral("(untagged) ")
@@ -61,24 +58,66 @@ QString ownerOf(const Session &session, OwnerKey key)
     return {};
 }
 
-QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key)
+namespace {
+
+// Finds a name's index: by the address of its text first - the reader shares one string per
+// distinct application, role and database, and TagMemory one per stack, so thousands of
+// sessions name a few strings - and by the text itself the first time an address is seen.
+// Every name looked up is kept until the index goes, so no two texts can share an address.
+class NameIndex
 {
-    QHash<QString, int> indexByOwner;
+public:
+    explicit NameIndex(qsizetype expected) { m_kept.reserve(expected); }
+
+    // The index of `name`, or `next` (which it is from now on) when it is new.
+    int find(const QString &name, int next, bool *isNew)
+    {
+        *isNew = false;
+        if (const auto known = m_byData.constFind(name.constData()); known != m_byData.cend())
+            return *known;
+        m_kept.append(name);
+        auto byText = m_byText.constFind(name);
+        if (byText == m_byText.cend()) {
+            byText = m_byText.insert(name, next);
+            *isNew = true;
+        }
+        m_byData.insert(name.constData(), *byText);
+        return *byText;
+    }
+
+private:
+    QHash<const QChar *, int> m_byData;
+    QHash<QString, int> m_byText;
+    QList<QString> m_kept;
+};
+
+} // namespace
+
+QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key, OwnerDetail detail)
+{
+    NameIndex indexByOwner(snapshot.sessions.size());
     QList<OwnerSummary> owners;
-    QList<QHash<QStringList, int>> stackIndex; // per owner: frames -> index in stacks
+    // Per owner, frames -> index in its stacks. Sessions with one stack mostly share one list
+    // (TagMemory interns them), so the list's data pointer finds it before its frames are hashed.
+    struct StackIndex
+    {
+        QHash<const QString *, int> byData;
+        QHash<QStringList, int> byFrames;
+    };
+    QList<StackIndex> stackIndex;
     for (const Session &s : snapshot.sessions) {
         if (s.own)
             continue;
         const QString owner = ownerOf(s, key);
-        auto it = indexByOwner.constFind(owner);
-        if (it == indexByOwner.cend()) {
-            it = indexByOwner.insert(owner, int(owners.size()));
+        bool isNew = false;
+        const int index = indexByOwner.find(owner, int(owners.size()), &isNew);
+        if (isNew) {
             owners.append(OwnerSummary{owner});
-            stackIndex.append(QHash<QStringList, int>());
+            stackIndex.append(StackIndex());
         }
         const bool inTransaction = s.sessionClass == SessionClass::IdleInTransaction
             || s.sessionClass == SessionClass::IdleInTransactionAborted;
-        OwnerSummary &summary = owners[*it];
+        OwnerSummary &summary = owners[index];
         ++summary.total;
         ++summary.byClass[int(s.sessionClass)];
         if (s.leak == LeakVerdict::Leaked)
@@ -87,13 +126,20 @@ QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key)
             ++summary.suspected;
         if (inTransaction)
             summary.oldestTransactionSeconds = qMax(summary.oldestTransactionSeconds, s.stateSeconds);
-        QHash<QStringList, int> &stacks = stackIndex[*it];
-        auto stackIt = stacks.constFind(s.stack);
-        if (stackIt == stacks.cend()) {
-            stackIt = stacks.insert(s.stack, int(summary.stacks.size()));
-            summary.stacks.append(StackGroup{s.stack});
+        if (detail == OwnerDetail::CountsOnly)
+            continue;
+        StackIndex &stacks = stackIndex[index];
+        int stack = stacks.byData.value(s.stack.constData(), -1);
+        if (stack < 0) {
+            const auto known = stacks.byFrames.constFind(s.stack);
+            stack = known != stacks.byFrames.cend() ? *known : int(summary.stacks.size());
+            if (stack == summary.stacks.size()) {
+                stacks.byFrames.insert(s.stack, stack);
+                summary.stacks.append(StackGroup{s.stack});
+            }
+            stacks.byData.insert(s.stack.constData(), stack);
         }
-        StackGroup &group = summary.stacks[*stackIt];
+        StackGroup &group = summary.stacks[stack];
         ++group.sessions;
         ++group.byClass[int(s.sessionClass)];
         if (s.leak == LeakVerdict::Leaked)
@@ -160,7 +206,7 @@ void TagMemory::apply(Snapshot &snapshot)
             entry.lastQueryTagged = !parsed.isEmpty();
             if (entry.lastQueryTagged) {
                 entry.lastTags = std::move(parsed.tags);
-                entry.lastStack = std::move(parsed.stack);
+                entry.lastStack = internStack(std::move(parsed.stack));
             }
         }
         s.tags = entry.lastTags;
@@ -174,6 +220,21 @@ void TagMemory::apply(Snapshot &snapshot)
         else
             ++it;
     }
+}
+
+QStringList TagMemory::internStack(QStringList stack)
+{
+    if (stack.isEmpty())
+        return stack;
+    // Code paths are few, sessions many: one list per stack, shared by every session that
+    // sent it. Bounded, for a client that sends a different stack every time.
+    if (m_stacks.size() > 20000)
+        m_stacks.clear();
+    const auto known = m_stacks.constFind(stack);
+    if (known != m_stacks.cend())
+        return *known;
+    m_stacks.insert(stack);
+    return stack;
 }
 
 QList<Finding> LeakTrend::update(const QList<OwnerSummary> &byCodeLocation)

@@ -4,6 +4,7 @@
 #include "model/snapshot.h"
 
 #include <QHash>
+#include <QSet>
 
 namespace poolscope {
 
@@ -37,8 +38,10 @@ struct OwnerSummary
 };
 
 // Groups client sessions (PoolScope's own excluded) by owner; owners with leaks first
-// ("top leak sites"), then by size.
-QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key);
+// ("top leak sites"), then by size. CountsOnly leaves the stacks out: what the charts, alerts
+// and leak trend need, at a fraction of the cost for thousands of sessions.
+enum class OwnerDetail { Stacks, CountsOnly };
+QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key, OwnerDetail detail = OwnerDetail::Stacks);
 
 // Owners holding more than rules.ownerSharePercent of the usable slots, mostly idle.
 QList<Finding> ownerShareFindings(const QList<OwnerSummary> &owners, const Snapshot &snapshot,
@@ -62,7 +65,10 @@ private:
         bool lastQueryTagged = false;
         quint64 seenGeneration = 0;
     };
+    QStringList internStack(QStringList stack);
+
     QHash<quint64, Entry> m_entries;
+    QSet<QStringList> m_stacks; // every stack seen lately, shared by the sessions that sent it
     quint64 m_generation = 0;
 };
 

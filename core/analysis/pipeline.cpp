@@ -21,17 +21,19 @@ QList<SnapshotPtr> ServerDirectory::snapshots() const
 
 namespace {
 
-// Each grouping once: the chosen key shares the application's or the code location's when it
-// is one of them.
+// Each grouping once: the chosen key, with its stacks, for the owners tree and the health line;
+// by application and by code location, counts only, for the charts, alerts and leak trend -
+// or the chosen one's own when it is one of them.
 void groupOwnersOf(AnalysedSample &sample, OwnerKey key)
 {
     const Snapshot &snapshot = *sample.postgres;
     sample.ownerKey = key;
-    sample.byApplication = groupOwners(snapshot, OwnerKey::Application);
-    sample.byCodeLocation = groupOwners(snapshot, OwnerKey::CodeLocation);
-    sample.owners = key == OwnerKey::Application    ? sample.byApplication
-                    : key == OwnerKey::CodeLocation ? sample.byCodeLocation
-                                                    : groupOwners(snapshot, key);
+    sample.owners = groupOwners(snapshot, key);
+    sample.byApplication = key == OwnerKey::Application ? sample.owners
+                                                        : groupOwners(snapshot, OwnerKey::Application, OwnerDetail::CountsOnly);
+    sample.byCodeLocation = key == OwnerKey::CodeLocation
+                                ? sample.owners
+                                : groupOwners(snapshot, OwnerKey::CodeLocation, OwnerDetail::CountsOnly);
 }
 
 void describePostgres(AnalysedSample &sample, const LeakRules &rules)
@@ -96,7 +98,7 @@ AnalysedSamplePtr AnalysisPipeline::analyseClassified(SnapshotPtr snapshot, qint
     sample->alerts = m_alerts.update(m_target, *snapshot, sample->byApplication, timeMs);
     if (m_servers)
         m_servers->publish(quintptr(this), sample->postgres);
-    m_last = sample;
+    keep(sample);
     return sample;
 }
 
@@ -111,8 +113,16 @@ AnalysedSamplePtr AnalysisPipeline::analyse(std::shared_ptr<BouncerSnapshot> raw
     describeBouncer(*sample, m_servers ? m_servers->snapshots() : QList<SnapshotPtr>());
     sample->chart = chartSampleOf(*raw, timeMs);
     sample->alerts = m_alerts.update(m_target, *raw, sample->linked.findings, timeMs);
-    m_last = sample;
+    keep(sample);
     return sample;
+}
+
+void AnalysisPipeline::keep(const AnalysedSamplePtr &sample)
+{
+    // The sample before the last is let go here, on this thread: by now the window has moved on
+    // to the last one, so freeing thousands of sessions does not fall to the GUI thread.
+    m_previous = std::move(m_last);
+    m_last = sample;
 }
 
 AnalysedSamplePtr AnalysisPipeline::regroup(OwnerKey key)

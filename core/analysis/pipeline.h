@@ -65,7 +65,10 @@ private:
     TagMemory m_tags;
     LeakTrend m_trend;
     AlertTracker m_alerts;
+    void keep(const AnalysedSamplePtr &sample);
+
     AnalysedSamplePtr m_last;
+    AnalysedSamplePtr m_previous;
 };
 
 // What a recorded sample shows at a replay time: the owners, findings and health derived again

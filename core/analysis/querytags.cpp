@@ -285,12 +285,17 @@ QStringList stackFromTags(const Tags &tags)
 
 QString codeLocation(const QueryTags &tags)
 {
-    if (!tags.stack.isEmpty())
-        return tags.stack.first();
-    if (const QString route = tags.value(u"route"); !route.isEmpty())
+    return codeLocation(tags.tags, tags.stack);
+}
+
+QString codeLocation(const Tags &tags, const QStringList &stack)
+{
+    if (!stack.isEmpty())
+        return stack.first();
+    if (const QString route = tagValue(tags, u"route"); !route.isEmpty())
         return route;
-    const QString controller = tags.value(u"controller");
-    const QString action = tags.value(u"action");
+    const QString controller = tagValue(tags, u"controller");
+    const QString action = tagValue(tags, u"action");
     if (!controller.isEmpty())
         return action.isEmpty() ? controller : controller + u'#' + action;
     return action;

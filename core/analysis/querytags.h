@@ -28,5 +28,6 @@ QStringList stackFromTags(const Tags &tags);
 
 // One line naming where the code is: the innermost frame, else route or controller#action.
 QString codeLocation(const QueryTags &tags);
+QString codeLocation(const Tags &tags, const QStringList &stack);
 
 } // namespace poolscope
