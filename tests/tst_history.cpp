@@ -3,6 +3,7 @@
 #include "model/history.h"
 #include "analysis/sessionfilter.h"
 
+#include <QMap>
 #include <QTest>
 
 using namespace poolscope;
@@ -113,7 +114,7 @@ private Q_SLOTS:
         for (int i = 0; i < points; ++i)
             history.append(pointAt(i, i == spikeAt ? 500 : 10 + i % 7, i == spikeAt + 1 ? 0 : 1));
         const QList<int> kept =
-            reduceForDisplay(history, 0, history.size(), buckets, [](const HistoryPoint &p) { return p.total(); });
+            reduceForDisplay(history, 0, history.size(), buckets);
         QVERIFY(kept.size() <= qMax(points, 2 * buckets + 2));
         QVERIFY(std::is_sorted(kept.cbegin(), kept.cend()));
         QVERIFY(std::adjacent_find(kept.cbegin(), kept.cend()) == kept.cend());
@@ -128,6 +129,117 @@ private Q_SLOTS:
         QVERIFY2(kept.contains(lowest), "the trough was dropped");
     }
 
+    void summariesGiveThePointsAnswer_data()
+    {
+        QTest::addColumn<int>("capacity");
+        QTest::addColumn<int>("appended");
+        QTest::addColumn<int>("buckets");
+        QTest::newRow("a day into 1000 px") << 86400 << 86400 << 1000;
+        QTest::newRow("ring wrapped, blocks cut at the oldest") << 5000 << 12345 << 300;
+        QTest::newRow("more pixels than blocks") << 20000 << 20000 << 5000;
+        QTest::newRow("a block per pixel or so") << 6400 << 6400 << 97;
+    }
+
+    // The block summaries that make a day's chart cheap give exactly what reading every point
+    // gives: the same points kept, the same owners' peaks, wherever the window starts and ends.
+    void summariesGiveThePointsAnswer()
+    {
+        QFETCH(int, capacity);
+        QFETCH(int, appended);
+        QFETCH(int, buckets);
+        History history(capacity);
+        quint32 seed = 12345;
+        const auto random = [&seed](int n) {
+            seed = seed * 1103515245u + 12345u;
+            return int((seed >> 16) % quint32(n));
+        };
+        for (int i = 0; i < appended; ++i) {
+            if (random(997) == 0) {
+                history.appendGap(kNow + i * 1000);
+                continue;
+            }
+            HistoryPoint p = pointAt(i, random(50), random(20));
+            p.ownerCount = quint8(1 + random(HistoryPoint::kOwners));
+            for (int o = 0; o < p.ownerCount; ++o)
+                p.owners[std::size_t(o)] = {history.internOwner(QStringLiteral("owner-%1").arg(random(30))),
+                                            quint16(random(100))};
+            history.append(p);
+        }
+        // What the reduction and the owners' peaks are by reading every point.
+        const auto reference = [&history](int first, int last, int buckets) {
+            QList<int> kept;
+            if (first >= last)
+                return kept;
+            if (last - first <= 2 * buckets) {
+                for (int i = first; i < last; ++i)
+                    kept.append(i);
+                return kept;
+            }
+            const qint64 t0 = history.at(first).timeMs;
+            const qint64 span = qMax<qint64>(1, history.at(last - 1).timeMs - t0 + 1);
+            const auto keep = [&kept](int i) {
+                if (kept.isEmpty() || kept.last() < i)
+                    kept.append(i);
+            };
+            for (int i = first; i < last;) {
+                const qint64 bucket = (history.at(i).timeMs - t0) * buckets / span;
+                int low = -1, high = -1;
+                for (; i < last && (history.at(i).timeMs - t0) * buckets / span == bucket; ++i) {
+                    if (history.at(i).gap) {
+                        if (low >= 0) {
+                            keep(std::min(low, high));
+                            keep(std::max(low, high));
+                        }
+                        low = high = -1;
+                        if (i > first)
+                            keep(i - 1);
+                        keep(i);
+                        if (i + 1 < last)
+                            keep(i + 1);
+                        continue;
+                    }
+                    const int v = history.at(i).total();
+                    if (low < 0 || v < history.at(low).total())
+                        low = i;
+                    if (high < 0 || v > history.at(high).total())
+                        high = i;
+                }
+                if (low >= 0) {
+                    keep(std::min(low, high));
+                    keep(std::max(low, high));
+                }
+            }
+            return kept;
+        };
+        const auto peaks = [&history](int first, int last) {
+            QMap<quint16, int> peak;
+            for (int i = first; i < last; ++i) {
+                const HistoryPoint &p = history.at(i);
+                for (int o = 0; o < p.ownerCount; ++o)
+                    peak[p.owners[std::size_t(o)].owner] = std::max(peak.value(p.owners[std::size_t(o)].owner),
+                                                                   int(p.owners[std::size_t(o)].count));
+            }
+            return peak;
+        };
+        for (const auto &[first, last] : {std::pair{0, history.size()}, std::pair{history.size() / 3, history.size()},
+                                          std::pair{17, history.size() - 5}, std::pair{history.size() - 300, history.size()}}) {
+            const QList<int> kept = reduceForDisplay(history, first, last, buckets);
+            const QList<int> expected = reference(first, last, buckets);
+            // Equal totals may pick either point of a tie: compare the totals kept, and every
+            // gap edge exactly.
+            QCOMPARE(kept.size(), expected.size());
+            for (int k = 0; k < kept.size(); ++k) {
+                QCOMPARE(history.at(kept[k]).total(), history.at(expected[k]).total());
+                QCOMPARE(history.at(kept[k]).gap, history.at(expected[k]).gap);
+            }
+            const QMap<quint16, int> expectedPeaks = peaks(first, last);
+            const QList<std::pair<quint16, int>> top = topOwners(history, first, last, 1000);
+            QCOMPARE(top.size(), expectedPeaks.size());
+            for (const auto &[owner, count] : top)
+                QCOMPARE(count, expectedPeaks.value(owner));
+        }
+    }
+
     void reductionKeepsGapEdges()
     {
         History history;
@@ -138,7 +250,7 @@ private Q_SLOTS:
                 history.append(pointAt(i, 5));
         }
         const QList<int> kept =
-            reduceForDisplay(history, 0, history.size(), 100, [](const HistoryPoint &p) { return p.total(); });
+            reduceForDisplay(history, 0, history.size(), 100);
         QVERIFY(kept.contains(2499));
         QVERIFY(kept.contains(2500));
         QVERIFY(kept.contains(2501));
@@ -148,10 +260,9 @@ private Q_SLOTS:
     void reductionOfAnEmptyOrClampedRange()
     {
         History history;
-        const auto total = [](const HistoryPoint &p) { return p.total(); };
-        QVERIFY(reduceForDisplay(history, 0, 10, 100, total).isEmpty());
+        QVERIFY(reduceForDisplay(history, 0, 10, 100).isEmpty());
         history.append(pointAt(0, 1));
-        QCOMPARE(reduceForDisplay(history, -5, 99, 100, total), QList<int>{0});
+        QCOMPARE(reduceForDisplay(history, -5, 99, 100), QList<int>{0});
     }
 
     void ownersAreInternedAndRanked()

@@ -177,8 +177,10 @@ void ChartPanel::redraw()
     if (first > 0)
         --first; // the point before the window, so the line enters from the left edge
     const int last = history.lowerBound(end + 1);
-    const int pixels = qMax(100, m_classes->width());
-    const QList<int> kept = reduceForDisplay(history, first, last, pixels, [](const HistoryPoint &p) { return p.total(); });
+    // A bucket of two pixels, its lowest and highest point kept: as sharp as the screen, and
+    // half the points for Qt Charts to place and draw again every second.
+    const int buckets = qMax(50, m_classes->width() / 2);
+    const QList<int> kept = reduceForDisplay(history, first, last, buckets);
 
     TimeChart::Data classes, second;
     classes.fromMs = second.fromMs = begin;

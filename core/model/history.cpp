@@ -31,6 +31,7 @@ int HistoryPoint::total() const
 
 History::History(int capacity)
     : m_points(std::size_t(qMax(2, capacity)))
+    , m_blocks(m_points.size() / kBlock + 2)
 {
 }
 
@@ -38,10 +39,45 @@ void History::append(const HistoryPoint &point)
 {
     const std::size_t index = (m_head + m_size) % m_points.size();
     m_points[index] = point;
-    if (m_size < m_points.size())
+    summarise(m_firstSequence + qint64(m_size), point);
+    if (m_size < m_points.size()) {
         ++m_size;
-    else
+    } else {
         m_head = (m_head + 1) % m_points.size();
+        ++m_firstSequence;
+    }
+}
+
+void History::summarise(qint64 sequence, const HistoryPoint &point)
+{
+    Block &block = m_blocks[std::size_t(sequence / kBlock) % m_blocks.size()];
+    const int total = point.total();
+    if (sequence % kBlock == 0) {
+        block = Block{sequence, sequence, total, total, point.gap, {}};
+    } else {
+        if (total < block.lowTotal)
+            block.lowSequence = sequence, block.lowTotal = total;
+        if (total > block.highTotal)
+            block.highSequence = sequence, block.highTotal = total;
+        block.gap = block.gap || point.gap;
+    }
+    for (int o = 0; o < point.ownerCount; ++o) {
+        const HistoryPoint::OwnerCount &owner = point.owners[std::size_t(o)];
+        const auto peak = std::find_if(block.ownerPeaks.begin(), block.ownerPeaks.end(),
+                                       [&owner](const HistoryPoint::OwnerCount &p) { return p.owner == owner.owner; });
+        if (peak == block.ownerPeaks.end())
+            block.ownerPeaks.append(owner);
+        else
+            peak->count = std::max(peak->count, owner.count);
+    }
+}
+
+const History::Block *History::blockAt(int index) const
+{
+    const qint64 sequence = m_firstSequence + index;
+    if (index < 0 || sequence % kBlock != 0 || index + kBlock > size())
+        return nullptr;
+    return &m_blocks[std::size_t(sequence / kBlock) % m_blocks.size()];
 }
 
 void History::appendGap(qint64 timeMs)
@@ -91,7 +127,10 @@ std::size_t History::memoryBytes() const
     std::size_t names = 0;
     for (const QString &name : m_ownerNames)
         names += sizeof(QString) + std::size_t(name.size()) * 2 + 32; // string, hash entry
-    return m_points.size() * sizeof(HistoryPoint) + names;
+    std::size_t blocks = m_blocks.size() * sizeof(Block);
+    for (const Block &block : m_blocks)
+        blocks += std::size_t(block.ownerPeaks.capacity()) * sizeof(HistoryPoint::OwnerCount);
+    return m_points.size() * sizeof(HistoryPoint) + blocks + names;
 }
 
 void History::append(const ChartSample &sample)
@@ -177,8 +216,7 @@ ChartSample chartSampleOf(const BouncerSnapshot &snapshot, qint64 timeMs)
     return sample;
 }
 
-QList<int> reduceForDisplay(const History &history, int first, int last, int buckets,
-                            const std::function<int(const HistoryPoint &)> &value)
+QList<int> reduceForDisplay(const History &history, int first, int last, int buckets)
 {
     first = std::clamp(first, 0, history.size());
     last = std::clamp(last, first, history.size());
@@ -193,6 +231,7 @@ QList<int> reduceForDisplay(const History &history, int first, int last, int buc
     }
     const qint64 t0 = history.at(first).timeMs;
     const qint64 span = qMax<qint64>(1, history.at(last - 1).timeMs - t0 + 1);
+    const auto bucketOf = [&](int i) { return (history.at(i).timeMs - t0) * buckets / span; };
     kept.reserve(2 * buckets + 8);
     auto keep = [&](int i) {
         if (kept.isEmpty() || kept.last() < i)
@@ -200,9 +239,23 @@ QList<int> reduceForDisplay(const History &history, int first, int last, int buc
     };
     int i = first;
     while (i < last) {
-        const qint64 bucket = (history.at(i).timeMs - t0) * buckets / span;
+        const qint64 bucket = bucketOf(i);
         int low = -1, high = -1;
-        for (; i < last && (history.at(i).timeMs - t0) * buckets / span == bucket; ++i) {
+        const auto consider = [&](int index, int total) {
+            if (low < 0 || total < history.at(low).total())
+                low = index;
+            if (high < 0 || total > history.at(high).total())
+                high = index;
+        };
+        while (i < last && bucketOf(i) == bucket) {
+            // A whole block in this bucket and without a gap: its summary stands for its points.
+            const History::Block *block = history.blockAt(i);
+            if (block && !block->gap && i + History::kBlock <= last && bucketOf(i + History::kBlock - 1) == bucket) {
+                consider(history.indexOfSequence(block->lowSequence), block->lowTotal);
+                consider(history.indexOfSequence(block->highSequence), block->highTotal);
+                i += History::kBlock;
+                continue;
+            }
             const HistoryPoint &p = history.at(i);
             if (p.gap) {
                 // A gap is drawn from its marker to the next point: keep the edges exact.
@@ -216,13 +269,11 @@ QList<int> reduceForDisplay(const History &history, int first, int last, int buc
                 keep(i);
                 if (i + 1 < last)
                     keep(i + 1);
+                ++i;
                 continue;
             }
-            const int v = value(p);
-            if (low < 0 || v < value(history.at(low)))
-                low = i;
-            if (high < 0 || v > value(history.at(high)))
-                high = i;
+            consider(i, p.total());
+            ++i;
         }
         if (low >= 0) {
             keep(std::min(low, high));
@@ -237,12 +288,21 @@ QList<std::pair<quint16, int>> topOwners(const History &history, int first, int 
     QHash<quint16, int> peak;
     first = std::clamp(first, 0, history.size());
     last = std::clamp(last, first, history.size());
-    for (int i = first; i < last; ++i) {
-        const HistoryPoint &p = history.at(i);
-        for (int o = 0; o < p.ownerCount; ++o) {
-            int &best = peak[p.owners[std::size_t(o)].owner];
-            best = std::max(best, int(p.owners[std::size_t(o)].count));
+    const auto count = [&peak](const HistoryPoint::OwnerCount &owner) {
+        int &best = peak[owner.owner];
+        best = std::max(best, int(owner.count));
+    };
+    for (int i = first; i < last;) {
+        if (const History::Block *block = history.blockAt(i); block && i + History::kBlock <= last) {
+            for (const HistoryPoint::OwnerCount &owner : block->ownerPeaks)
+                count(owner);
+            i += History::kBlock;
+            continue;
         }
+        const HistoryPoint &p = history.at(i);
+        for (int o = 0; o < p.ownerCount; ++o)
+            count(p.owners[std::size_t(o)]);
+        ++i;
     }
     QList<std::pair<quint16, int>> owners;
     for (auto it = peak.cbegin(); it != peak.cend(); ++it)

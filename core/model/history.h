@@ -8,7 +8,6 @@
 #include <QStringList>
 
 #include <array>
-#include <functional>
 #include <vector>
 
 namespace poolscope {
@@ -83,19 +82,39 @@ public:
     const QStringList &ownerNames() const { return m_ownerNames; }
     std::size_t memoryBytes() const;
 
+    // What a chart of a long window asks of every kBlock consecutive points (blocks aligned on
+    // the points' sequence numbers), kept as the points arrive: the points with the fewest and
+    // the most sessions, whether a gap is among them, and each owner's largest count. A day at
+    // 1 s is reduced to a chart's width by reading ~1,400 of these instead of 86,400 points.
+    static constexpr int kBlock = 64;
+    struct Block
+    {
+        qint64 lowSequence = 0, highSequence = 0;
+        int lowTotal = 0, highTotal = 0;
+        bool gap = false;
+        QList<HistoryPoint::OwnerCount> ownerPeaks;
+    };
+    // The block that begins at `index`, when index is the first of a block whose points are
+    // all still here; nullptr otherwise.
+    const Block *blockAt(int index) const;
+    int indexOfSequence(qint64 sequence) const { return int(sequence - m_firstSequence); }
+
 private:
+    void summarise(qint64 sequence, const HistoryPoint &point);
+
     std::vector<HistoryPoint> m_points;
     std::size_t m_head = 0; // index of the oldest point
     std::size_t m_size = 0;
+    qint64 m_firstSequence = 0; // of the oldest point: points are numbered as they arrive
+    std::vector<Block> m_blocks; // ring, by sequence / kBlock
     QStringList m_ownerNames;
     QHash<QString, quint16> m_ownerIndex;
 };
 
 // The indices in [first, last) worth drawing in `buckets` pixels: per equal slice of time,
-// the points with the lowest and the highest value, in time order, so peaks and troughs
-// survive; gap markers and the points either side of them always stay.
-QList<int> reduceForDisplay(const History &history, int first, int last, int buckets,
-                            const std::function<int(const HistoryPoint &)> &value);
+// the points with the fewest and the most sessions (HistoryPoint::total), in time order, so
+// peaks and troughs survive; gap markers and the points either side of them always stay.
+QList<int> reduceForDisplay(const History &history, int first, int last, int buckets);
 
 // Per owner, the largest count over [first, last) of `history`, largest first: which owners a
 // chart of that window should draw by name (the rest is "other").
