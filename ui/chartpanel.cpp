@@ -1,5 +1,6 @@
 #include "chartpanel.h"
 
+#include "steadylabels.h"
 #include "targetcontroller.h"
 
 #include <QComboBox>
@@ -32,6 +33,19 @@ QList<TimeChart::Series> postgresBands()
     for (int c = 0; c < kSessionClassCount; ++c)
         bands.append({QObject::tr(names[c]), colors[c]});
     return bands;
+}
+
+// The largest round step no longer than a tenth of the window that divides it.
+qint64 axisStepMs(qint64 windowMs)
+{
+    static const qint64 steps[] = {1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200};
+    qint64 best = 1000;
+    for (qint64 seconds : steps) {
+        const qint64 ms = seconds * 1000;
+        if (ms * 10 <= windowMs && windowMs % ms == 0)
+            best = ms;
+    }
+    return best;
 }
 
 QList<TimeChart::Series> bouncerBands()
@@ -169,8 +183,12 @@ void ChartPanel::redraw()
     const qint64 now = m_target.nowMs();
     const qint64 end = m_live || m_endMs == 0 ? now : m_endMs;
     const qint64 oldest = history.isEmpty() ? now : history.at(0).timeMs;
-    // A young history fills the chart until it is as long as the window (at least a minute).
-    const qint64 begin = windowMs > 0 ? std::max(end - windowMs, std::min(oldest, end - 60'000)) : std::min(oldest, end - 60'000);
+    // A young history fills the chart until it is as long as the window (at least a minute);
+    // one that covers the window but for a step (a history kept for 24 h, shown over 24 h) is
+    // shown over the whole window.
+    const qint64 stepMs = windowMs > 0 ? axisStepMs(windowMs) : 0;
+    const bool fullWindow = windowMs > 0 && oldest <= end - windowMs + stepMs;
+    const qint64 begin = fullWindow ? end - windowMs : std::min(oldest, end - 60'000);
     updateScrollBar(oldest, now);
 
     int first = history.lowerBound(begin);
@@ -185,6 +203,9 @@ void ChartPanel::redraw()
     TimeChart::Data classes, second;
     classes.fromMs = second.fromMs = begin;
     classes.toMs = second.toMs = end;
+    // Following the present over a full window: the axis moves by a round step of about a tenth
+    // of the window (30 s of 5 min, 2 h of 24 h) at a time.
+    classes.stepMs = second.stepMs = m_live && fullWindow ? stepMs : 0;
     const int bandCount = bouncer ? 4 : kSessionClassCount;
     classes.bands.resize(bandCount);
     classes.lines.resize(bouncer ? 1 : 3);
@@ -235,7 +256,7 @@ void ChartPanel::redraw()
     m_classes->setData(classes);
     m_second->setData(second);
     m_lastPoints = int(classes.timesMs.size());
-    m_range->setText(m_live ? tr("live") : QDateTime::fromMSecsSinceEpoch(end).toString(QStringLiteral("HH:mm:ss")));
+    setSteadyText(m_range, m_live ? tr("live") : QDateTime::fromMSecsSinceEpoch(end).toString(QStringLiteral("HH:mm:ss")));
     m_lastRedrawMs = double(timer.nsecsElapsed()) / 1e6;
 }
 

@@ -1,5 +1,7 @@
 #include "overviewstrip.h"
 
+#include "steadylabels.h"
+
 #include "plaintext.h"
 #include "analysis/classifier.h"
 #include "targetcontroller.h"
@@ -61,22 +63,18 @@ QString statusLine(const TargetController &target)
 OverviewStrip::OverviewStrip(const TargetController &target, QWidget *parent)
     : QWidget(parent)
     , m_target(target)
-    , m_health(new QLabel(this))
-    , m_status(new QLabel(this))
+    , m_health(new WrappedLine(this))
+    , m_status(new WrappedLine(this))
 {
     auto *tiles = new QHBoxLayout;
     tiles->setSpacing(18);
     for (int i = 0; i < kTiles; ++i)
         m_tiles.append(addTile(tiles));
     tiles->addStretch();
-    m_health->setObjectName(QStringLiteral("healthLine"));
-    m_health->setWordWrap(true);
-    m_health->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_health->setMargin(6);
-    m_health->setAutoFillBackground(true);
-    m_status->setObjectName(QStringLiteral("statusLine"));
-    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_status->setWordWrap(true);
+    m_health->label()->setObjectName(QStringLiteral("healthLine"));
+    m_health->label()->setMargin(6);
+    m_health->label()->setAutoFillBackground(true);
+    m_status->label()->setObjectName(QStringLiteral("statusLine"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(tiles);
@@ -104,8 +102,8 @@ void OverviewStrip::setTile(int index, const QString &value, const QString &capt
                             bool alarming)
 {
     Tile &tile = m_tiles[index];
-    tile.value->setText(value);
-    tile.caption->setText(caption);
+    setSteadyText(tile.value, value);
+    setSteadyText(tile.caption, caption);
     tile.value->setToolTip(toolTip);
     tile.caption->setToolTip(toolTip);
     QPalette pal = palette();
@@ -171,14 +169,14 @@ void OverviewStrip::refresh()
     } else if (health.isEmpty()) {
         health = tr("Waiting for the first sample…");
     }
-    setPlainLabel(m_health, health); // names, findings and server errors: shown as text
+    m_health->setText(health); // names, findings and server errors: shown as text
     QPalette pal = palette();
     const bool healthy = health.startsWith(QLatin1String("Healthy"));
     pal.setColor(QPalette::Window, critical ? QColor(0xc6, 0x28, 0x28) : warning ? QColor(0xf5, 0x7c, 0x00)
                                    : healthy ? QColor(0x2e, 0x7d, 0x32) : pal.color(QPalette::AlternateBase));
     pal.setColor(QPalette::WindowText, critical || warning || healthy ? QColor(Qt::white) : pal.color(QPalette::WindowText));
-    m_health->setPalette(pal);
-    setPlainLabel(m_status, statusLine(m_target));
+    m_health->label()->setPalette(pal);
+    m_status->setText(statusLine(m_target));
 }
 
 QString OverviewStrip::healthText() const

@@ -9,6 +9,8 @@ QT_END_NAMESPACE
 
 namespace poolscope::ui {
 
+class WrappedLine;
+
 class TargetController;
 
 // The glance: totals against the limit, the classes that matter in an incident, the health
@@ -31,8 +33,8 @@ private:
 
     const TargetController &m_target;
     QList<Tile> m_tiles;
-    QLabel *m_health;
-    QLabel *m_status;
+    WrappedLine *m_health;
+    WrappedLine *m_status;
 };
 
 } // namespace poolscope::ui

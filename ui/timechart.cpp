@@ -1,5 +1,6 @@
 #include "timechart.h"
 
+#include "chartlegend.h"
 #include "plaintext.h"
 #include <QAreaSeries>
 #include <QChart>
@@ -8,7 +9,6 @@
 #include <QDateTimeAxis>
 #include <QFontMetrics>
 #include <QEvent>
-#include <QLabel>
 #include <QLineSeries>
 #include <QPainter>
 #include <QToolTip>
@@ -74,10 +74,7 @@ TimeChart::TimeChart(const QString &title, QWidget *parent)
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing, false); // thousands of points: crisp and cheap
     m_view->setMinimumHeight(180);
-    m_legend = new QLabel(this);
-    m_legend->setWordWrap(true);
-    m_legend->setTextFormat(Qt::RichText);
-    m_legend->setContentsMargins(8, 0, 8, 4);
+    m_legend = new ChartLegend(this);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(0);
@@ -109,25 +106,26 @@ void TimeChart::setSeries(const QList<Series> &bands, const QList<Series> &lines
         m_chart->addAxis(m_rightAxis, Qt::AlignRight);
     }
 
-    for (const Series &band : bands) {
-        auto *area = new QAreaSeries(new QLineSeries, new QLineSeries);
+    // Each band is an area from zero up to its top in the stack, the highest added first so
+    // that the lower ones cover it: one line of points per band for Qt Charts to place, not an
+    // upper and a lower line (half the work each second). The covering needs opaque fills.
+    m_bands.resize(bands.size());
+    for (qsizetype b = bands.size() - 1; b >= 0; --b) {
+        auto *area = new QAreaSeries(new QLineSeries);
         area->upperSeries()->setParent(area);
-        area->lowerSeries()->setParent(area);
-        area->setName(band.name);
-        QColor fill = band.color;
-        fill.setAlpha(200);
-        area->setBrush(fill);
-        area->setPen(QPen(band.color.darker(130), 1));
+        area->setName(bands[b].name);
         m_chart->addSeries(area);
         area->attachAxis(m_timeAxis);
         area->attachAxis(m_valueAxis);
         connect(area, &QAreaSeries::hovered, this, &TimeChart::showReadout);
-        m_bands.append(area);
+        m_bands[b] = area;
     }
     for (const Series &line : lines) {
         auto *series = new QLineSeries;
         series->setName(line.name);
-        series->setPen(QPen(line.color, 2, line.style));
+        QPen pen(line.color, 1, line.style);
+        pen.setCosmetic(true);
+        series->setPen(pen);
         m_chart->addSeries(series);
         series->attachAxis(m_timeAxis);
         series->attachAxis(line.rightAxis && m_rightAxis ? m_rightAxis : m_valueAxis);
@@ -161,24 +159,26 @@ void TimeChart::setLineNames(const QStringList &names)
 void TimeChart::setData(const Data &data)
 {
     m_data = data;
-    QList<double> cumulative(data.timesMs.size(), 0.0);
+    // The axes first, then the points. Every change of an axis's range makes Qt Charts place
+    // every series' points again and lay out every label of the axis (the labels' text layout
+    // alone was a fifth of the window's time each second): the time axis moves in steps.
+    QList<QList<double>> stacked;
+    stacked.reserve(m_bands.size() + 1);
+    stacked.append(QList<double>(data.timesMs.size(), 0.0));
     for (int b = 0; b < m_bands.size(); ++b) {
-        const QList<double> lower = cumulative;
+        QList<double> cumulative = stacked.last();
         const QList<double> values = data.bands.value(b);
         for (int i = 0; i < cumulative.size(); ++i)
             cumulative[i] += values.value(i);
-        m_bands[b]->lowerSeries()->replace(pointsOf(data.timesMs, lower));
-        m_bands[b]->upperSeries()->replace(pointsOf(data.timesMs, cumulative));
+        stacked.append(cumulative);
     }
     double dataTop = 0, referenceTop = 0, rightTop = 0;
-    for (double v : std::as_const(cumulative))
+    for (double v : std::as_const(stacked.last()))
         dataTop = std::max(dataTop, v);
     for (int l = 0; l < m_lines.size(); ++l) {
-        const QList<double> values = data.lines.value(l);
-        m_lines[l]->replace(pointsOf(data.timesMs, values));
         const Series &series = m_lineSeries.value(l);
         double &top = series.rightAxis && m_rightAxis ? rightTop : series.reference ? referenceTop : dataTop;
-        for (double v : values)
+        for (double v : data.lines.value(l))
             top = std::max(top, v);
     }
     // A limit far above the data is named in the title instead of squashing the data flat.
@@ -193,36 +193,74 @@ void TimeChart::setData(const Data &data)
         }
     }
     setCountRange(m_valueAxis, top * 1.1);
-    if (m_rightAxis) {
-        m_rightAxis->setRange(0, std::max(1.0, rightTop * 1.1));
-        m_rightAxis->applyNiceNumbers();
-    }
+    if (m_rightAxis)
+        setCountRange(m_rightAxis, std::max(1.0, rightTop * 1.1));
     const QString title = offScale.isEmpty() ? m_title : m_title + QStringLiteral(" — above the scale: ") + offScale.join(QStringLiteral(", "));
     if (m_chart->title() != title)
         m_chart->setTitle(title);
+    setTimeRange(data);
+
+    // A band or line that is zero throughout is no points at all: a band of zeros is covered by
+    // the one below it, and the line would lie on the axis.
+    const auto replace = [](QXYSeries *series, QList<QPointF> points) {
+        if (points.isEmpty() && series->count() == 0)
+            return;
+        series->replace(points);
+    };
+    const auto allZero = [](const QList<double> &values) {
+        return std::all_of(values.cbegin(), values.cend(), [](double v) { return v == 0; });
+    };
+    for (int b = 0; b < m_bands.size(); ++b)
+        replace(m_bands[b]->upperSeries(), allZero(data.bands.value(b)) ? QList<QPointF>() : pointsOf(data.timesMs, stacked[b + 1]));
+    for (int l = 0; l < m_lines.size(); ++l)
+        replace(m_lines[l], m_lineSeries.value(l).reference || !allZero(data.lines.value(l)) ? pointsOf(data.timesMs, data.lines.value(l)) : QList<QPointF>());
     if (m_gaps) {
-        m_gaps->upperSeries()->replace(gapOutline(data.gaps, m_valueAxis->max()));
+        QList<QPointF> outline = gapOutline(data.gaps, m_valueAxis->max());
+        if (outline != m_gaps->upperSeries()->points())
+            replace(m_gaps->upperSeries(), std::move(outline));
     }
+    updateLegend();
+}
+
+void TimeChart::setTimeRange(const Data &data)
+{
     const qint64 span = std::max<qint64>(1000, data.toMs - data.fromMs);
-    m_timeAxis->setFormat(span > 36 * 3600 * 1000LL ? QStringLiteral("dd MMM HH:mm")
-                          : span > 600 * 1000       ? QStringLiteral("HH:mm")
-                                                    : QStringLiteral("HH:mm:ss"));
-    m_timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(data.fromMs), QDateTime::fromMSecsSinceEpoch(data.fromMs + span));
+    const QString format = span > 36 * 3600 * 1000LL ? QStringLiteral("dd MMM HH:mm")
+                           : span > 600 * 1000       ? QStringLiteral("HH:mm")
+                                                     : QStringLiteral("HH:mm:ss");
+    if (m_timeAxis->format() != format)
+        m_timeAxis->setFormat(format);
+    qint64 from = data.fromMs, to = data.fromMs + span;
     // As many time labels as fit side by side: a narrow chart would otherwise elide them all.
-    const int labelWidth = QFontMetrics(m_timeAxis->labelsFont()).horizontalAdvance(m_timeAxis->format() + QStringLiteral("MM"));
-    const int ticks = std::clamp(int(m_chart->plotArea().width()) / std::max(1, labelWidth) + 1, 2, 6);
+    const int labelWidth = QFontMetrics(m_timeAxis->labelsFont()).horizontalAdvance(format + QStringLiteral("MM"));
+    int ticks = std::clamp(int(m_chart->plotArea().width()) / std::max(1, labelWidth) + 1, 2, 6);
+    if (data.stepMs > 0) {
+        // The end on the next step, the length unchanged: the axis stays where it is until the
+        // present passes that step (the newest points are at most one step short of the right
+        // edge). Labels a whole number of steps apart fall on round times.
+        to = (data.toMs + data.stepMs - 1) / data.stepMs * data.stepMs;
+        from = to - span;
+        if (span % data.stepMs == 0) {
+            const qint64 steps = span / data.stepMs;
+            int intervals = ticks - 1;
+            while (intervals > 1 && steps % intervals != 0)
+                --intervals;
+            ticks = intervals + 1;
+        }
+    }
     if (m_timeAxis->tickCount() != ticks)
         m_timeAxis->setTickCount(ticks);
-    updateLegend();
+    const QDateTime min = QDateTime::fromMSecsSinceEpoch(from), max = QDateTime::fromMSecsSinceEpoch(to);
+    if (m_timeAxis->min() != min || m_timeAxis->max() != max)
+        m_timeAxis->setRange(min, max);
 }
 
 void TimeChart::updateLegend()
 {
     // Bands top first, as they are stacked; then the lines; each with its latest value.
-    QStringList entries;
+    QList<ChartLegend::Entry> entries;
     const auto entry = [](const QColor &color, const QString &name, const QString &value) {
-        return QStringLiteral("<span style=\"color:%1\">&#9632;</span>&nbsp;%2&nbsp;<b>%3</b>")
-            .arg(color.name(), name.toHtmlEscaped(), value);
+        return ChartLegend::Entry{color, name, value};
     };
     const auto number = [](double v) { return v == std::floor(v) ? QString::number(qint64(v)) : QString::number(v, 'f', 1); };
     for (int b = int(m_bands.size()) - 1; b >= 0; --b) {
@@ -237,7 +275,7 @@ void TimeChart::updateLegend()
     }
     if (!m_data.gaps.isEmpty())
         entries.append(entry(QColor(128, 128, 128), tr("no data (target unreachable)"), QString::number(m_data.gaps.size())));
-    m_legend->setText(entries.join(QStringLiteral(" &nbsp; ")));
+    m_legend->setEntries(entries);
 }
 
 // Whole-number ticks on a count axis: steps of 1, 2 or 5 × 10^k, about five of them.
@@ -288,6 +326,24 @@ void TimeChart::applyTheme()
         axis->setTitleBrush(text);
         axis->setGridLineColor(grid);
         axis->setLinePenColor(grid);
+    }
+    applyBandColors();
+}
+
+void TimeChart::applyBandColors()
+{
+    // What a band of 80 % opacity looked like over the chart's background, as an opaque colour:
+    // the bands cover one another (see setSeries).
+    const QColor base = palette().color(QPalette::Base);
+    for (int b = 0; b < m_bands.size() && b < m_bandSeries.size(); ++b) {
+        const QColor c = m_bandSeries[b].color;
+        const auto mix = [](int over, int under) { return (over * 200 + under * 55) / 255; };
+        m_bands[b]->setBrush(QColor(mix(c.red(), base.red()), mix(c.green(), base.green()), mix(c.blue(), base.blue())));
+        // One pixel, cosmetic: the raster engine draws those directly, wider ones go through a
+        // path stroker that costs more than the whole rest of a redraw.
+        QPen outline(c.darker(130), 1);
+        outline.setCosmetic(true);
+        m_bands[b]->setPen(outline);
     }
 }
 

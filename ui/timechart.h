@@ -12,11 +12,12 @@ class QAbstractSeries;
 class QAreaSeries;
 class QLineSeries;
 class QDateTimeAxis;
-class QLabel;
 class QValueAxis;
 QT_END_NAMESPACE
 
 namespace poolscope::ui {
+
+class ChartLegend;
 
 // A chart of counts over time: stacked bands, lines over them, and shaded gaps where nothing
 // is known. Every Qt Charts call of PoolScope is in this class (Qt Charts is deprecated from
@@ -44,6 +45,9 @@ public:
         QList<std::pair<qint64, qint64>> gaps; // [from, to) with no samples
         qint64 fromMs = 0;            // the window shown
         qint64 toMs = 0;
+        // Following the present: the time axis moves in steps of this (its labels stay put in
+        // between), the window's end rounded up to the next step. 0: exactly fromMs to toMs.
+        qint64 stepMs = 0;
     };
 
     explicit TimeChart(const QString &title, QWidget *parent = nullptr);
@@ -62,11 +66,13 @@ private:
     void applyTheme();
     void updateLegend();
     static void setCountRange(QValueAxis *axis, double top);
+    void setTimeRange(const Data &data);
+    void applyBandColors();
     void showReadout(const QPointF &point, bool state);
 
     QChart *m_chart = nullptr;
     QChartView *m_view = nullptr;
-    QLabel *m_legend = nullptr;
+    ChartLegend *m_legend = nullptr;
     QDateTimeAxis *m_timeAxis = nullptr;
     QValueAxis *m_valueAxis = nullptr;
     QValueAxis *m_rightAxis = nullptr;

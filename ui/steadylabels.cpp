@@ -1,0 +1,66 @@
+#include "steadylabels.h"
+
+#include "plaintext.h"
+
+#include <QLabel>
+#include <QResizeEvent>
+
+namespace poolscope::ui {
+
+void setSteadyText(QLabel *label, const QString &text)
+{
+    if (label->text() == text)
+        return;
+    label->setText(text);
+    // A label of fixed size (the same minimum and maximum) asks nothing of the layout on a new
+    // text; it is given a new size only when the text needs more room.
+    const QSize wanted = label->sizeHint();
+    const bool fixed = label->minimumSize() == label->maximumSize();
+    const int width = fixed ? std::max(wanted.width(), label->width()) : wanted.width();
+    if (!fixed || width != label->maximumWidth() || wanted.height() != label->maximumHeight())
+        label->setFixedSize(width, wanted.height());
+}
+
+WrappedLine::WrappedLine(QWidget *parent)
+    : QWidget(parent)
+    , m_label(new QLabel(this)) // no layout: the label's geometry requests stop here
+{
+    m_label->setWordWrap(true);
+    m_label->setTextFormat(Qt::PlainText);
+    m_label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
+    fitHeight();
+}
+
+void WrappedLine::setText(const QString &text)
+{
+    const QString before = m_label->text();
+    setPlainLabel(m_label, text);
+    if (m_label->text() != before)
+        fitHeight();
+}
+
+QString WrappedLine::text() const
+{
+    return m_label->text();
+}
+
+void WrappedLine::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    m_label->setGeometry(rect());
+    if (event->size().width() != event->oldSize().width())
+        fitHeight();
+}
+
+void WrappedLine::fitHeight()
+{
+    // The lines the text needs at this width; the layout hears of it only when that changes.
+    const int height = m_label->heightForWidth(std::max(1, width()));
+    const int wanted = height > 0 ? height : m_label->sizeHint().height();
+    if (wanted != maximumHeight() || wanted != minimumHeight())
+        setFixedHeight(wanted);
+    m_label->setGeometry(rect());
+}
+
+} // namespace poolscope::ui
