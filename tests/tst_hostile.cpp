@@ -322,7 +322,7 @@ private Q_SLOTS:
 
         TreePanel owners(ownerColumns(), true);
         QAbstractItemModelTester ownersTester(owners.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-        owners.merge(ownerRows(*s, groupOwners(*s, OwnerKey::CodeLocation)));
+        owners.merge(ownerRows(s, groupOwners(*s, OwnerKey::CodeLocation)));
         cells = checkModel(*owners.model());
         QVERIFY2(!cells.startsWith(u"RAW"), qPrintable(cells));
         QVERIFY(cells.contains(safeLine(kLinkFrame)));

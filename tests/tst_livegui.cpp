@@ -443,6 +443,9 @@ private Q_SLOTS:
         QVERIFY(holder.exec(QStringLiteral("UPDATE gui_locks SET n = n + 1 WHERE id = 1")));
         QVERIFY(waiter.send(QStringLiteral("UPDATE gui_locks SET n = n + 1 WHERE id = 1")));
         TargetView *view = open(POOLSCOPE_TEST_PG);
+        // The panels are arranged once the first sample says what the target is; only the
+        // panel in front takes samples.
+        QTRY_VERIFY_WITH_TIMEOUT(view->tabs()->indexOf(view->blocking()) >= 0, 10000);
         view->tabs()->setCurrentWidget(view->blocking());
         QAbstractItemModel *tree = view->blocking()->view()->model();
         QTRY_VERIFY_WITH_TIMEOUT(findRow(tree, QStringLiteral("pid %1").arg(holder.pid())).isValid(), 10000);

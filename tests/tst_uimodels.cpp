@@ -11,6 +11,8 @@
 #include <QTest>
 #include <QTreeView>
 
+#include <random>
+
 using namespace poolscope;
 using namespace poolscope::ui;
 
@@ -70,30 +72,127 @@ private Q_SLOTS:
     {
         SessionTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        SessionFilterProxy proxy;
-        proxy.setSourceModel(&model);
         QTableView view;
-        view.setModel(&proxy);
+        view.setModel(&model);
         mergeNow(model, snapshotOf({session(1, "a", "idle"), session(2, "a", "active"), session(3, "b", "idle"),
                                 session(4, "b", "idle"), session(5, "c", "active")}));
         QCOMPARE(model.rowCount(), 5);
-        const int row3 = model.rowOfKey(session(3, "b", "idle").key());
-        view.selectRow(proxy.mapFromSource(model.index(row3, 0)).row());
+        view.selectRow(model.rowOfKey(session(3, "b", "idle").key()));
 
         QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
         QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy layouts(&model, &QAbstractItemModel::layoutChanged);
         // 1 and 2 go, 3 changes state, 6 arrives.
         mergeNow(model, snapshotOf({session(3, "b", "idle in transaction"), session(4, "b", "idle"),
                                 session(5, "c", "active"), session(6, "d", "active")}));
         QCOMPARE(resets.count(), 0);
         QCOMPARE(removed.count(), 1); // one run: rows 0..1
         QCOMPARE(inserted.count(), 1);
+        QCOMPARE(layouts.count(), 0); // unsorted: the rows that stay keep their order
         QCOMPARE(model.rowCount(), 4);
         const QModelIndexList selected = view.selectionModel()->selectedRows();
         QCOMPARE(selected.size(), 1);
         QCOMPARE(selected.first().data(SessionTableModel::PidRole).toInt(), 3);
         QCOMPARE(model.session(model.rowOfKey(session(3, "b", "idle").key())).sessionClass, SessionClass::IdleInTransaction);
+    }
+
+    // Sorted, a sample that moves rows, drops some and brings new ones reaches the view as
+    // removals, one layout change and insertions where the new rows belong; the selection
+    // follows its session; the result is exactly the sorted, filtered sample.
+    void sortedMergeMovesRowsAndKeepsTheSelection()
+    {
+        SessionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QTableView view;
+        view.setModel(&model);
+        model.sort(SessionTableModel::Pid, Qt::DescendingOrder);
+        mergeNow(model, snapshotOf({session(10, "a", "idle"), session(20, "b", "idle"), session(30, "c", "idle"),
+                                session(40, "d", "idle")}));
+        QCOMPARE(pidAt(model, 0), 40);
+        view.selectRow(model.rowOfKey(session(20, "b", "idle").key()));
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy layouts(&model, &QAbstractItemModel::layoutChanged);
+        // 30 goes, 25 and 5 arrive, then the order turns round.
+        model.sort(SessionTableModel::Pid, Qt::AscendingOrder);
+        QCOMPARE(layouts.count(), 1);
+        mergeNow(model, snapshotOf({session(40, "d", "idle"), session(5, "e", "idle"), session(20, "b", "active"),
+                                session(25, "f", "idle"), session(10, "a", "idle")}));
+        QCOMPARE(removed.count(), 1);
+        QCOMPARE(inserted.count(), 2); // 5 on top, 25 between 20 and 40
+        QList<int> pids;
+        for (int r = 0; r < model.rowCount(); ++r)
+            pids.append(pidAt(model, r));
+        QCOMPARE(pids, (QList<int>{5, 10, 20, 25, 40}));
+        const QModelIndexList selected = view.selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(selected.first().data(SessionTableModel::PidRole).toInt(), 20);
+        for (int r = 0; r < model.rowCount(); ++r)
+            QCOMPARE(model.rowOfKey(model.session(r).key()), r);
+    }
+
+    // Thousands of rows shuffled, churned and filtered at random: after each sample the rows are
+    // the filtered sessions in sort order, and the selected session is still selected.
+    void randomMergesAgreeWithASortOfTheSample()
+    {
+        SessionTableModel model;
+        QTableView view;
+        view.setModel(&model);
+        model.sort(SessionTableModel::InState, Qt::DescendingOrder);
+        std::mt19937 random(14);
+        int nextPid = 1;
+        QList<Session> live;
+        const char *const states[] = {"idle", "active", "idle in transaction"};
+        for (int round = 0; round < 30; ++round) {
+            // Some go, some arrive, some change state (and so their place).
+            for (qsizetype i = live.size() - 1; i >= 0; --i) {
+                if (random() % 10 == 0)
+                    live.remove(i);
+                else if (random() % 5 == 0)
+                    live[i] = session(live[i].pid, "app", states[random() % 3], live[i].backendStartMs);
+            }
+            const int arrivals = round == 0 ? 2000 : int(random() % 200);
+            for (int i = 0; i < arrivals; ++i)
+                live.append(session(nextPid++, "app", states[random() % 3], kNow - qint64(random() % 100'000)));
+            for (Session &s : live)
+                s.stateChangeMs = kNow - qint64(random() % 600'000);
+            if (round == 15) {
+                SessionFilter filter;
+                filter.classes = SessionFilter::classBit(SessionClass::Idle);
+                model.setFilter(filter);
+            }
+            if (round == 20)
+                model.sort(SessionTableModel::Pid, Qt::AscendingOrder);
+            const int selectedPid = model.rowCount() > 0 ? pidAt(model, model.rowCount() / 2) : -1;
+            if (selectedPid > 0)
+                view.selectRow(model.rowCount() / 2);
+            const SnapshotPtr sample = snapshotOf(live);
+            mergeNow(model, sample);
+
+            QList<const Session *> expected;
+            for (const Session &s : sample->sessions) {
+                if (model.filter().matches(s))
+                    expected.append(&s);
+            }
+            if (model.sortColumn() == SessionTableModel::Pid) {
+                std::sort(expected.begin(), expected.end(), [](const Session *a, const Session *b) { return a->pid < b->pid; });
+            } else {
+                std::sort(expected.begin(), expected.end(), [](const Session *a, const Session *b) {
+                    return a->stateChangeMs != b->stateChangeMs ? a->stateChangeMs < b->stateChangeMs : a->key() < b->key();
+                });
+            }
+            QCOMPARE(model.rowCount(), expected.size());
+            for (int r = 0; r < model.rowCount(); ++r)
+                QCOMPARE(model.session(r).key(), expected[r]->key());
+            const QModelIndexList selected = view.selectionModel()->selectedRows();
+            const bool stillThere = std::any_of(expected.cbegin(), expected.cend(), [&](const Session *s) { return s->pid == selectedPid; });
+            if (selectedPid > 0 && stillThere) {
+                QCOMPARE(selected.size(), 1);
+                QCOMPARE(selected.first().data(SessionTableModel::PidRole).toInt(), selectedPid);
+            }
+            view.clearSelection();
+        }
     }
 
     void reusedPidIsANewRow()
@@ -152,29 +251,34 @@ private Q_SLOTS:
         QCOMPARE(qRound(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble()), 150);
     }
 
-    void filterProxySortsByRawValues()
+    void sortsByRawValuesAndFilters()
     {
         SessionTableModel model;
-        SessionFilterProxy proxy;
-        proxy.setSourceModel(&model);
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         mergeNow(model, snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
-        proxy.sort(SessionTableModel::Pid, Qt::AscendingOrder);
-        QCOMPARE(pidAt(proxy, 0), 9); // numerically, not "100" < "20" < "9"
-        QCOMPARE(pidAt(proxy, 2), 100);
+        model.sort(SessionTableModel::Pid, Qt::AscendingOrder);
+        QCOMPARE(pidAt(model, 0), 9); // numerically, not "100" < "20" < "9"
+        QCOMPARE(pidAt(model, 2), 100);
         // Longest transaction first; sessions outside a transaction have no age and come last.
         auto young = session(30, "d", "idle in transaction");
         young.xactStartMs = kNow - 5'000;
         mergeNow(model, snapshotOf({session(100, "a", "idle"), session(9, "b", "idle in transaction"), young}));
-        proxy.sort(SessionTableModel::Transaction, Qt::DescendingOrder);
-        QCOMPARE(pidAt(proxy, 0), 9);
-        QCOMPARE(pidAt(proxy, 1), 30);
-        QCOMPARE(pidAt(proxy, 2), 100);
+        model.sort(SessionTableModel::Transaction, Qt::DescendingOrder);
+        QCOMPARE(pidAt(model, 0), 9);
+        QCOMPARE(pidAt(model, 1), 30);
+        QCOMPARE(pidAt(model, 2), 100);
+        model.sort(SessionTableModel::Application, Qt::DescendingOrder);
+        QCOMPARE(pidAt(model, 0), 30); // d, b, a
+        QCOMPARE(pidAt(model, 2), 100);
         mergeNow(model, snapshotOf({session(100, "a", "idle"), session(9, "b", "idle"), session(20, "c", "active")}));
         SessionFilter filter;
         filter.classes = SessionFilter::classBit(SessionClass::Active);
-        proxy.setFilter(filter);
-        QCOMPARE(proxy.rowCount(), 1);
-        QCOMPARE(pidAt(proxy, 0), 20);
+        model.setFilter(filter);
+        QCOMPARE(model.rowCount(), 1);
+        QCOMPARE(model.sessionCount(), 3);
+        QCOMPARE(pidAt(model, 0), 20);
+        model.setFilter({});
+        QCOMPARE(model.rowCount(), 3);
     }
 
     void ownerTreeMergeKeepsExpansionAndCurrent()
@@ -185,7 +289,7 @@ private Q_SLOTS:
         view.setModel(&model);
         const auto first = snapshotOf({session(1, "billing", "idle in transaction (aborted)", 0, kStackQuery),
                                        session(2, "billing", "idle", 0, kStackQuery), session(3, "catalog", "active")});
-        model.merge(ownerRows(*first, groupOwners(*first, OwnerKey::Application)));
+        model.merge(ownerRows(first, groupOwners(*first, OwnerKey::Application)));
         QCOMPARE(model.rowCount(), 2);
         const QModelIndex billing = model.index(0, 0);
         QCOMPARE(billing.data().toString(), QStringLiteral("billing"));
@@ -193,23 +297,54 @@ private Q_SLOTS:
         const QModelIndex stack = model.index(0, 0, billing);
         QCOMPARE(stack.data().toString(), QStringLiteral("billing::charge charge.cpp:88"));
         QCOMPARE(stack.data(KeyedTreeModel::FramesRole).toStringList().size(), 2);
-        QCOMPARE(model.rowCount(stack), 2); // both sessions
+        QVERIFY(model.hasChildren(stack));
         view.expand(billing);
+        view.expand(stack);
+        QTRY_COMPARE(model.rowCount(stack), 2); // both sessions, from the event loop
         view.setCurrentIndex(stack);
 
         // catalog goes, a new owner comes, billing gains a session.
         const auto second = snapshotOf({session(1, "billing", "idle in transaction (aborted)", 0, kStackQuery),
                                         session(2, "billing", "idle", 0, kStackQuery),
                                         session(4, "billing", "active", 0, kStackQuery), session(5, "orders", "active")});
-        model.merge(ownerRows(*second, groupOwners(*second, OwnerKey::Application)));
+        model.merge(ownerRows(second, groupOwners(*second, OwnerKey::Application)));
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("billing"));
         QCOMPARE(model.index(1, 0).data().toString(), QStringLiteral("orders"));
         QVERIFY(view.isExpanded(model.index(0, 0)));
         QCOMPARE(view.currentIndex().data().toString(), QStringLiteral("billing::charge charge.cpp:88"));
-        QCOMPARE(model.rowCount(view.currentIndex()), 3);
+        QCOMPARE(model.rowCount(view.currentIndex()), 3); // expanded: its sessions are merged from now on
         QCOMPARE(model.index(0, 1).data().toInt(), 3);
         QCOMPARE(model.index(0, 0).data(KeyedTreeModel::PidsRole).value<QList<int>>(), (QList<int>{1, 2, 4}));
+    }
+
+    // The sessions under a stack are made when the stack is expanded, not at every sample (a
+    // flood has thousands of them under a few stacks), and merged with each sample from then on.
+    void stackSessionsAreMadeWhenExpanded()
+    {
+        KeyedTreeModel model(ownerColumns());
+        QTreeView view;
+        view.setModel(&model);
+        view.show();
+        const auto first = snapshotOf({session(1, "billing", "idle", 0, kStackQuery),
+                                       session(2, "billing", "idle", 0, kStackQuery)});
+        model.merge(ownerRows(first, groupOwners(*first, OwnerKey::Application)));
+        const QModelIndex stack = model.index(0, 0, model.index(0, 0));
+        QVERIFY(model.hasChildren(stack));
+        QCOMPARE(model.rowCount(stack), 0);
+        QVERIFY(model.canFetchMore(stack));
+        const auto second = snapshotOf({session(1, "billing", "idle", 0, kStackQuery),
+                                        session(2, "billing", "idle", 0, kStackQuery),
+                                        session(3, "billing", "idle", 0, kStackQuery)});
+        model.merge(ownerRows(second, groupOwners(*second, OwnerKey::Application)));
+        QCOMPARE(model.rowCount(stack), 0); // still nobody asked
+        view.expand(model.index(0, 0));
+        view.expand(stack);
+        QTRY_COMPARE(model.rowCount(stack), 3);
+        QVERIFY(!model.canFetchMore(stack));
+        QCOMPARE(model.index(0, 0, stack).data(KeyedTreeModel::PidsRole).value<QList<int>>().size(), 1);
+        model.merge(ownerRows(first, groupOwners(*first, OwnerKey::Application)));
+        QCOMPARE(model.rowCount(stack), 2); // fetched once: merged with every sample after
     }
 
     void blockingTreeFollowsChains()

@@ -14,6 +14,7 @@ struct KeyedTreeModel::Node
     Node *parent = nullptr;
     std::vector<std::unique_ptr<Node>> children;
     int rowInParent = 0; // kept current by every merge: parent() is asked for constantly
+    bool fetched = false; // row.lazyChildren made children once: they are merged from now on
 
     void renumberChildren()
     {
@@ -37,6 +38,8 @@ std::unique_ptr<KeyedTreeModel::Node> KeyedTreeModel::build(const TreeRow &row, 
     node->row = row;
     node->row.children.clear();
     node->parent = parent;
+    if (row.lazyChildren)
+        return node; // made when fetched
     node->children.reserve(std::size_t(row.children.size()));
     QSet<QString> seen;
     for (const TreeRow &child : row.children) {
@@ -97,7 +100,11 @@ void KeyedTreeModel::mergeChildren(Node *node, const QModelIndex &index, const Q
             child->row.children.clear();
             Q_EMIT dataChanged(createIndex(int(i), 0, child), createIndex(int(i), columnCount() - 1, child));
         }
-        mergeChildren(child, createIndex(int(i), 0, child), row.children);
+        child->row.lazyChildren = row.lazyChildren;
+        if (!row.lazyChildren)
+            mergeChildren(child, createIndex(int(i), 0, child), row.children);
+        else if (child->fetched)
+            mergeChildren(child, createIndex(int(i), 0, child), row.lazyChildren());
     }
 
     QList<int> added;
@@ -180,6 +187,38 @@ QVariant KeyedTreeModel::data(const QModelIndex &index, int role) const
     default:
         return {};
     }
+}
+
+bool KeyedTreeModel::hasChildren(const QModelIndex &parent) const
+{
+    if (parent.column() > 0)
+        return false;
+    const Node *node = nodeOf(parent);
+    return !node->children.empty() || node->row.lazyChildren; // a lazy row has children, fetched or not
+}
+
+bool KeyedTreeModel::canFetchMore(const QModelIndex &parent) const
+{
+    const Node *node = nodeOf(parent);
+    return parent.isValid() && node->row.lazyChildren && !node->fetched;
+}
+
+void KeyedTreeModel::fetchMore(const QModelIndex &parent)
+{
+    if (!canFetchMore(parent))
+        return;
+    Node *node = nodeOf(parent);
+    node->fetched = true;
+    // The rows arrive from the event loop, not inside the caller's own handling of the model
+    // (a view expanding the row, or another model's signal it is still answering).
+    const QPersistentModelIndex row(parent.siblingAtColumn(0));
+    QMetaObject::invokeMethod(this, [this, row] {
+        if (!row.isValid())
+            return; // the row went with a merge meanwhile
+        Node *fetched = nodeOf(row);
+        if (fetched->row.lazyChildren)
+            mergeChildren(fetched, row, fetched->row.lazyChildren());
+    }, Qt::QueuedConnection);
 }
 
 QVariant KeyedTreeModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -5,6 +5,7 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct TreeRow
     QStringList frames;      // the stack shown in the stack pane when the row is selected
     QList<int> pids;         // sessions this row stands for, for actions
     QList<TreeRow> children;
+    // Children made only once the view asks for them (a stack's thousands of sessions when it
+    // is expanded), and merged from then on: rows nobody looks at are not built every sample.
+    std::function<QList<TreeRow>()> lazyChildren;
 };
 
 // A tree model that merges each new sample into what the view already shows: rows are
@@ -44,6 +48,9 @@ public:
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    bool hasChildren(const QModelIndex &parent = {}) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
 
 private:
     struct Node;

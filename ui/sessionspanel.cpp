@@ -1,6 +1,7 @@
 #include "sessionspanel.h"
 
 #include "plaintext.h"
+#include "steadylabels.h"
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
@@ -20,7 +21,6 @@ namespace poolscope::ui {
 SessionsPanel::SessionsPanel(QWidget *parent)
     : QWidget(parent)
     , m_model(new SessionTableModel(this))
-    , m_proxy(new SessionFilterProxy(this))
     , m_view(new QTableView(this))
     , m_text(new QLineEdit(this))
     , m_class(new QComboBox(this))
@@ -29,9 +29,8 @@ SessionsPanel::SessionsPanel(QWidget *parent)
     , m_cancel(new QPushButton(tr("Cancel &query"), this))
     , m_terminate(new QPushButton(tr("&Terminate…"), this))
 {
-    m_proxy->setSourceModel(m_model);
     m_view->setObjectName(QStringLiteral("sessionsTable"));
-    m_view->setModel(m_proxy);
+    m_view->setModel(m_model);
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(SessionTableModel::InState, Qt::DescendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -96,9 +95,6 @@ SessionsPanel::SessionsPanel(QWidget *parent)
         if (const QList<Session> sessions = selectedSessions(); !sessions.isEmpty())
             Q_EMIT actionRequested(sessions, false);
     });
-    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &SessionsPanel::updateCount);
-    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &SessionsPanel::updateCount);
-    connect(m_proxy, &QAbstractItemModel::modelReset, this, &SessionsPanel::updateCount);
     updateCount();
 }
 
@@ -144,13 +140,13 @@ void SessionsPanel::applyFilter()
     filter.text = m_text->text().trimmed();
     filter.classes = m_class->currentData().toUInt();
     filter.leakedOnly = m_leakedOnly->isChecked();
-    m_proxy->setFilter(filter);
+    m_model->setFilter(filter);
     updateCount();
 }
 
 void SessionsPanel::updateCount()
 {
-    m_count->setText(tr("%1 of %2 sessions").arg(m_proxy->rowCount()).arg(m_model->rowCount()));
+    setSteadyText(m_count, tr("%1 of %2 sessions").arg(m_model->rowCount()).arg(m_model->sessionCount()));
 }
 
 QList<Session> SessionsPanel::selectedSessions() const
@@ -158,7 +154,7 @@ QList<Session> SessionsPanel::selectedSessions() const
     QList<Session> sessions;
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     for (const QModelIndex &index : rows)
-        sessions.append(m_model->session(m_proxy->mapToSource(index).row()));
+        sessions.append(m_model->session(index.row()));
     return sessions;
 }
 
@@ -176,7 +172,7 @@ void SessionsPanel::copySelection() const
         const int logical = h->logicalIndex(visual);
         if (!h->isSectionHidden(logical)) {
             columns.append(logical);
-            header.append(m_proxy->headerData(logical, Qt::Horizontal, Qt::DisplayRole).toString());
+            header.append(m_model->headerData(logical, Qt::Horizontal, Qt::DisplayRole).toString());
         }
     }
     lines.append(header.join(u'\t'));
@@ -185,10 +181,9 @@ void SessionsPanel::copySelection() const
     for (const QModelIndex &row : std::as_const(sorted)) {
         QStringList cells;
         for (int column : std::as_const(columns)) {
-            const QModelIndex source = m_proxy->mapToSource(m_proxy->index(row.row(), column));
             // The query in full, not its one-line display form.
-            const QVariant value = column == SessionTableModel::Query ? m_model->session(source.row()).query
-                                                                       : source.data(Qt::DisplayRole);
+            const QVariant value = column == SessionTableModel::Query ? m_model->session(row.row()).query
+                                                                       : m_model->index(row.row(), column).data(Qt::DisplayRole);
             cells.append(safeLine(value.toString().simplified())); // pasted into terminals too
         }
         lines.append(cells.join(u'\t'));

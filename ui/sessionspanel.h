@@ -25,8 +25,7 @@ public:
     ~SessionsPanel() override;
 
     void merge(const SnapshotPtr &snapshot, qint64 sampleTimeMs);
-    // Durations count up between samples: a repaint of the visible rows is all it takes. A
-    // dataChanged over 10,000 rows behind a sort proxy would cost milliseconds every second.
+    // Durations count up between samples: a repaint of the visible rows is all it takes.
     void tick();
     void setActionsVisible(bool visible);
     void setActionsBusy(bool busy);
@@ -44,7 +43,6 @@ private:
     void updateCount();
 
     SessionTableModel *m_model;
-    SessionFilterProxy *m_proxy;
     QTableView *m_view;
     QLineEdit *m_text;
     QComboBox *m_class;

@@ -88,6 +88,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
         m_overview->refresh();
         arrangeTabs();
     });
+    connect(m_tabs, &QTabWidget::currentChanged, this, &TargetView::refreshPanels);
     connect(m_ownerKey, &QComboBox::currentIndexChanged, this, [this] {
         m_owners->merge({}); // other keys, other rows: nothing carries over
         m_target.setOwnerKey(OwnerKey(m_ownerKey->currentData().toInt()));
@@ -150,22 +151,48 @@ void TargetView::onSampled()
 {
     arrangeTabs();
     m_overview->refresh();
-    m_charts->refresh();
-    const AnalysedSamplePtr sample = m_target.sample();
-    if (!sample)
-        return;
-    if (sample->bouncer) {
-        // Linked on the sampler's thread to the PostgreSQL server behind, when that is open too.
-        m_pools->merge(poolRows(*sample->bouncer, sample->server.get(), sample->server ? &sample->linked : nullptr));
-    } else if (const SnapshotPtr p = sample->postgres) {
-        m_sessions->merge(p, sample->timeMs);
-        m_owners->merge(ownerRows(*p, sample->owners));
-        m_blocking->merge(blockingRows(*p));
+    m_charts->refresh(); // draws only when shown
+    if (const SnapshotPtr p = m_target.postgres()) {
         const auto blocked = std::count_if(p->sessions.cbegin(), p->sessions.cend(),
                                            [](const Session &s) { return !s.blockedBy.isEmpty(); });
         m_tabs->setTabText(m_tabs->indexOf(m_blocking), blocked > 0 ? tr("&Blocking (%1)").arg(blocked) : tr("&Blocking"));
     }
+    refreshPanels();
     m_limits->refresh();
+}
+
+void TargetView::refreshPanels()
+{
+    const AnalysedSamplePtr sample = m_target.sample();
+    if (!sample)
+        return;
+    // Only the panel in front takes each sample: merging 10,000 sessions into a table, tree or
+    // pool list nobody sees costs the window as much as one it shows. The others take the
+    // latest one when they come to the front (or the view does, switching targets).
+    const auto due = [&sample](QWidget *panel, AnalysedSamplePtr &shown) {
+        if (!panel->isVisible() || shown == sample)
+            return false;
+        shown = sample;
+        return true;
+    };
+    if (sample->bouncer) {
+        // Linked on the sampler's thread to the PostgreSQL server behind, when that is open too.
+        if (due(m_pools, m_poolsShows))
+            m_pools->merge(poolRows(*sample->bouncer, sample->server.get(), sample->server ? &sample->linked : nullptr));
+    } else if (const SnapshotPtr p = sample->postgres) {
+        if (due(m_sessions, m_sessionsShows))
+            m_sessions->merge(p, sample->timeMs);
+        if (due(m_owners, m_ownersShows))
+            m_owners->merge(ownerRows(p, sample->owners));
+        if (due(m_blocking, m_blockingShows))
+            m_blocking->merge(blockingRows(*p));
+    }
+}
+
+void TargetView::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refreshPanels();
 }
 
 void TargetView::setReadOnly(bool readOnly)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/owners.h"
+#include "analysis/analysedsample.h"
 #include "model/snapshot.h"
 
 #include <QWidget>
@@ -55,8 +56,12 @@ public:
 Q_SIGNALS:
     void message(const QString &text); // for the status bar: action results and the like
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void onSampled();
+    void refreshPanels();
     void arrangeTabs();
     void requestSessionAction(QList<Session> sessions, bool terminate);
     void terminateLeakedOfCurrentOwner();
@@ -76,6 +81,8 @@ private:
     LimitsPanel *m_limits;
     bool m_readOnly = false;
     std::optional<bool> m_arrangedForBouncer;
+    // The sample each panel shows: a panel behind another tab catches up when it is shown.
+    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows;
 };
 
 } // namespace poolscope::ui

@@ -33,6 +33,22 @@ QString stackLabel(const QStringList &frames)
     return frames.isEmpty() ? QStringLiteral("(no stack sent)") : frames.first();
 }
 
+TreeRow sessionRow(const Session &s)
+{
+    TreeRow leaf;
+    leaf.key = QString::number(s.key());
+    int byClass[kSessionClassCount] = {};
+    byClass[int(s.sessionClass)] = 1;
+    const bool inTransaction = s.sessionClass == SessionClass::IdleInTransaction
+        || s.sessionClass == SessionClass::IdleInTransactionAborted;
+    fillCounts(leaf, sessionLabel(s), 1, s.leak == LeakVerdict::Leaked ? 1 : 0, byClass,
+               inTransaction ? s.stateSeconds : 0);
+    leaf.frames = s.stack;
+    leaf.pids = {s.pid};
+    leaf.toolTip = s.reasons.join(u'\n');
+    return leaf;
+}
+
 } // namespace
 
 QStringList ownerColumns()
@@ -42,7 +58,7 @@ QStringList ownerColumns()
             QStringLiteral("Lock wait"), QStringLiteral("Oldest transaction")};
 }
 
-QList<TreeRow> ownerRows(const Snapshot &snapshot, const QList<OwnerSummary> &owners)
+QList<TreeRow> ownerRows(const SnapshotPtr &snapshot, const QList<OwnerSummary> &owners)
 {
     QList<TreeRow> rows;
     rows.reserve(owners.size());
@@ -57,22 +73,17 @@ QList<TreeRow> ownerRows(const Snapshot &snapshot, const QList<OwnerSummary> &ow
                        stack.oldestTransactionSeconds);
             stackRow.frames = stack.frames;
             stackRow.toolTip = stack.frames.join(u'\n');
-            for (int member : stack.members) {
-                const Session &s = snapshot.sessions[member];
-                TreeRow leaf;
-                leaf.key = QString::number(s.key());
-                int byClass[kSessionClassCount] = {};
-                byClass[int(s.sessionClass)] = 1;
-                const bool inTransaction = s.sessionClass == SessionClass::IdleInTransaction
-                    || s.sessionClass == SessionClass::IdleInTransactionAborted;
-                fillCounts(leaf, sessionLabel(s), 1, s.leak == LeakVerdict::Leaked ? 1 : 0, byClass,
-                           inTransaction ? s.stateSeconds : 0);
-                leaf.frames = s.stack;
-                leaf.pids = {s.pid};
-                leaf.toolTip = s.reasons.join(u'\n');
-                stackRow.pids.append(s.pid);
-                stackRow.children.append(leaf);
-            }
+            stackRow.pids.reserve(stack.members.size());
+            for (int member : stack.members)
+                stackRow.pids.append(snapshot->sessions[member].pid);
+            // The sessions under a stack are built when it is expanded: a flood has thousands.
+            stackRow.lazyChildren = [snapshot, members = stack.members] {
+                QList<TreeRow> leaves;
+                leaves.reserve(members.size());
+                for (int member : members)
+                    leaves.append(sessionRow(snapshot->sessions[member]));
+                return leaves;
+            };
             row.pids += stackRow.pids;
             if (row.frames.isEmpty())
                 row.frames = stack.frames; // the owner's first stack: its top leak site

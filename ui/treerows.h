@@ -13,7 +13,8 @@ namespace poolscope::ui {
 // owner → stack → session, with counts per class; leaked first when sorted by column 2.
 // `owners` is groupOwners() of `snapshot`, which the target has already computed.
 QStringList ownerColumns();
-QList<TreeRow> ownerRows(const Snapshot &snapshot, const QList<OwnerSummary> &owners);
+// The sessions under a stack are made when the view expands it (TreeRow::lazyChildren).
+QList<TreeRow> ownerRows(const SnapshotPtr &snapshot, const QList<OwnerSummary> &owners);
 
 // blocker → the sessions waiting on it → the sessions waiting on those…
 QStringList blockingColumns();
