@@ -180,8 +180,8 @@ int runLimit(const QStringList &arguments)
     parser.addOption({QStringLiteral("role"), QStringLiteral("The role to change."), QStringLiteral("role")});
     parser.addOption({QStringLiteral("database"), QStringLiteral("The database to change."), QStringLiteral("name")});
     parser.addOption({QStringLiteral("idle-in-transaction-timeout"),
-                      QStringLiteral("Set idle_in_transaction_session_timeout instead (e.g. 60s, 5min, 0 = off, "
-                                     "'default' = reset)."),
+                      QStringLiteral("Set idle_in_transaction_session_timeout instead: a duration (60s, 5min, 1500ms; a "
+                                     "bare number is seconds; 0 = off), or 'default' to reset it."),
                       QStringLiteral("value")});
     addActionOptions(parser);
     // QCommandLineParser would read "-1" as an option: it means "no limit".
@@ -215,9 +215,21 @@ int runLimit(const QStringList &arguments)
             return ExitUsage;
         }
     }
-    QString timeoutValue = parser.value(QStringLiteral("idle-in-transaction-timeout")).trimmed();
-    if (timeoutValue == QLatin1String("default"))
-        timeoutValue.clear();
+    // The one duration reader: a bare number is seconds here as everywhere (PostgreSQL itself
+    // would take a bare 60 as 60 ms); "default" resets the setting.
+    std::optional<std::chrono::milliseconds> idleTimeout;
+    if (timeoutChange) {
+        const QString text = parser.value(QStringLiteral("idle-in-transaction-timeout")).trimmed();
+        if (text != QLatin1String("default")) {
+            idleTimeout = parseDuration(text);
+            if (!idleTimeout || idleTimeout->count() > std::numeric_limits<int>::max()) {
+                err() << "poolscope: --idle-in-transaction-timeout takes a duration from 0 (off) to 24 days, such as "
+                         "60s, 5min or 1500ms (a bare number is seconds), or default\n";
+                err().flush();
+                return ExitUsage;
+            }
+        }
+    }
     bool timeoutOk = false;
     const auto timeout = timeoutFrom(parser, &timeoutOk);
     const auto target = targetFrom(positional.constFirst());
@@ -228,7 +240,9 @@ int runLimit(const QStringList &arguments)
     const QString object = (isRole ? QStringLiteral("role ") : QStringLiteral("database ")) + name;
     if (timeoutChange)
         out() << "Will set idle_in_transaction_session_timeout of " << object << " to "
-              << (timeoutValue.isEmpty() ? QStringLiteral("the server default") : timeoutValue) << " on "
+              << (idleTimeout ? QStringLiteral("%1 (%2)").arg(durationSetting(*idleTimeout), formatDuration(idleTimeout->count() / 1000.0))
+                              : QStringLiteral("the server default"))
+              << " on "
               << target->displayName() << " (new sessions only).\n";
     else
         out() << "Will set the CONNECTION LIMIT of " << object << " to "
@@ -238,23 +252,28 @@ int runLimit(const QStringList &arguments)
     if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
         return answer;
 
-    PgActions actions(*target, timeout);
-    if (const PgError connectError = actions.connect(); connectError.isError())
-        return reportConnectionError(*target, connectError);
-    ActionResult result;
+    const AuditLog log(parser.value(QStringLiteral("audit-log")));
+    const QString action = timeoutChange ? QStringLiteral("set-idle-in-transaction-timeout")
+                                         : QStringLiteral("set-connection-limit");
     QJsonObject auditArguments{{isRole ? QStringLiteral("role") : QStringLiteral("database"), name}};
-    if (timeoutChange) {
-        result = isRole ? actions.setRoleIdleInTransactionTimeout(name, timeoutValue)
-                        : actions.setDatabaseIdleInTransactionTimeout(name, timeoutValue);
+    if (timeoutChange)
         auditArguments.insert(QStringLiteral("idle_in_transaction_session_timeout"),
-                              timeoutValue.isEmpty() ? QStringLiteral("default") : timeoutValue);
-    } else {
-        result = isRole ? actions.setRoleConnectionLimit(name, limit) : actions.setDatabaseConnectionLimit(name, limit);
+                              idleTimeout ? durationSetting(*idleTimeout) : QStringLiteral("default"));
+    else
         auditArguments.insert(QStringLiteral("connection_limit"), limit);
+    PgActions actions(*target, timeout);
+    if (const PgError connectError = actions.connect(); connectError.isError()) {
+        record(log, *target, action, auditArguments,
+               {ActionResult::Status::Failed, QStringLiteral("cannot connect: ") + connectError.message, connectError.sqlstate});
+        return reportConnectionError(*target, connectError);
     }
-    record(AuditLog(parser.value(QStringLiteral("audit-log"))), *target,
-           timeoutChange ? QStringLiteral("set-idle-in-transaction-timeout") : QStringLiteral("set-connection-limit"),
-           auditArguments, result);
+    ActionResult result;
+    if (timeoutChange)
+        result = isRole ? actions.setRoleIdleInTransactionTimeout(name, idleTimeout)
+                        : actions.setDatabaseIdleInTransactionTimeout(name, idleTimeout);
+    else
+        result = isRole ? actions.setRoleConnectionLimit(name, limit) : actions.setDatabaseConnectionLimit(name, limit);
+    record(log, *target, action, auditArguments, result);
     printResult(object, result);
     return exitCodeFor({result});
 }
