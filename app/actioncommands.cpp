@@ -1,6 +1,6 @@
 // `poolscope terminate|cancel|limit`: actions that change a server. Each prints what it
-// will do, asks (or requires --yes), acts over a separate action connection, prints every
-// result and writes it to the audit log.
+// will do, asks (or requires --yes), acts over the one connection it read over, prints every
+// result and writes it to the audit log - an attempt refused at connect too.
 #include "clicommon.h"
 #include "output/safetext.h"
 #include "commands.h"
@@ -10,8 +10,11 @@
 #include "postgres/pgreader.h"
 #include "sampling/sampler.h"
 
-#include <QJsonArray>
 #include <QJsonObject>
+
+#include <limits>
+
+#include <unistd.h>
 
 namespace poolscope::cli {
 
@@ -55,6 +58,28 @@ void printResult(const QString &subject, const ActionResult &result)
         out() << " [SQLSTATE " << safeLine(result.sqlstate) << "]";
     out() << "\n";
     out().flush();
+}
+
+// Whether this role may signal other roles' sessions at all (pg_signal_backend): when not, an
+// unidentified session is refused by the server anyway, for the reason that matters.
+bool canSignalOtherRoles(PgConnection &connection, std::chrono::milliseconds timeout)
+{
+    PgResult result;
+    return connection.exec("SELECT pg_has_role('pg_signal_backend', 'USAGE')", {}, timeout, &result).isError()
+        || result.toBool(0, 0);
+}
+
+// Says plainly what an unidentified session is, before anyone is asked to end one.
+QString unidentifiedWarning(const QList<int> &pids, const QString &verb)
+{
+    QStringList numbers;
+    for (int pid : pids)
+        numbers.append(QString::number(pid));
+    return QStringLiteral("\n%1 cannot be identified: without pg_monitor this role sees neither the owner, state "
+                          "and query of other roles' sessions nor when they started, so neither you nor PoolScope "
+                          "can tell what they are, or whether the pid was given to a new session before the %2 "
+                          "(pg_monitor shows them; so does connecting as their own role).\n")
+        .arg((pids.size() == 1 ? QStringLiteral("pid ") : QStringLiteral("pids ")) + numbers.join(QStringLiteral(", ")), verb);
 }
 
 } // namespace
@@ -105,19 +130,27 @@ int runSignal(const QStringList &arguments, bool terminate)
     if (!target || !timeoutOk)
         return ExitUsage;
 
+    // One connection reads the sessions and acts on them: a server at max_connections lets no
+    // second one in, and that is when a terminate is needed most.
+    const AuditLog log(parser.value(QStringLiteral("audit-log")));
+    PgConnection connection;
+    PgError error = connection.open(*target, QByteArrayLiteral("poolscope-action"));
+    if (!error.isError())
+        error = connection.setServerTimeouts(timeout);
+    if (error.isError()) {
+        // Every action is audited, one refused at the door too: the log says it was tried.
+        const ActionResult refused{ActionResult::Status::Failed,
+                                   QStringLiteral("cannot connect: ") + error.message, error.sqlstate};
+        for (int pid : std::as_const(pids))
+            record(log, *target, verb, SessionRef{pid, std::nullopt}.auditArguments(), refused);
+        return reportConnectionError(*target, error);
+    }
     // Show exactly which sessions will be signalled, and remember their backend start so a
     // pid that is reused between this read and the action is not hit.
-    PgConnection reading;
-    PgError error = reading.open(*target, QByteArrayLiteral("poolscope"));
-    if (!error.isError())
-        error = reading.setServerTimeouts(timeout);
-    if (error.isError())
-        return reportConnectionError(*target, error);
     AnalysedSamplePtr sample;
-    PgReader reader(reading);
+    PgReader reader(connection);
     AnalysisPipeline pipeline(target->displayName());
-    error = sampleOnce(reading, reader, pipeline, timeout, &sample);
-    reading.close();
+    error = sampleOnce(connection, reader, pipeline, timeout, &sample);
     if (error.isError()) {
         err() << "poolscope: reading the sessions failed: " << safeText(error.message) << "\n";
         err().flush();
@@ -125,6 +158,7 @@ int runSignal(const QStringList &arguments, bool terminate)
     }
     const Snapshot &snapshot = *sample->postgres;
     QList<SessionRef> refs;
+    QList<int> unidentified; // other roles' sessions, seen without pg_monitor
     TextTable plan({QStringLiteral("PID"), QStringLiteral("OWNER"), QStringLiteral("STATE"), QStringLiteral("FOR"),
                     QStringLiteral("QUERY")});
     for (int pid : std::as_const(pids)) {
@@ -135,28 +169,54 @@ int runSignal(const QStringList &arguments, bool terminate)
             refs.append({pid, std::nullopt});
             continue;
         }
-        plan.addRow({QString::number(pid), ownerOf(*found, OwnerKey::Application),
-                     found->visible ? found->state : QStringLiteral("(hidden)"),
-                     found->stateChangeMs > 0 ? formatDuration(found->stateSeconds) : QString(),
-                     found->query.simplified()});
+        if (!found->visible) {
+            plan.addRow({QString::number(pid), QStringLiteral("?"), QStringLiteral("cannot be identified (see below)")});
+            unidentified.append(pid);
+        } else {
+            plan.addRow({QString::number(pid), ownerOf(*found, OwnerKey::Application), found->state,
+                         found->stateChangeMs > 0 ? formatDuration(found->stateSeconds) : QString(),
+                         found->query.simplified()});
+        }
         refs.append(SessionRef::of(*found));
     }
+    if (!unidentified.isEmpty() && !canSignalOtherRoles(connection, timeout))
+        unidentified.clear(); // nothing will be signalled: the action says pg_signal_backend is missing
     out() << "Will " << verb << " on " << target->displayName() << ":\n";
     plan.print(out(), terminalWidth());
+    if (!unidentified.isEmpty())
+        out() << unidentifiedWarning(unidentified, verb);
     out().flush();
     if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
         return answer;
-
-    const AuditLog log(parser.value(QStringLiteral("audit-log")));
-    PgActions actions(*target, timeout);
-    if (const PgError connectError = actions.connect(); connectError.isError()) {
-        ActionResult failed{ActionResult::Status::Failed, connectError.message, connectError.sqlstate};
-        record(log, *target, verb, QJsonObject{{QStringLiteral("pids"), QJsonArray::fromVariantList(
-                                                                             QVariant(QVariantList()).toList())}},
-               failed);
-        return reportConnectionError(*target, connectError);
-    }
     QList<ActionResult> results;
+    if (!unidentified.isEmpty()) {
+        // Asked again, each time, at a terminal; --yes alone does not reach a session nobody saw.
+        const bool terminal = isatty(STDIN_FILENO);
+        const QString question = QStringLiteral("%1 the %2 session(s) that cannot be identified anyway?")
+                                     .arg(terminate ? QStringLiteral("Terminate") : QStringLiteral("Cancel"))
+                                     .arg(unidentified.size());
+        const int answer = terminal ? confirm(false, question) : ExitUsage;
+        if (answer != ExitOk) {
+            for (int pid : std::as_const(unidentified)) {
+                refs.erase(std::remove_if(refs.begin(), refs.end(), [pid](const SessionRef &r) { return r.pid == pid; }),
+                           refs.end());
+                if (terminal)
+                    continue; // declined: nothing done, as for a declined plan
+                const ActionResult refused{ActionResult::Status::InsufficientPrivilege,
+                                           QStringLiteral("not signalled: pid %1 cannot be identified without pg_monitor; "
+                                                          "confirm it at a terminal, or grant pg_monitor to this role")
+                                               .arg(pid),
+                                           QString(), QStringLiteral("pg_monitor")};
+                record(log, *target, verb, SessionRef{pid, std::nullopt}.auditArguments(), refused);
+                printResult(QStringLiteral("pid %1").arg(pid), refused);
+                results.append(refused);
+            }
+            if (refs.isEmpty() && terminal)
+                return ExitDeclined;
+        }
+    }
+
+    PgActions actions(connection, timeout, timeout);
     for (const SessionRef &ref : std::as_const(refs)) {
         const ActionResult result = terminate
             ? actions.terminate(ref, std::chrono::milliseconds(qint64(*wait * 1000)))
@@ -180,8 +240,8 @@ int runLimit(const QStringList &arguments)
     parser.addOption({QStringLiteral("role"), QStringLiteral("The role to change."), QStringLiteral("role")});
     parser.addOption({QStringLiteral("database"), QStringLiteral("The database to change."), QStringLiteral("name")});
     parser.addOption({QStringLiteral("idle-in-transaction-timeout"),
-                      QStringLiteral("Set idle_in_transaction_session_timeout instead (e.g. 60s, 5min, 0 = off, "
-                                     "'default' = reset)."),
+                      QStringLiteral("Set idle_in_transaction_session_timeout instead: a duration (60s, 5min, 1500ms; a "
+                                     "bare number is seconds; 0 = off), or 'default' to reset it."),
                       QStringLiteral("value")});
     addActionOptions(parser);
     // QCommandLineParser would read "-1" as an option: it means "no limit".
@@ -215,9 +275,21 @@ int runLimit(const QStringList &arguments)
             return ExitUsage;
         }
     }
-    QString timeoutValue = parser.value(QStringLiteral("idle-in-transaction-timeout")).trimmed();
-    if (timeoutValue == QLatin1String("default"))
-        timeoutValue.clear();
+    // The one duration reader: a bare number is seconds here as everywhere (PostgreSQL itself
+    // would take a bare 60 as 60 ms); "default" resets the setting.
+    std::optional<std::chrono::milliseconds> idleTimeout;
+    if (timeoutChange) {
+        const QString text = parser.value(QStringLiteral("idle-in-transaction-timeout")).trimmed();
+        if (text != QLatin1String("default")) {
+            idleTimeout = parseDuration(text);
+            if (!idleTimeout || idleTimeout->count() > std::numeric_limits<int>::max()) {
+                err() << "poolscope: --idle-in-transaction-timeout takes a duration from 0 (off) to 24 days, such as "
+                         "60s, 5min or 1500ms (a bare number is seconds), or default\n";
+                err().flush();
+                return ExitUsage;
+            }
+        }
+    }
     bool timeoutOk = false;
     const auto timeout = timeoutFrom(parser, &timeoutOk);
     const auto target = targetFrom(positional.constFirst());
@@ -228,7 +300,9 @@ int runLimit(const QStringList &arguments)
     const QString object = (isRole ? QStringLiteral("role ") : QStringLiteral("database ")) + name;
     if (timeoutChange)
         out() << "Will set idle_in_transaction_session_timeout of " << object << " to "
-              << (timeoutValue.isEmpty() ? QStringLiteral("the server default") : timeoutValue) << " on "
+              << (idleTimeout ? QStringLiteral("%1 (%2)").arg(durationSetting(*idleTimeout), formatDuration(idleTimeout->count() / 1000.0))
+                              : QStringLiteral("the server default"))
+              << " on "
               << target->displayName() << " (new sessions only).\n";
     else
         out() << "Will set the CONNECTION LIMIT of " << object << " to "
@@ -238,23 +312,28 @@ int runLimit(const QStringList &arguments)
     if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
         return answer;
 
-    PgActions actions(*target, timeout);
-    if (const PgError connectError = actions.connect(); connectError.isError())
-        return reportConnectionError(*target, connectError);
-    ActionResult result;
+    const AuditLog log(parser.value(QStringLiteral("audit-log")));
+    const QString action = timeoutChange ? QStringLiteral("set-idle-in-transaction-timeout")
+                                         : QStringLiteral("set-connection-limit");
     QJsonObject auditArguments{{isRole ? QStringLiteral("role") : QStringLiteral("database"), name}};
-    if (timeoutChange) {
-        result = isRole ? actions.setRoleIdleInTransactionTimeout(name, timeoutValue)
-                        : actions.setDatabaseIdleInTransactionTimeout(name, timeoutValue);
+    if (timeoutChange)
         auditArguments.insert(QStringLiteral("idle_in_transaction_session_timeout"),
-                              timeoutValue.isEmpty() ? QStringLiteral("default") : timeoutValue);
-    } else {
-        result = isRole ? actions.setRoleConnectionLimit(name, limit) : actions.setDatabaseConnectionLimit(name, limit);
+                              idleTimeout ? durationSetting(*idleTimeout) : QStringLiteral("default"));
+    else
         auditArguments.insert(QStringLiteral("connection_limit"), limit);
+    PgActions actions(*target, timeout);
+    if (const PgError connectError = actions.connect(); connectError.isError()) {
+        record(log, *target, action, auditArguments,
+               {ActionResult::Status::Failed, QStringLiteral("cannot connect: ") + connectError.message, connectError.sqlstate});
+        return reportConnectionError(*target, connectError);
     }
-    record(AuditLog(parser.value(QStringLiteral("audit-log"))), *target,
-           timeoutChange ? QStringLiteral("set-idle-in-transaction-timeout") : QStringLiteral("set-connection-limit"),
-           auditArguments, result);
+    ActionResult result;
+    if (timeoutChange)
+        result = isRole ? actions.setRoleIdleInTransactionTimeout(name, idleTimeout)
+                        : actions.setDatabaseIdleInTransactionTimeout(name, idleTimeout);
+    else
+        result = isRole ? actions.setRoleConnectionLimit(name, limit) : actions.setDatabaseConnectionLimit(name, limit);
+    record(log, *target, action, auditArguments, result);
     printResult(object, result);
     return exitCodeFor({result});
 }

@@ -9,6 +9,7 @@
 #include "actions/bounceractions.h"
 #include "pgbouncer/bouncerparse.h"
 #include "pgbouncer/bouncerreader.h"
+#include "pgbouncer/bouncersettings.h"
 
 #include <QJsonObject>
 
@@ -28,14 +29,20 @@ void addBouncerActionOptions(QCommandLineParser &parser)
     parser.addOption(timeoutOption());
 }
 
-int finish(const QCommandLineParser &parser, const ConnInfo &target, const QString &action, const QJsonObject &arguments,
-           const QString &subject, const ActionResult &result)
+void audit(const QCommandLineParser &parser, const ConnInfo &target, const QString &action, const QJsonObject &arguments,
+           const ActionResult &result)
 {
     QString error;
     if (!AuditLog(parser.value(QStringLiteral("audit-log"))).append(target.redacted(), action, arguments, result, &error)) {
         err() << "poolscope: " << safeText(error) << "\n";
         err().flush();
     }
+}
+
+int finish(const QCommandLineParser &parser, const ConnInfo &target, const QString &action, const QJsonObject &arguments,
+           const QString &subject, const ActionResult &result)
+{
+    audit(parser, target, action, arguments, result);
     out() << safeLine(subject) << ": " << actionStatusName(result.status) << " — " << safeText(result.message) << "\n";
     out().flush();
     if (result.ok())
@@ -44,16 +51,19 @@ int finish(const QCommandLineParser &parser, const ConnInfo &target, const QStri
 }
 
 // Says what will be done, asks, and opens the action connection; an exit code when it must
-// stop there.
+// stop there (a refused connection is audited as the attempt it was).
 std::optional<int> announceAndConnect(const QCommandLineParser &parser, const ConnInfo &target, const QString &what,
-                                      BouncerActions &actions)
+                                      BouncerActions &actions, const QString &action, const QJsonObject &arguments)
 {
     out() << "Will " << what << " on PgBouncer " << target.displayName() << ".\n";
     out().flush();
     if (const int answer = confirm(parser.isSet(QStringLiteral("yes")), QStringLiteral("Proceed?")); answer != ExitOk)
         return answer;
-    if (const PgError error = actions.connect(); error.isError())
+    if (const PgError error = actions.connect(); error.isError()) {
+        audit(parser, target, action, arguments,
+              {ActionResult::Status::Failed, QStringLiteral("cannot connect: ") + error.message, error.sqlstate});
         return reportConnectionError(target, error);
+    }
     return std::nullopt;
 }
 
@@ -102,7 +112,9 @@ int runBouncerSet(const QStringList &arguments)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Change a PgBouncer setting at run time (SET key = value), then read SHOW CONFIG back and report what it "
-        "really is: PgBouncer answers SET even for settings it cannot change while running."));
+        "really is: PgBouncer answers SET even for settings it cannot change while running. The value is checked "
+        "first against the setting's type and the range PgBouncer holds (sizes 0 to 2147483647, durations such as "
+        "30s or 5min with a bare number in seconds, 0/1 or on/off, the names a choice allows)."));
     addBouncerActionOptions(parser);
     parser.addPositionalArgument(QStringLiteral("KEY=VALUE"), QStringLiteral("e.g. default_pool_size=20"));
     if (auto exit = parseOrExit(parser, arguments, 2, 2))
@@ -116,17 +128,24 @@ int runBouncerSet(const QStringList &arguments)
     }
     const QString key = assignment.first(eq).trimmed();
     const QString value = assignment.sliced(eq + 1).trimmed();
+    // Out of range or of the wrong type, PgBouncer would store something else without a word.
+    const CheckedSetting checked = checkBouncerSetting(key, value);
+    if (!checked.ok()) {
+        err() << "poolscope: " << safeText(checked.error) << "\n";
+        err().flush();
+        return ExitUsage;
+    }
     bool timeoutOk = false;
     const auto timeout = timeoutFrom(parser, &timeoutOk);
     const auto target = targetFrom(parser.positionalArguments().constFirst());
     if (!target || !timeoutOk)
         return ExitUsage;
     BouncerActions actions(*target, timeout);
-    if (auto exit = announceAndConnect(parser, *target, QStringLiteral("SET %1 = %2").arg(key, value), actions))
+    const QJsonObject audited{{QStringLiteral("key"), key}, {QStringLiteral("value"), checked.value}};
+    if (auto exit = announceAndConnect(parser, *target, QStringLiteral("SET %1 = %2").arg(key, checked.value), actions,
+                                       QStringLiteral("pgbouncer-set"), audited))
         return *exit;
-    return finish(parser, *target, QStringLiteral("pgbouncer-set"),
-                  QJsonObject{{QStringLiteral("key"), key}, {QStringLiteral("value"), value}}, key,
-                  actions.set(key, value));
+    return finish(parser, *target, QStringLiteral("pgbouncer-set"), audited, key, actions.set(key, checked.value));
 }
 
 int runBouncerCommand(const QStringList &arguments, const QString &verb)
@@ -163,7 +182,10 @@ int runBouncerCommand(const QStringList &arguments, const QString &verb)
     const QString what = oneClient ? QStringLiteral("kill client %1").arg(client)
                                    : BouncerActions::commandName(*command) + (database.isEmpty() ? QString() : u' ' + database);
     BouncerActions actions(*target, timeout);
-    if (auto exit = announceAndConnect(parser, *target, what, actions))
+    const QString action = oneClient ? QStringLiteral("pgbouncer-kill-client") : QStringLiteral("pgbouncer-") + verb;
+    const QJsonObject audited = oneClient ? QJsonObject{{QStringLiteral("client"), client}}
+                                          : QJsonObject{{QStringLiteral("database"), database}};
+    if (auto exit = announceAndConnect(parser, *target, what, actions, action, audited))
         return *exit;
     if (oneClient) {
         ActionResult result = actions.killClient(client);
@@ -175,11 +197,9 @@ int runBouncerCommand(const QStringList &arguments, const QString &verb)
                 result = killClientThroughPostgres(*target, client, parser.value(QStringLiteral("postgres")), timeout);
             }
         }
-        return finish(parser, *target, QStringLiteral("pgbouncer-kill-client"),
-                      QJsonObject{{QStringLiteral("client"), client}}, QStringLiteral("client ") + client, result);
+        return finish(parser, *target, action, audited, QStringLiteral("client ") + client, result);
     }
-    return finish(parser, *target, QStringLiteral("pgbouncer-") + verb,
-                  QJsonObject{{QStringLiteral("database"), database}}, what, actions.run(*command, database));
+    return finish(parser, *target, action, audited, what, actions.run(*command, database));
 }
 
 } // namespace poolscope::cli

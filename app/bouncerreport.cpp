@@ -21,9 +21,11 @@ void printBouncerReport(QTextStream &stream, const BouncerSnapshot &bouncer, con
                << "\n";
     if (!bouncer.missingCommands.isEmpty())
         stream << "note: this console does not answer " << bouncer.missingCommands.join(QStringLiteral(", ")) << "\n";
-    for (const Finding &finding : linked.findings)
-        stream << (finding.severity == Finding::Severity::Critical ? "CRITICAL: " : "WARNING: ")
-               << safeLine(finding.message) << "\n";
+    for (const QList<Finding> *findings : {&linked.findings, &bouncer.findings}) {
+        for (const Finding &finding : *findings)
+            stream << (finding.severity == Finding::Severity::Critical ? "CRITICAL: " : "WARNING: ")
+                   << safeLine(finding.message) << "\n";
+    }
 
     stream << "\nPools:\n";
     TextTable pools({QStringLiteral("DATABASE"), QStringLiteral("USER"), QStringLiteral("MODE"), QStringLiteral("SIZE"),
@@ -37,6 +39,17 @@ void printBouncerReport(QTextStream &stream, const BouncerSnapshot &bouncer, con
                       QStringLiteral("%1 %").arg(qRound(p.utilisation() * 100))});
     }
     pools.print(stream, width);
+
+    stream << "\nDatabases:\n";
+    TextTable databases({QStringLiteral("DATABASE"), QStringLiteral("HOST"), QStringLiteral("PORT"), QStringLiteral("DBNAME"),
+                         QStringLiteral("POOL_SIZE"), QStringLiteral("MODE"), QStringLiteral("MAX_CONN"),
+                         QStringLiteral("CURRENT"), QStringLiteral("STATE")});
+    for (const BouncerDatabase &d : bouncer.databases) {
+        databases.addRow({d.name, d.host, QString::number(d.port), d.database, QString::number(d.poolSize), d.poolMode,
+                          QString::number(d.maxConnections), QString::number(d.currentConnections),
+                          d.paused ? QStringLiteral("paused") : d.disabled ? QStringLiteral("disabled") : QStringLiteral("running")});
+    }
+    databases.print(stream, width);
 
     QStringList rates;
     for (const BouncerStats &s : bouncer.stats) {

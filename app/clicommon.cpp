@@ -4,7 +4,6 @@
 #include "sampling/terminationrequest.h"
 
 #include <QCoreApplication>
-#include <QRegularExpression>
 #include <QTimer>
 
 #include <atomic>
@@ -34,23 +33,6 @@ void writeOut(const QByteArray &bytes)
     out().flush();
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
     std::fflush(stdout);
-}
-
-std::optional<double> parseSeconds(const QString &text)
-{
-    static const QRegularExpression pattern(QStringLiteral(R"(^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$)"));
-    const auto match = pattern.match(text);
-    if (!match.hasMatch())
-        return std::nullopt;
-    const double value = match.captured(1).toDouble();
-    const QString unit = match.captured(2);
-    if (unit == QLatin1String("ms"))
-        return value / 1000;
-    if (unit == QLatin1String("m") || unit == QLatin1String("min"))
-        return value * 60;
-    if (unit == QLatin1String("h"))
-        return value * 3600;
-    return value;
 }
 
 std::optional<int> parseOrExit(QCommandLineParser &parser, const QStringList &arguments, int minPositional,
@@ -191,6 +173,11 @@ std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok
 
 int reportConnectionError(const ConnInfo &target, const PgError &error)
 {
+    if (error.kind == PgError::Kind::Options) {
+        err() << "poolscope: invalid connection string: " << safeText(error.message) << "\n";
+        err().flush();
+        return ExitUsage;
+    }
     // The message may quote the server, which may quote what a database user wrote.
     err() << "poolscope: cannot connect to " << safeLine(target.displayName()) << ": " << safeText(error.message) << "\n";
     if (const QString advice = error.advice(); !advice.isEmpty())

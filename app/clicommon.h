@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "analysis/owners.h"
 #include "postgres/pgconnection.h"
+#include "model/duration.h" // parseSeconds and parseDuration: the one duration reader
 
 #include <QCommandLineParser>
 #include <QTextStream>
@@ -18,9 +19,6 @@ QTextStream &out();
 QTextStream &err();
 // Bytes straight to standard output (a JSON document), after what out() has buffered.
 void writeOut(const QByteArray &bytes);
-
-// "10s", "1.5 min", "250ms", "2h"; a bare number is seconds.
-std::optional<double> parseSeconds(const QString &text);
 
 // Parses the verb's arguments; prints help or the error and returns an exit code when the
 // command should stop here.
@@ -43,7 +41,8 @@ QCommandLineOption serverBudgetOption();
 std::optional<double> serverBudgetFrom(const QCommandLineParser &parser);
 std::chrono::milliseconds timeoutFrom(const QCommandLineParser &parser, bool *ok);
 
-// Prints a connection error with advice, and returns the exit code for it.
+// Prints a connection error with advice, and returns the exit code for it: 2 when libpq
+// refused the options before connecting (sslmode=bogus, a missing service), 3 otherwise.
 int reportConnectionError(const ConnInfo &target, const PgError &error);
 
 // Asks "Proceed? [y/N]" unless --yes; refuses without a terminal. Returns ExitOk to go on.

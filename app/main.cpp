@@ -2,11 +2,13 @@
 #include "commands.h"
 #include "chartexport.h"
 #include "guiapp.h"
+#include "postgres/conninfo.h"
 #include "sampling/workerthreads.h"
 
 #include <QApplication>
 
 #include <memory>
+#include <vector>
 
 #include <libpq-fe.h>
 
@@ -77,8 +79,26 @@ int runVerb();
 
 } // namespace
 
+// The process keeps the arguments as given; what `ps` shows of them gets its passwords masked.
+char **keepArguments(int argc, char **argv)
+{
+    static std::vector<QByteArray> kept;
+    static std::vector<char *> pointers;
+    kept.assign(argv, argv + argc);
+    for (QByteArray &argument : kept)
+        pointers.push_back(argument.data());
+    pointers.push_back(nullptr);
+    poolscope::hidePasswordsInArguments(argc, argv);
+    return pointers.data();
+}
+
 int main(int argc, char **argv)
 {
+    // A password in a connection string is readable by every user in `ps` (from
+    // /proc/PID/cmdline) while PoolScope runs: the process works on a copy, and masks the
+    // original, at once. (Before this line runs it can be seen: ~/.pgpass or PGPASSWORD keep
+    // it out of the command line altogether.)
+    argv = keepArguments(argc, argv);
     // No verb: the window. The command line never loads a display connection, so it works
     // over SSH without X.
     if (argc < 2 || (!isCommandLineVerb(argv[1]) && looksLikeWindowArgument(argv[1])))

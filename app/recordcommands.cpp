@@ -229,19 +229,25 @@ int runReport(const QStringList &arguments, const std::function<QString(const Re
     const QString output = parser.value(QStringLiteral("output"));
     TimelineOptions options;
     options.ownerKey = *key;
+    const bool sampled = std::any_of(recording->targets().cbegin(), recording->targets().cend(),
+                                     [](const RecordedTarget &t) { return !t.samples.isEmpty(); });
     QString chart = parser.value(QStringLiteral("chart"));
     if (chart.isEmpty() && !output.isEmpty() && !parser.isSet(QStringLiteral("no-chart")))
         chart = QFileInfo(output).path() + u'/' + QFileInfo(output).completeBaseName() + QStringLiteral(".png");
     if (!chart.isEmpty() && !parser.isSet(QStringLiteral("no-chart"))) {
         const QString chartError = drawChart(*recording, chart);
-        if (chartError.isEmpty())
+        if (chartError.isEmpty()) {
             options.chartImage = output.isEmpty() ? chart : QFileInfo(output).absoluteDir().relativeFilePath(QFileInfo(chart).absoluteFilePath());
-        else
-            err() << "poolscope: no chart: " << chartError << "\n";
+        } else if (sampled) {
+            // A report that links a picture that is not there is not what was asked for.
+            err() << "poolscope: cannot draw the chart " << chart << ": " << safeText(chartError)
+                  << " (--no-chart writes the report without it)\n";
+            return ExitFailure;
+        } else {
+            err() << "poolscope: no chart: " << safeText(chartError) << "\n";
+        }
     }
     const QString markdown = incidentTimeline(*recording, options);
-    const bool sampled = std::any_of(recording->targets().cbegin(), recording->targets().cend(),
-                                     [](const RecordedTarget &t) { return !t.samples.isEmpty(); });
     if (!sampled)
         err() << "poolscope: the recording holds no samples\n";
     if (output.isEmpty()) {

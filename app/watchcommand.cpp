@@ -98,6 +98,10 @@ int runWatch(const QStringList &arguments)
             err() << " (attempt " << status.attempt << ", next in " << status.retryInMs << " ms)";
         err() << "\n";
         err().flush();
+        if (status.error.kind == PgError::Kind::Options) { // libpq refused the conninfo itself: no retry helps
+            exitCode = ExitUsage;
+            QCoreApplication::quit();
+        }
         // A one-shot script gets a clear failure instead of waiting forever for a bad target.
         if (count > 0 && samples == 0 && status.attempt >= 3) {
             exitCode = ExitConnection;

@@ -8,6 +8,9 @@
 
 #include <libpq-fe.h>
 
+#include <memory>
+#include <vector>
+
 // Reads a bench conninfo from the environment. A test that needs the bench fails — never
 // skips — when the bench was not started, so a broken bench cannot pass silently.
 #define POOLSCOPE_BENCH(variable)                                                                          \
@@ -111,3 +114,17 @@ private:
     PGconn *m_conn = nullptr;
     bool m_busy = false;
 };
+
+// Opens client sessions until the server refuses one: the slots left to non-superusers, filled
+// by real sessions (the first named `first`, the others "filler").
+inline std::vector<std::unique_ptr<ClientSession>> fillServer(const QString &conninfo, const char *first, int most = 20)
+{
+    std::vector<std::unique_ptr<ClientSession>> filling;
+    for (int i = 0; i < most; ++i) {
+        auto session = std::make_unique<ClientSession>(conninfo, i == 0 ? first : "filler");
+        if (!session->ok())
+            break;
+        filling.push_back(std::move(session));
+    }
+    return filling;
+}

@@ -2,9 +2,14 @@
 #include "actions/actions.h"
 #include "actions/auditreader.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 using namespace poolscope;
 
@@ -75,6 +80,57 @@ private Q_SLOTS:
         const AuditReadResult read = readAuditLog(QStringLiteral("/nonexistent/poolscope/audit.jsonl"));
         QVERIFY(read.error.isEmpty());
         QVERIFY(read.entries.isEmpty());
+    }
+
+    // Who ended which session is the owner's business alone: the file is created 0600 and the
+    // directories made for it 0700, whatever the umask; a directory that exists is left alone,
+    // except PoolScope's own data directory, which an older version created 0755.
+    void ownerOnlyFiles()
+    {
+        QTemporaryDir dir;
+        const mode_t previousMask = ::umask(022);
+        const auto restoreMask = qScopeGuard([previousMask] { ::umask(previousMask); });
+        const QString path = dir.filePath(QStringLiteral("a/b/audit.jsonl"));
+        const AuditLog log(path);
+        QVERIFY(log.append(QStringLiteral("host=db1"), QStringLiteral("cancel"), {}, ActionResult{ActionResult::Status::Done}));
+        QCOMPARE(modeOf(path), 0600);
+        QCOMPARE(modeOf(dir.filePath(QStringLiteral("a/b"))), 0700);
+        QCOMPARE(modeOf(dir.filePath(QStringLiteral("a"))), 0700);
+        QCOMPARE(modeOf(dir.path()), 0700); // QTemporaryDir's own: untouched, and 0700 already
+
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("shared")));
+        QFile::setPermissions(dir.filePath(QStringLiteral("shared")), QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                              | QFileDevice::ExeOwner | QFileDevice::ReadGroup | QFileDevice::ExeGroup);
+        QVERIFY(AuditLog(dir.filePath(QStringLiteral("shared/audit.jsonl")))
+                    .append(QStringLiteral("host=db1"), QStringLiteral("cancel"), {}, ActionResult{}));
+        QCOMPARE(modeOf(dir.filePath(QStringLiteral("shared"))), 0750); // chosen by its owner: kept
+        QCOMPARE(modeOf(dir.filePath(QStringLiteral("shared/audit.jsonl"))), 0600);
+
+        // The default place, in a data directory an older PoolScope made world-readable.
+        const QByteArray previousData = qgetenv("XDG_DATA_HOME");
+        const QByteArray previousAudit = qgetenv("POOLSCOPE_AUDIT_LOG");
+        qputenv("XDG_DATA_HOME", dir.filePath(QStringLiteral("data")).toUtf8());
+        qunsetenv("POOLSCOPE_AUDIT_LOG");
+        const auto restore = qScopeGuard([&] {
+            qputenv("XDG_DATA_HOME", previousData);
+            if (!previousAudit.isEmpty())
+                qputenv("POOLSCOPE_AUDIT_LOG", previousAudit);
+        });
+        QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("data/poolscope"))));
+        ::chmod(QFile::encodeName(dir.filePath(QStringLiteral("data/poolscope"))).constData(), 0755);
+        QCOMPARE(AuditLog::defaultPath(), dir.filePath(QStringLiteral("data/poolscope/audit.jsonl")));
+        QVERIFY(AuditLog().append(QStringLiteral("host=db1"), QStringLiteral("cancel"), {}, ActionResult{}));
+        QCOMPARE(modeOf(dir.filePath(QStringLiteral("data/poolscope"))), 0700);
+        QCOMPARE(modeOf(AuditLog::defaultPath()), 0600);
+    }
+
+private:
+    static int modeOf(const QString &path)
+    {
+        struct stat info{};
+        if (::stat(QFile::encodeName(path).constData(), &info) != 0)
+            return -1;
+        return int(info.st_mode & 07777);
     }
 };
 

@@ -3,6 +3,8 @@
 #include "pgbouncer/bouncerparse.h"
 #include "pgbouncer/bouncerreader.h"
 #include "analysis/linker.h"
+#include "actions/bounceractions.h"
+#include "pgbouncer/bouncersettings.h"
 
 #include <QDir>
 #include <QFile>
@@ -311,6 +313,137 @@ private Q_SLOTS:
         QCOMPARE(linked.clients[0].server, 0);
         QCOMPARE(linked.clients[0].backend, -1);
         QVERIFY(linked.findings.isEmpty());
+    }
+
+    // Before SET: PgBouncer reads an int setting with strtol into an int and wraps without a
+    // word (99999999999 -> 1215752191, 4294967297 -> 1), so each known setting is checked
+    // against its type and range here, and sent in a form PgBouncer cannot misread.
+    void settingValues_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("sent"); // empty: refused
+        QTest::addColumn<QString>("why");  // part of the refusal
+        const QString range = QStringLiteral("from 0 to 2147483647");
+        QTest::newRow("size") << QStringLiteral("default_pool_size") << QStringLiteral("20") << QStringLiteral("20") << QString();
+        QTest::newRow("size: wraps in PgBouncer") << QStringLiteral("default_pool_size") << QStringLiteral("99999999999")
+                                                  << QString() << range;
+        QTest::newRow("size: 2^32 + 1") << QStringLiteral("default_pool_size") << QStringLiteral("4294967297") << QString() << range;
+        QTest::newRow("size: negative") << QStringLiteral("default_pool_size") << QStringLiteral("-1") << QString() << range;
+        QTest::newRow("size: int max") << QStringLiteral("max_client_conn") << QStringLiteral("2147483647")
+                                       << QStringLiteral("2147483647") << QString();
+        QTest::newRow("size: not a number") << QStringLiteral("reserve_pool_size") << QStringLiteral("five") << QString() << range;
+        QTest::newRow("size: octal to strtol") << QStringLiteral("min_pool_size") << QStringLiteral("010") << QStringLiteral("10")
+                                               << QString();
+        QTest::newRow("size: hex to strtol") << QStringLiteral("min_pool_size") << QStringLiteral("0x10") << QString() << range;
+        QTest::newRow("size: thirty digits") << QStringLiteral("max_db_connections")
+                                             << QStringLiteral("999999999999999999999999999999") << QString() << range;
+        QTest::newRow("port") << QStringLiteral("listen_port") << QStringLiteral("70000") << QString() << QStringLiteral("1 to 65535");
+        QTest::newRow("peer_id") << QStringLiteral("peer_id") << QStringLiteral("16384") << QString() << QStringLiteral("0 to 16383");
+        QTest::newRow("unsigned") << QStringLiteral("max_packet_size") << QStringLiteral("4294967296") << QString()
+                                  << QStringLiteral("0 to 4294967295");
+        QTest::newRow("duration: bare is seconds") << QStringLiteral("query_timeout") << QStringLiteral("90") << QStringLiteral("90")
+                                                   << QString();
+        QTest::newRow("duration: minutes") << QStringLiteral("server_idle_timeout") << QStringLiteral("5min")
+                                           << QStringLiteral("300") << QString();
+        QTest::newRow("duration: milliseconds") << QStringLiteral("query_wait_timeout") << QStringLiteral("1500ms")
+                                                << QStringLiteral("1.5") << QString();
+        QTest::newRow("duration: negative") << QStringLiteral("query_timeout") << QStringLiteral("-1") << QString()
+                                            << QStringLiteral("duration from 0");
+        QTest::newRow("duration: beyond 64-bit microseconds") << QStringLiteral("server_lifetime") << QStringLiteral("1000000000d")
+                                                              << QString() << QStringLiteral("to 18446744073709 s");
+        QTest::newRow("whole seconds") << QStringLiteral("stats_period") << QStringLiteral("1min") << QStringLiteral("60") << QString();
+        QTest::newRow("whole seconds: a fraction") << QStringLiteral("stats_period") << QStringLiteral("1.5") << QString()
+                                                   << QStringLiteral("whole seconds");
+        QTest::newRow("whole seconds: 0 would spin") << QStringLiteral("stats_period") << QStringLiteral("0") << QString()
+                                                     << QStringLiteral("from 1");
+        QTest::newRow("milliseconds with a unit") << QStringLiteral("tcp_user_timeout") << QStringLiteral("10s")
+                                                  << QStringLiteral("10000") << QString();
+        QTest::newRow("milliseconds: a bare number is ambiguous") << QStringLiteral("tcp_user_timeout") << QStringLiteral("10000")
+                                                                  << QString() << QStringLiteral("with its unit");
+        QTest::newRow("milliseconds: 0") << QStringLiteral("tcp_user_timeout") << QStringLiteral("0") << QStringLiteral("0") << QString();
+        QTest::newRow("boolean on") << QStringLiteral("log_connections") << QStringLiteral("on") << QStringLiteral("1") << QString();
+        QTest::newRow("boolean 0") << QStringLiteral("server_round_robin") << QStringLiteral("0") << QStringLiteral("0") << QString();
+        QTest::newRow("boolean 2") << QStringLiteral("log_stats") << QStringLiteral("2") << QString() << QStringLiteral("0 or 1");
+        QTest::newRow("choice") << QStringLiteral("pool_mode") << QStringLiteral("Transaction") << QStringLiteral("transaction")
+                                << QString();
+        QTest::newRow("choice: unknown") << QStringLiteral("pool_mode") << QStringLiteral("bogus") << QString()
+                                         << QStringLiteral("session, transaction, statement");
+        QTest::newRow("sslmode") << QStringLiteral("server_tls_sslmode") << QStringLiteral("verify-full")
+                                 << QStringLiteral("verify-full") << QString();
+        QTest::newRow("text passes") << QStringLiteral("server_check_query") << QStringLiteral("select 2")
+                                     << QStringLiteral("select 2") << QString();
+        QTest::newRow("unknown setting passes") << QStringLiteral("a_setting_from_1_26") << QStringLiteral("x")
+                                                << QStringLiteral("x") << QString();
+    }
+
+    void settingValues()
+    {
+        QFETCH(QString, key);
+        QFETCH(QString, value);
+        QFETCH(QString, sent);
+        QFETCH(QString, why);
+        const CheckedSetting checked = checkBouncerSetting(key, value);
+        QCOMPARE(checked.ok(), !sent.isEmpty());
+        QCOMPARE(checked.value, sent);
+        QVERIFY2(checked.error.contains(why), qPrintable(checked.error));
+        if (!checked.ok())
+            QVERIFY2(checked.error.contains(key) && checked.error.contains(value.trimmed()), qPrintable(checked.error));
+    }
+
+    // After SET, what SHOW CONFIG reads: a value other than the one sent is a failure that names
+    // the value in effect, never "not changeable".
+    void setOutcome_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("sent");
+        QTest::addColumn<QString>("after");
+        QTest::addColumn<bool>("done");
+        QTest::newRow("as sent") << QStringLiteral("default_pool_size") << QStringLiteral("20") << QStringLiteral("20") << true;
+        QTest::newRow("wrapped") << QStringLiteral("default_pool_size") << QStringLiteral("99999999999")
+                                 << QStringLiteral("1215752191") << false;
+        QTest::newRow("duration, %g") << QStringLiteral("server_lifetime") << QStringLiteral("1234567")
+                                      << QStringLiteral("1.23457e+06") << true;
+        QTest::newRow("duration, fraction") << QStringLiteral("query_wait_timeout") << QStringLiteral("1.5")
+                                            << QStringLiteral("1.5") << true;
+        QTest::newRow("duration, other") << QStringLiteral("query_timeout") << QStringLiteral("30") << QStringLiteral("0") << false;
+        QTest::newRow("choice, case") << QStringLiteral("pool_mode") << QStringLiteral("session") << QStringLiteral("SESSION") << true;
+        QTest::newRow("text") << QStringLiteral("server_check_query") << QStringLiteral("select 2") << QStringLiteral("select 1")
+                              << false;
+    }
+
+    void setOutcome()
+    {
+        QFETCH(QString, key);
+        QFETCH(QString, sent);
+        QFETCH(QString, after);
+        QFETCH(bool, done);
+        const ActionResult result = BouncerActions::setOutcome(key, sent, QStringLiteral("5"), after);
+        QCOMPARE(result.ok(), done);
+        QVERIFY(result.status == ActionResult::Status::Done || result.status == ActionResult::Status::Failed);
+        QVERIFY2(result.message.contains(after), qPrintable(result.message)); // the value in effect now
+        const ActionResult gone = BouncerActions::setOutcome(key, sent, QStringLiteral("5"), std::nullopt);
+        QCOMPARE(gone.status, ActionResult::Status::Failed);
+    }
+
+    // A paused or disabled database is a finding of the console's own sample, for every output.
+    void pausedAndDisabledDatabases()
+    {
+        BouncerDatabase appdb, other, off;
+        appdb.name = QStringLiteral("appdb");
+        appdb.paused = true;
+        other.name = QStringLiteral("other");
+        off.name = QStringLiteral("off");
+        off.disabled = true;
+        const QList<Finding> findings = databaseFindings({appdb, other, off});
+        QCOMPARE(findings.size(), 2);
+        QCOMPARE(findings[0].code, QStringLiteral("database-paused"));
+        QCOMPARE(findings[0].message, QStringLiteral("database appdb is paused (RESUME lets its clients through)"));
+        QCOMPARE(findings[1].code, QStringLiteral("database-disabled"));
+        BouncerSnapshot snapshot;
+        QMap<QString, ResultTable> tables = loadTables(QStringLiteral("1.18"));
+        assembleBouncerSnapshot(snapshot, tables);
+        QVERIFY(snapshot.findings.isEmpty()); // nothing paused in the fixture
     }
 };
 

@@ -1,4 +1,5 @@
 #include "analysis/classifier.h"
+#include "model/duration.h"
 
 #include <QTest>
 
@@ -261,6 +262,50 @@ private Q_SLOTS:
         QFETCH(double, seconds);
         QFETCH(QString, text);
         QCOMPARE(formatDuration(seconds), text);
+    }
+
+    // The one duration reader of every option and field: a bare number is seconds everywhere.
+    void parsingDurations_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("ms"); // -1: refused
+        QTest::newRow("bare number is seconds") << QStringLiteral("60") << qint64(60000);
+        QTest::newRow("seconds") << QStringLiteral("30s") << qint64(30000);
+        QTest::newRow("sec") << QStringLiteral("2 sec") << qint64(2000);
+        QTest::newRow("m is minutes") << QStringLiteral("5m") << qint64(300000);
+        QTest::newRow("min") << QStringLiteral("1.5min") << qint64(90000);
+        QTest::newRow("ms") << QStringLiteral("250ms") << qint64(250);
+        QTest::newRow("h") << QStringLiteral("2h") << qint64(7200000);
+        QTest::newRow("d") << QStringLiteral("1d") << qint64(86400000);
+        QTest::newRow("fraction of a second") << QStringLiteral("0.1s") << qint64(100);
+        QTest::newRow("leading point") << QStringLiteral(".5") << qint64(500);
+        QTest::newRow("zero") << QStringLiteral("0") << qint64(0);
+        QTest::newRow("spaces") << QStringLiteral("  10 s ") << qint64(10000);
+        QTest::newRow("negative") << QStringLiteral("-5s") << qint64(-1);
+        QTest::newRow("unknown unit") << QStringLiteral("5 parsecs") << qint64(-1);
+        QTest::newRow("empty") << QString() << qint64(-1);
+        QTest::newRow("word") << QStringLiteral("soon") << qint64(-1);
+        QTest::newRow("two numbers") << QStringLiteral("1 2") << qint64(-1);
+        QTest::newRow("injection") << QStringLiteral("1 h; DROP") << qint64(-1);
+        QTest::newRow("too long to hold") << QStringLiteral("99999999999999999999d") << qint64(-1);
+    }
+
+    void parsingDurations()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, ms);
+        const std::optional<std::chrono::milliseconds> parsed = parseDuration(text);
+        QCOMPARE(parsed.has_value(), ms >= 0);
+        if (parsed)
+            QCOMPARE(qint64(parsed->count()), ms);
+    }
+
+    // With its unit, as PostgreSQL and PgBouncer read it back.
+    void durationSettings()
+    {
+        QCOMPARE(durationSetting(std::chrono::seconds(60)), QStringLiteral("60s"));
+        QCOMPARE(durationSetting(std::chrono::milliseconds(1500)), QStringLiteral("1500ms"));
+        QCOMPARE(durationSetting(std::chrono::milliseconds(0)), QStringLiteral("0"));
     }
 };
 

@@ -2,6 +2,7 @@
 #include "analysis/health.h"
 #include "model/history.h"
 #include "analysis/sessionfilter.h"
+#include "pgbouncer/bouncerparse.h"
 
 #include <QMap>
 #include <QTest>
@@ -395,6 +396,7 @@ private Q_SLOTS:
         appdb.name = QStringLiteral("appdb");
         appdb.paused = true;
         snapshot.databases.append(appdb);
+        snapshot.findings = databaseFindings(snapshot.databases); // as the reader assembles it
         QVERIFY(healthLine(snapshot).startsWith(u"database appdb is paused (RESUME lets its clients through); pool appdb/app: 12"));
         const HistoryPoint p = chartSampleOf(snapshot, kNow).point;
         QCOMPARE(p.waiting, quint16(12));

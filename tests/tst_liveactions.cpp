@@ -152,18 +152,19 @@ private Q_SLOTS:
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
         PgActions actions(target(POOLSCOPE_TEST_PG));
-        ActionResult result = actions.setRoleIdleInTransactionTimeout(QStringLiteral("ps_app"), QStringLiteral("45s"));
+        ActionResult result = actions.setRoleIdleInTransactionTimeout(QStringLiteral("ps_app"), std::chrono::seconds(45));
         QVERIFY2(result.ok(), qPrintable(result.message));
         {
             ClientSession fresh(POOLSCOPE_TEST_PG_APP, "some-app");
             QCOMPARE(fresh.value(QStringLiteral("SHOW idle_in_transaction_session_timeout")), QStringLiteral("45s"));
         }
-        result = actions.setRoleIdleInTransactionTimeout(QStringLiteral("ps_app"), QString());
+        result = actions.setRoleIdleInTransactionTimeout(QStringLiteral("ps_app"), std::nullopt);
         QVERIFY2(result.ok(), qPrintable(result.message));
         ClientSession fresh(POOLSCOPE_TEST_PG_APP, "some-app");
         QCOMPARE(fresh.value(QStringLiteral("SHOW idle_in_transaction_session_timeout")), QStringLiteral("0"));
 
-        result = actions.setDatabaseIdleInTransactionTimeout(QStringLiteral("appdb"), QStringLiteral("1 h; DROP"));
+        // Beyond what the server's int of milliseconds holds: refused before anything is sent.
+        result = actions.setDatabaseIdleInTransactionTimeout(QStringLiteral("appdb"), std::chrono::hours(24 * 25));
         QCOMPARE(result.status, ActionResult::Status::InvalidArgument);
     }
 

@@ -15,6 +15,14 @@
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QtEndian>
+#include <QDir>
+#include <QScopeGuard>
+
+#include <csignal>
+#include <cstring>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace poolscope;
 
@@ -437,6 +445,127 @@ private Q_SLOTS:
         append(line.mid(20) + '\n');
         QCOMPARE(tail.poll().size(), 1); // the line finished since
         QVERIFY(tail.poll().isEmpty());
+    }
+
+    // Query texts can hold customer data: a recording is created 0600 whatever the umask, and
+    // one overwritten is made so too. Two recorders on one file would write over each other:
+    // the second is refused, naming the process that holds it, and the first goes on intact.
+    void ownerOnlyAndLocked()
+    {
+        QTemporaryDir dir;
+        const mode_t previousMask = ::umask(022);
+        const auto restoreMask = qScopeGuard([previousMask] { ::umask(previousMask); });
+        const QString path = dir.filePath(QStringLiteral("locked.psrec"));
+        {
+            QFile loose(path);
+            QVERIFY(loose.open(QIODevice::WriteOnly));
+            loose.write("an older file, world-readable");
+        }
+        QCOMPARE(modeOf(path), 0644);
+        Recorder first;
+        QString error;
+        QVERIFY2(first.open(path, true, &error), qPrintable(error));
+        QCOMPARE(modeOf(path), 0600);
+        const int id = first.addTarget(QStringLiteral("db1"), TargetKind::PostgreSQL);
+        RecordingFeed feed(first);
+        SyntheticActivity activity(3, {20, 0.1, 0.0, 1000});
+        for (int i = 0; i < 5; ++i) {
+            const Snapshot s = activity.next();
+            feed.append(id, s, s.takenAtMs);
+        }
+        const qint64 written = QFileInfo(path).size();
+
+        Recorder second;
+        QVERIFY(!second.open(path, true, &error));
+        QVERIFY2(error.contains(QStringLiteral("another PoolScope (pid %1)").arg(QCoreApplication::applicationPid())),
+                 qPrintable(error));
+        QCOMPARE(QFileInfo(path).size(), written); // not truncated under the first one
+        QVERIFY(!second.open(path, false, &error)); // nor created over it
+        for (int i = 0; i < 5; ++i) {
+            const Snapshot s = activity.next();
+            feed.append(id, s, s.takenAtMs);
+        }
+        first.close();
+        std::unique_ptr<Recording> recording = Recording::open(path, &error);
+        QVERIFY2(recording, qPrintable(error));
+        QVERIFY2(recording->problems().isEmpty(), qPrintable(recording->problems().join(u'\n')));
+        QCOMPARE(recording->targets().first().samples.size(), 10);
+        QVERIFY(recording->endedCleanly());
+
+        QVERIFY2(second.open(path, true, &error), qPrintable(error)); // free once the first is closed
+        second.close();
+
+        const QString fresh = dir.filePath(QStringLiteral("fresh.psrec"));
+        Recorder third;
+        QVERIFY2(third.open(fresh, false, &error), qPrintable(error));
+        QCOMPARE(modeOf(fresh), 0600);
+    }
+
+    // A full disk: the recorder says so in the system's words, not Qt's "Unknown error", and
+    // ends the file with a record saying why, so the report blames the disk, not a kill. On a
+    // 64 KB tmpfs as root (a real ENOSPC); elsewhere under a 64 KB file size limit (EFBIG).
+    void diskFull()
+    {
+        QTemporaryDir dir;
+        const QString mountPoint = dir.filePath(QStringLiteral("small"));
+        QVERIFY(QDir().mkpath(mountPoint));
+        const QByteArray native = QFile::encodeName(mountPoint);
+        const bool tmpfs = ::mount("tmpfs", native.constData(), "tmpfs", 0, "size=64k,mode=0700") == 0;
+        const auto unmount = qScopeGuard([&] {
+            if (tmpfs)
+                ::umount2(native.constData(), MNT_DETACH);
+        });
+        rlimit previousLimit{};
+        ::getrlimit(RLIMIT_FSIZE, &previousLimit);
+        const auto previousSignal = std::signal(SIGXFSZ, SIG_IGN);
+        if (!tmpfs) {
+            qInfo("no tmpfs (%s): a 64 KB file size limit stands in for the full disk", std::strerror(errno));
+            rlimit limit = previousLimit;
+            limit.rlim_cur = 64 * 1024;
+            QVERIFY(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+        }
+        const auto restore = qScopeGuard([&] {
+            ::setrlimit(RLIMIT_FSIZE, &previousLimit);
+            std::signal(SIGXFSZ, previousSignal);
+        });
+        const QString path = mountPoint + QStringLiteral("/full.psrec");
+        RecorderOptions options;
+        options.keyframeEvery = 5;
+        Recorder recorder(options);
+        RecordingFeed feed(recorder);
+        QString error;
+        QVERIFY2(recorder.open(path, false, &error), qPrintable(error));
+        const int id = recorder.addTarget(QStringLiteral("db1"), TargetKind::PostgreSQL);
+        SyntheticActivity activity(9, {60, 0.3, 0.05, 1000});
+        int samples = 0;
+        while (recorder.isOpen() && samples < 100000) {
+            const Snapshot s = activity.next();
+            feed.append(id, s, s.takenAtMs);
+            ++samples;
+        }
+        QVERIFY2(!recorder.isOpen(), "the recording never filled 64 KB");
+        const QString expected = tmpfs ? QStringLiteral("no space left on device") : QStringLiteral("File too large");
+        QVERIFY2(recorder.error().contains(expected), qPrintable(recorder.error()));
+        QVERIFY(!recorder.error().contains(QLatin1String("Unknown error")));
+        ::setrlimit(RLIMIT_FSIZE, &previousLimit);
+
+        std::unique_ptr<Recording> recording = Recording::open(path, &error);
+        QVERIFY2(recording, qPrintable(error));
+        QVERIFY2(recording->problems().isEmpty(), qPrintable(recording->problems().join(u'\n')));
+        QVERIFY(recording->targets().first().samples.size() > 5);
+        QCOMPARE(recording->stoppedBecause(), tmpfs ? QStringLiteral("disk_full") : QStringLiteral("write_error"));
+        const QString markdown = incidentTimeline(*recording);
+        QVERIFY2(markdown.contains(tmpfs ? QStringLiteral("stopped because the disk was full")
+                                         : QStringLiteral("stopped because the file could not be written")),
+                 qPrintable(markdown.left(1500)));
+        QVERIFY(!markdown.contains(QLatin1String("was killed")));
+    }
+
+private:
+    static int modeOf(const QString &path)
+    {
+        struct stat info{};
+        return ::stat(QFile::encodeName(path).constData(), &info) == 0 ? int(info.st_mode & 07777) : -1;
     }
 };
 

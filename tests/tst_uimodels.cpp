@@ -1,16 +1,24 @@
 // The window's models on fixtures: merging samples keeps rows, selection and expansion.
 #include "analysis/classifier.h"
+#include "confirmdialog.h"
 #include "keyedtreemodel.h"
 #include "sessiontablemodel.h"
 #include "treerows.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QTimer>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QDateTime>
 #include <QTest>
 #include <QTreeView>
 
+#include <functional>
 #include <random>
 
 using namespace poolscope;
@@ -403,6 +411,64 @@ private Q_SLOTS:
         QCOMPARE(rows.size(), 1);
         QCOMPARE(rows[0].children.size(), 1);
         QCOMPARE(rows[0].children[0].children.size(), 0); // the cycle is not followed round again
+    }
+
+    // Without pg_monitor another role's session has no owner, state or start to show: the
+    // confirmation says plainly that it cannot be identified, and asks again before acting.
+    void confirmationAsksAgainForUnidentifiedSessions_data()
+    {
+        QTest::addColumn<bool>("anyway");
+        QTest::newRow("declined the second time") << false;
+        QTest::newRow("confirmed the second time") << true;
+    }
+
+    void confirmationAsksAgainForUnidentifiedSessions()
+    {
+        QFETCH(bool, anyway);
+        Session hidden;
+        hidden.pid = 4711;
+        hidden.user = QStringLiteral("other");
+        hidden.visible = false;
+        hidden.sessionClass = SessionClass::Hidden;
+        const QList<Session> sessions{session(4712, "billing", "idle in transaction"), hidden};
+        ConfirmSessionsDialog dialog(QStringLiteral("db1"), sessions, true);
+        auto *table = dialog.findChild<QTableWidget *>(QStringLiteral("confirmSessions"));
+        QVERIFY(table);
+        QCOMPARE(table->item(1, 0)->text(), QStringLiteral("4711"));
+        QCOMPARE(table->item(1, 2)->text(), QStringLiteral("cannot be identified"));
+        auto *warning = dialog.findChild<QLabel *>(QStringLiteral("unidentifiedWarning"));
+        QVERIFY(warning);
+        QVERIFY2(warning->text().contains(u"cannot be identified") && warning->text().contains(u"pg_monitor"),
+                 qPrintable(warning->text()));
+        bool asked = false;
+        QTimer::singleShot(0, &dialog, [&] {
+            dialog.findChild<QPushButton *>(QStringLiteral("confirmAction"))->click();
+        });
+        // The second question is modal in its turn: answered from the event loop it runs.
+        std::function<void()> answer = [&] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != u"unidentifiedQuestion") {
+                QTimer::singleShot(20, answer);
+                return;
+            }
+            asked = true;
+            if (anyway)
+                box->findChild<QPushButton *>(QStringLiteral("actAnyway"))->click();
+            else
+                box->button(QMessageBox::Cancel)->click();
+        };
+        QTimer::singleShot(20, answer);
+        const int result = dialog.exec();
+        QVERIFY(asked);
+        QCOMPARE(result, anyway ? int(QDialog::Accepted) : int(QDialog::Rejected));
+    }
+
+    void confirmationOfIdentifiedSessionsAsksOnce()
+    {
+        ConfirmSessionsDialog dialog(QStringLiteral("db1"), {session(4712, "billing", "idle in transaction")}, true);
+        QVERIFY(!dialog.findChild<QLabel *>(QStringLiteral("unidentifiedWarning")));
+        QTimer::singleShot(0, &dialog, [&] { dialog.findChild<QPushButton *>(QStringLiteral("confirmAction"))->click(); });
+        QCOMPARE(dialog.exec(), int(QDialog::Accepted));
     }
 };
 

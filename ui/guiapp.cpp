@@ -5,6 +5,7 @@
 #include "demoscenarios.h"
 #include "demosession.h"
 #include "mainwindow.h"
+#include "model/duration.h"
 #include "sampling/terminationrequest.h"
 #include "sampling/workerthreads.h"
 #include "replaywindow.h"
@@ -86,8 +87,8 @@ int runGui(int argc, char **argv)
     parser.addOption({QStringLiteral("read-only"), QStringLiteral("Hide every action; cannot be switched off in the window.")});
     parser.addOption({QStringLiteral("audit-log"), QStringLiteral("Audit log file [%1].").arg(AuditLog::defaultPath()),
                       QStringLiteral("file"), AuditLog::defaultPath()});
-    parser.addOption({QStringLiteral("interval"), QStringLiteral("Seconds between samples [1]."), QStringLiteral("seconds"),
-                      QStringLiteral("1")});
+    parser.addOption({QStringLiteral("interval"), QStringLiteral("Time between samples, 0.1s to 60s [1s]."),
+                      QStringLiteral("duration"), QStringLiteral("1s")});
     parser.addOption({QStringLiteral("demo"), QStringLiteral("Start a throwaway PostgreSQL and PgBouncer with a web shop "
                                                              "misbehaving on demand, and open both (removed on exit).")});
     QStringList scenarioNames;
@@ -115,14 +116,13 @@ int runGui(int argc, char **argv)
     WindowOptions options;
     options.forceReadOnly = parser.isSet(QStringLiteral("read-only"));
     options.auditLogPath = parser.value(QStringLiteral("audit-log"));
-    bool ok = false;
-    const double interval = parser.value(QStringLiteral("interval")).toDouble(&ok);
-    if (!ok || interval * 1000 < double(SamplerOptions::kMinInterval.count())
-        || interval * 1000 > double(SamplerOptions::kMaxInterval.count())) {
+    // The command line's duration reader: "1s", "500ms", or a bare number of seconds.
+    const std::optional<std::chrono::milliseconds> interval = parseDuration(parser.value(QStringLiteral("interval")));
+    if (!interval || *interval < SamplerOptions::kMinInterval || *interval > SamplerOptions::kMaxInterval) {
         std::fprintf(stderr, "poolscope: --interval must be between 0.1 and 60 seconds\n");
         return 2;
     }
-    options.sampler.interval = std::chrono::milliseconds(qint64(interval * 1000));
+    options.sampler.interval = *interval;
 
     QList<std::pair<ConnInfo, QString>> targets;
     for (const QString &text : parser.positionalArguments()) {

@@ -4,6 +4,8 @@
 #include "actionrunner.h"
 #include "analysis/classifier.h"
 #include "confirmdialog.h"
+#include "model/duration.h"
+#include "pgbouncer/bouncersettings.h"
 #include "targetcontroller.h"
 
 #include <QComboBox>
@@ -19,11 +21,13 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <limits>
+
 namespace poolscope::ui {
 
 namespace {
 
-QString durationSetting(qint64 ms)
+QString timeoutShown(qint64 ms)
 {
     return ms <= 0 ? QObject::tr("off") : formatDuration(ms / 1000.0);
 }
@@ -74,7 +78,7 @@ LimitsPanel::LimitsPanel(const TargetController &target, ActionRunner &runner, Q
     m_limit->setRange(-1, 1000000);
     m_limit->setSpecialValueText(tr("no limit"));
     m_limit->setValue(-1);
-    m_idleTimeout->setPlaceholderText(tr("e.g. 60s or 5min; empty resets to the server default"));
+    m_idleTimeout->setPlaceholderText(tr("e.g. 60s or 5min (a bare number is seconds); empty resets to the server default"));
     auto *applyLimit = new QPushButton(tr("Apply connection limit…"), m_postgresForm);
     auto *applyTimeout = new QPushButton(tr("Apply idle-in-transaction timeout…"), m_postgresForm);
     auto *form = new QFormLayout(m_postgresForm);
@@ -95,6 +99,8 @@ LimitsPanel::LimitsPanel(const TargetController &target, ActionRunner &runner, Q
     auto *applySetting = new QPushButton(tr("Apply setting…"), m_bouncerForm);
     applySetting->setObjectName(QStringLiteral("applySetting"));
     applyLimit->setObjectName(QStringLiteral("applyConnectionLimit"));
+    applyTimeout->setObjectName(QStringLiteral("applyIdleTimeout"));
+    m_idleTimeout->setObjectName(QStringLiteral("idleTimeout"));
     m_settingValue->setObjectName(QStringLiteral("settingValue"));
     m_objectName->setObjectName(QStringLiteral("limitObjectName"));
     m_limit->setObjectName(QStringLiteral("connectionLimit"));
@@ -159,9 +165,9 @@ void LimitsPanel::refreshPostgres()
                       {tr("server"), QStringLiteral("superuser_reserved_connections"),
                        QString::number(limits.superuserReserved), QString()},
                       {tr("server"), QStringLiteral("idle_in_transaction_session_timeout"),
-                       durationSetting(limits.idleInTransactionTimeoutMs), QString()}};
+                       timeoutShown(limits.idleInTransactionTimeoutMs), QString()}};
     if (limits.hasIdleSessionTimeout)
-        lines.append({tr("server"), QStringLiteral("idle_session_timeout"), durationSetting(limits.idleSessionTimeoutMs), QString()});
+        lines.append({tr("server"), QStringLiteral("idle_session_timeout"), timeoutShown(limits.idleSessionTimeoutMs), QString()});
     for (const ConnectionLimit &role : limits.roles)
         lines.append({tr("role"), role.name, QString::number(role.limit), QString::number(role.current)});
     for (const ConnectionLimit &database : limits.databases)
@@ -238,18 +244,33 @@ void LimitsPanel::applyIdleTimeout()
         return;
     }
     const bool role = m_objectKind->currentIndex() == 0;
-    const QString value = m_idleTimeout->text().trimmed();
-    const QString change = value.isEmpty()
+    // The command line's reader: a bare number is seconds here too (PostgreSQL would take a
+    // bare 60 as 60 ms).
+    const QString text = m_idleTimeout->text().trimmed();
+    std::optional<std::chrono::milliseconds> timeout;
+    if (!text.isEmpty()) {
+        timeout = parseDuration(text);
+        if (!timeout || timeout->count() > std::numeric_limits<int>::max()) {
+            setPlainLabel(m_outcome, tr("'%1' is not a timeout: give a duration from 0 (off) to 24 days, such as 60s, "
+                                        "5min or 1500ms (a bare number is seconds), or leave it empty to reset it.")
+                                         .arg(text));
+            return;
+        }
+    }
+    const QString value = timeout ? durationSetting(*timeout) : QString();
+    const QString change = !timeout
         ? tr("ALTER %1 %2 RESET idle_in_transaction_session_timeout").arg(role ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"), name)
-        : tr("ALTER %1 %2 SET idle_in_transaction_session_timeout = '%3'")
-              .arg(role ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"), name, value);
+        : tr("ALTER %1 %2 SET idle_in_transaction_session_timeout = '%3' (%4)")
+              .arg(role ? QStringLiteral("ROLE") : QStringLiteral("DATABASE"), name, value,
+                   formatDuration(timeout->count() / 1000.0));
     if (!confirmChange(this, m_target.displayName(), change))
         return;
     const QJsonObject arguments{{role ? QStringLiteral("role") : QStringLiteral("database"), name},
-                                {QStringLiteral("idle_in_transaction_session_timeout"), value}};
-    m_runner.runPostgres(QStringLiteral("limit"), change, arguments, [role, name, value](PgActions &actions) {
-        return role ? actions.setRoleIdleInTransactionTimeout(name, value)
-                    : actions.setDatabaseIdleInTransactionTimeout(name, value);
+                                {QStringLiteral("idle_in_transaction_session_timeout"),
+                                 timeout ? value : QStringLiteral("default")}};
+    m_runner.runPostgres(QStringLiteral("limit"), change, arguments, [role, name, timeout](PgActions &actions) {
+        return role ? actions.setRoleIdleInTransactionTimeout(name, timeout)
+                    : actions.setDatabaseIdleInTransactionTimeout(name, timeout);
     });
 }
 
@@ -261,7 +282,13 @@ void LimitsPanel::applySetting()
         return;
     }
     const QString key = m_table->item(row, 0)->data(Qt::UserRole).toString();
-    const QString value = m_settingValue->text().trimmed();
+    // The same check as `poolscope set`: PgBouncer would wrap an out-of-range size silently.
+    const CheckedSetting checked = checkBouncerSetting(key, m_settingValue->text().trimmed());
+    if (!checked.ok()) {
+        setPlainLabel(m_outcome, checked.error);
+        return;
+    }
+    const QString value = checked.value;
     const QString change = QStringLiteral("SET %1 = '%2'").arg(key, value);
     if (!confirmChange(this, m_target.displayName(), change))
         return;

@@ -1,5 +1,6 @@
 #include "recordingmenu.h"
 
+#include "output/privatefiles.h"
 #include "plaintext.h"
 #include "replaywindow.h"
 #include "settings/storedsettings.h"
@@ -15,7 +16,6 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QToolBar>
 
@@ -26,7 +26,7 @@ namespace {
 QString defaultDirectory()
 {
     // Beside the audit log: ~/.local/share/poolscope/recordings.
-    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/poolscope/recordings");
+    return dataDirectory() + QStringLiteral("/recordings");
 }
 
 } // namespace
@@ -62,7 +62,7 @@ void addRecordingCommands(QMainWindow *window, QMenu *file, WindowRecorder *reco
         }
         const QString suggested = QDir(defaultDirectory()).filePath(
             QStringLiteral("incident-%1.psrec").arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmm"))));
-        QDir().mkpath(defaultDirectory());
+        makePrivateDirectory(defaultDirectory()); // the dialog may choose elsewhere; this one is ours
         const QString path = QFileDialog::getSaveFileName(window, QObject::tr("Record to"), suggested,
                                                           QObject::tr("PoolScope recordings (*.psrec)"));
         QString error;

@@ -1,5 +1,6 @@
 #include "windowrecorder.h"
 
+#include "output/privatefiles.h"
 #include "targetcontroller.h"
 
 #include <QDateTime>
@@ -85,10 +86,9 @@ bool WindowRecorder::start(const QString &path, QString *)
 bool WindowRecorder::startAlwaysOn(const QString &directory, qint64 capBytes, QString *error)
 {
     stop();
-    if (!QDir().mkpath(directory)) {
-        *error = tr("cannot create %1").arg(directory);
+    // Recordings hold query texts: the directory is owner-only, as the files are.
+    if (!makePrivateDirectory(directory, error))
         return false;
-    }
     m_directory = directory;
     m_capBytes = capBytes;
     begin(nextAlwaysOnPath(), false);

@@ -1,13 +1,14 @@
 #include "actions/actions.h"
 
+#include "model/duration.h"
+#include "output/privatefiles.h"
 
 #include <QDateTime>
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
-#include <QRegularExpression>
-#include <QStandardPaths>
+
+#include <limits>
 
 namespace poolscope {
 
@@ -147,6 +148,17 @@ ActionResult PgActions::signal(const SessionRef &session, bool terminate, std::c
     PgResult result;
     const PgError error = m_connection->exec(sql, params, m_timeout + wait, &result);
     m_connection->takeNotices();
+    // PostgreSQL 13-15 say "must be a superuser to terminate superuser process", 16+ "Only roles
+    // with the SUPERUSER attribute may …": pg_signal_backend never reaches a superuser's session.
+    if (error.kind == PgError::Kind::Privilege && error.message.contains(QLatin1String("superuser"), Qt::CaseInsensitive)) {
+        ActionResult refused = fromError(error, {});
+        refused.requiredRole = QStringLiteral("superuser");
+        refused.message += QStringLiteral(" (pid %1 is a superuser's session: only a superuser can %2 it; "
+                                          "pg_signal_backend does not reach superusers)")
+                               .arg(session.pid)
+                               .arg(terminate ? QStringLiteral("end") : QStringLiteral("cancel the query of"));
+        return refused;
+    }
     if (error.isError())
         return fromError(error, QStringLiteral("pg_signal_backend"));
     if (!result.toBool(0, result.column("found")))
@@ -222,29 +234,32 @@ std::optional<ActionResult> PgActions::alter(ObjectKind kind, const QString &nam
     return fromError(error, isRole ? QStringLiteral("CREATEROLE") : QStringLiteral("ownership of the database"));
 }
 
-ActionResult PgActions::setRoleIdleInTransactionTimeout(const QString &role, const QString &value)
+ActionResult PgActions::setRoleIdleInTransactionTimeout(const QString &role,
+                                                        std::optional<std::chrono::milliseconds> timeout)
 {
-    return setIdleTimeout(ObjectKind::Role, role, value);
+    return setIdleTimeout(ObjectKind::Role, role, timeout);
 }
 
-ActionResult PgActions::setDatabaseIdleInTransactionTimeout(const QString &database, const QString &value)
+ActionResult PgActions::setDatabaseIdleInTransactionTimeout(const QString &database,
+                                                            std::optional<std::chrono::milliseconds> timeout)
 {
-    return setIdleTimeout(ObjectKind::Database, database, value);
+    return setIdleTimeout(ObjectKind::Database, database, timeout);
 }
 
-ActionResult PgActions::setIdleTimeout(ObjectKind kind, const QString &name, const QString &value)
+ActionResult PgActions::setIdleTimeout(ObjectKind kind, const QString &name, std::optional<std::chrono::milliseconds> timeout)
 {
-    static const QRegularExpression duration(QStringLiteral(R"(^\d+\s*(ms|s|min|h|d)?$)"));
-    if (name.isEmpty() || (!value.isEmpty() && !duration.match(value.trimmed()).hasMatch()))
+    // The setting is an int of milliseconds on the server.
+    if (name.isEmpty() || (timeout && (timeout->count() < 0 || timeout->count() > std::numeric_limits<int>::max())))
         return {ActionResult::Status::InvalidArgument,
-                QStringLiteral("a timeout is a number with an optional unit: ms, s, min, h or d (0 turns it off)")};
+                QStringLiteral("a timeout is from 0 (off) to 24 days, e.g. 60s or 5min; a bare number is seconds")};
     if (auto failed = ensureConnected())
         return *failed;
     const ServerTimeouts raised(*this, m_timeout);
     const bool isRole = kind == ObjectKind::Role;
-    const QString change = value.isEmpty()
+    // Sent with its unit, so the catalog holds what the operator meant and shows it so.
+    const QString change = !timeout
         ? QStringLiteral("RESET idle_in_transaction_session_timeout")
-        : QStringLiteral("SET idle_in_transaction_session_timeout = ") + m_connection->escapeLiteral(value.trimmed());
+        : QStringLiteral("SET idle_in_transaction_session_timeout = ") + m_connection->escapeLiteral(durationSetting(*timeout));
     if (auto failed = alter(kind, name, change))
         return *failed;
     PgResult check;
@@ -257,13 +272,12 @@ ActionResult PgActions::setIdleTimeout(ObjectKind kind, const QString &name, con
     if (error.isError())
         return fromError(error, {});
     const QString stored = check.text(0, 0);
-    if (value.isEmpty() ? !stored.isEmpty() : stored.isEmpty())
+    if (!timeout ? !stored.isEmpty() : stored.isEmpty())
         return {ActionResult::Status::Failed, QStringLiteral("the setting reads '%1' after the change").arg(stored)};
     return {ActionResult::Status::Done,
             QStringLiteral("%1 %2: %3 (applies to new sessions)")
                 .arg(isRole ? QStringLiteral("role") : QStringLiteral("database"), name,
-                     value.isEmpty() ? QStringLiteral("idle_in_transaction_session_timeout reset to the server default")
-                                     : stored)};
+                     !timeout ? QStringLiteral("idle_in_transaction_session_timeout reset to the server default") : stored)};
 }
 
 // ---- AuditLog --------------------------------------------------------------------------
@@ -275,10 +289,7 @@ QString AuditLog::defaultPath()
     const QString overridden = qEnvironmentVariable("POOLSCOPE_AUDIT_LOG");
     if (!overridden.isEmpty())
         return overridden;
-    QString dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation);
-    if (dir.isEmpty())
-        dir = QDir::homePath() + QStringLiteral("/.local/share");
-    return dir + QStringLiteral("/poolscope/audit.jsonl");
+    return dataDirectory() + QStringLiteral("/audit.jsonl");
 }
 
 bool AuditLog::append(const QString &target, const QString &action, const QJsonObject &arguments,
@@ -295,10 +306,17 @@ bool AuditLog::append(const QString &target, const QString &action, const QJsonO
         {QStringLiteral("arguments"), arguments},
         {QStringLiteral("result"), resultObject},
     };
-    QDir().mkpath(QFileInfo(m_path).absolutePath());
+    // Who ended which session, and what it ran: the owner's alone, file (created 0600, not
+    // loosened by the umask first) and directory.
+    QString directoryError;
+    if (!makePrivateDirectory(QFileInfo(m_path).absolutePath(), &directoryError)) {
+        if (error)
+            *error = QStringLiteral("cannot write the audit log %1: %2").arg(m_path, directoryError);
+        return false;
+    }
     QFile file(m_path);
     // One write() of a whole line in append mode: concurrent PoolScopes do not interleave.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Append)) {
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Append, QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
         if (error)
             *error = QStringLiteral("cannot write the audit log %1: %2").arg(m_path, file.errorString());
         return false;

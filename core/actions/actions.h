@@ -69,15 +69,16 @@ public:
     // limit -1 removes the limit.
     ActionResult setRoleConnectionLimit(const QString &role, int limit);
     ActionResult setDatabaseConnectionLimit(const QString &database, int limit);
-    // An empty value resets the setting to the server default.
-    ActionResult setRoleIdleInTransactionTimeout(const QString &role, const QString &value);
-    ActionResult setDatabaseIdleInTransactionTimeout(const QString &database, const QString &value);
+    // std::nullopt resets the setting to the server default; 0 turns the timeout off.
+    ActionResult setRoleIdleInTransactionTimeout(const QString &role, std::optional<std::chrono::milliseconds> timeout);
+    ActionResult setDatabaseIdleInTransactionTimeout(const QString &database,
+                                                     std::optional<std::chrono::milliseconds> timeout);
 
 private:
     enum class ObjectKind { Role, Database };
     ActionResult signal(const SessionRef &session, bool terminate, std::chrono::milliseconds wait);
     ActionResult setConnectionLimit(ObjectKind kind, const QString &name, int limit);
-    ActionResult setIdleTimeout(ObjectKind kind, const QString &name, const QString &value);
+    ActionResult setIdleTimeout(ObjectKind kind, const QString &name, std::optional<std::chrono::milliseconds> timeout);
     // Runs ALTER ROLE|DATABASE name change; the failure, or nothing when it went through.
     std::optional<ActionResult> alter(ObjectKind kind, const QString &name, const QString &change);
     std::optional<ActionResult> ensureConnected();

@@ -1,6 +1,7 @@
 #include "actions/bounceractions.h"
 
 #include "pgbouncer/bouncerparse.h"
+#include "pgbouncer/bouncersettings.h"
 #include "pgbouncer/resulttable.h"
 
 #include <QRegularExpression>
@@ -103,6 +104,10 @@ ActionResult BouncerActions::set(const QString &key, const QString &value)
     if (!isName(key) || !safeValue.match(value).hasMatch())
         return {ActionResult::Status::InvalidArgument,
                 QStringLiteral("a setting is a name, and its value letters, digits and _.,:/@=+- only")};
+    // PgBouncer's parser wraps an out-of-range integer without a word: checked here first.
+    const CheckedSetting checked = checkBouncerSetting(key, value);
+    if (!checked.ok())
+        return {ActionResult::Status::InvalidArgument, checked.error};
     if (const PgError error = connect(); error.isError())
         return fromError(error);
     QList<BouncerSetting> before;
@@ -115,7 +120,7 @@ ActionResult BouncerActions::set(const QString &key, const QString &value)
         return {ActionResult::Status::NotChangeable,
                 QStringLiteral("%1 is not changeable at run time (it stays %2); change it in pgbouncer.ini and restart")
                     .arg(key, known->value)};
-    QString quoted = value;
+    QString quoted = checked.value;
     quoted.replace(u'\'', QStringLiteral("''"));
     QList<PgResult> ignored;
     if (const PgError error =
@@ -126,11 +131,21 @@ ActionResult BouncerActions::set(const QString &key, const QString &value)
     if (const PgError error = readConfig(&after); error.isError())
         return fromError(error);
     const auto now = std::find_if(after.cbegin(), after.cend(), [&](const BouncerSetting &s) { return s.key == key; });
-    const QString reads = now == after.cend() ? QString() : now->value;
-    if (reads != value)
-        return {ActionResult::Status::NotChangeable,
-                QStringLiteral("PgBouncer answered SET, but %1 reads '%2' afterwards, not '%3'").arg(key, reads, value)};
-    return {ActionResult::Status::Done, QStringLiteral("%1 is now %2 (was %3)").arg(key, reads, known->value)};
+    return setOutcome(key, checked.value, known->value, now == after.cend() ? std::nullopt : std::optional(now->value));
+}
+
+ActionResult BouncerActions::setOutcome(const QString &key, const QString &sent, const QString &before,
+                                        const std::optional<QString> &after)
+{
+    if (!after)
+        return {ActionResult::Status::Failed, QStringLiteral("PgBouncer answered SET, but SHOW CONFIG no longer lists %1 "
+                                                             "(it was %2)").arg(key, before)};
+    // A changeable setting that reads otherwise than sent is a failure, and the operator must
+    // know the value in effect now (PgBouncer may have stored something else entirely).
+    if (!bouncerSettingReads(key, sent, *after))
+        return {ActionResult::Status::Failed,
+                QStringLiteral("PgBouncer answered SET, but %1 is now %2, not %3 as sent (it was %4)").arg(key, *after, sent, before)};
+    return {ActionResult::Status::Done, QStringLiteral("%1 is now %2 (was %3)").arg(key, *after, before)};
 }
 
 ActionResult BouncerActions::run(Command command, const QString &database)

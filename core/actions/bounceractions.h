@@ -21,13 +21,19 @@ public:
     PgError connect();
 
     // SET key = value, then SHOW CONFIG again: PgBouncer answers "SET" even for settings it
-    // cannot change at run time, so the result is what the console reports afterwards.
+    // cannot change at run time, so the result is what the console reports afterwards. The
+    // value is checked first (checkBouncerSetting) and sent in its checked form.
     ActionResult set(const QString &key, const QString &value);
     // database may be empty for PAUSE, RESUME, RECONNECT, KILL (1.25+) and RELOAD.
     ActionResult run(Command command, const QString &database = {});
     // KILL_CLIENT id, PgBouncer 1.24+. Older consoles get NotSupported: the caller may then
     // terminate the client's backend on PostgreSQL, which makes PgBouncer drop the client.
     ActionResult killClient(const QString &id);
+
+    // What a SET came to, from the value sent and the ones SHOW CONFIG showed before and after
+    // (std::nullopt: no longer listed): done, or a failure naming the value in effect now.
+    static ActionResult setOutcome(const QString &key, const QString &sent, const QString &before,
+                                   const std::optional<QString> &after);
 
     static QString commandName(Command command);
     static std::optional<Command> commandFromName(const QString &name);

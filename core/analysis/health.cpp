@@ -61,10 +61,13 @@ QString healthLine(const Snapshot &snapshot, const QList<OwnerSummary> &owners, 
 QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked)
 {
     QStringList parts;
+    const auto isDatabaseState = [](const Finding &finding) {
+        return finding.code == QLatin1String("database-paused") || finding.code == QLatin1String("database-disabled");
+    };
     const auto addFindings = [&](Finding::Severity severity) {
         for (const QList<Finding> *findings : {&linked, &snapshot.findings}) {
             for (const Finding &finding : *findings) {
-                if (finding.severity == severity && parts.size() < kMostParts)
+                if (finding.severity == severity && !isDatabaseState(finding) && parts.size() < kMostParts)
                     parts.append(finding.message);
             }
         }
@@ -83,13 +86,9 @@ QString healthLine(const BouncerSnapshot &snapshot, const QList<Finding> &linked
         parts.append(QStringLiteral("near max_client_conn: %1 of %2 client connections").arg(clients).arg(maxClients));
     // A paused or disabled database holds every client back by design: say so before the
     // waiting it causes, or the waiting looks like a pool that is too small.
-    for (const BouncerDatabase &database : snapshot.databases) {
-        if (parts.size() >= kMostParts)
-            break;
-        if (database.paused)
-            parts.append(QStringLiteral("database %1 is paused (RESUME lets its clients through)").arg(database.name));
-        else if (database.disabled)
-            parts.append(QStringLiteral("database %1 is disabled: new clients are refused (ENABLE)").arg(database.name));
+    for (const Finding &finding : snapshot.findings) {
+        if (isDatabaseState(finding) && parts.size() < kMostParts)
+            parts.append(finding.message);
     }
     QList<const BouncerPool *> waiting;
     for (const BouncerPool &pool : snapshot.pools) {

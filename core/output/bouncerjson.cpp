@@ -90,6 +90,26 @@ void writeBouncerJson(JsonWriter &json, const AnalysedSample &sample)
     }
     json.endArray();
 
+    // Each database as SHOW DATABASES lists it: a paused or disabled one holds its clients back.
+    json.key("databases");
+    json.beginArray();
+    for (const BouncerDatabase &d : bouncer.databases) {
+        json.beginObject();
+        json.field("name", d.name);
+        json.field("host", d.host);
+        json.field("port", d.port);
+        json.field("database", d.database);
+        json.field("pool_size", d.poolSize);
+        json.field("reserve_pool", d.reservePool);
+        json.field("pool_mode", d.poolMode);
+        json.field("max_connections", d.maxConnections);
+        json.field("current_connections", d.currentConnections);
+        json.field("paused", d.paused);
+        json.field("disabled", d.disabled);
+        json.endObject();
+    }
+    json.endArray();
+
     // Each client, with the backend it holds when the server behind is sampled too.
     json.key("clients");
     json.beginArray();

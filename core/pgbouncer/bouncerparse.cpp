@@ -255,6 +255,21 @@ void assembleBouncerSnapshot(BouncerSnapshot &snapshot, const QMap<QString, Resu
     if (tables.contains(QStringLiteral("servers")))
         snapshot.servers = parseConnections(tables[QStringLiteral("servers")]);
     resolvePoolSizes(snapshot);
+    snapshot.findings = databaseFindings(snapshot.databases);
+}
+
+QList<Finding> databaseFindings(const QList<BouncerDatabase> &databases)
+{
+    QList<Finding> findings;
+    for (const BouncerDatabase &database : databases) {
+        if (database.paused)
+            findings.append({Finding::Severity::Warning, QStringLiteral("database-paused"),
+                             QStringLiteral("database %1 is paused (RESUME lets its clients through)").arg(database.name)});
+        else if (database.disabled)
+            findings.append({Finding::Severity::Warning, QStringLiteral("database-disabled"),
+                             QStringLiteral("database %1 is disabled: new clients are refused (ENABLE)").arg(database.name)});
+    }
+    return findings;
 }
 
 void resolvePoolSizes(BouncerSnapshot &snapshot)

@@ -19,8 +19,13 @@ QMap<QString, qint64> parseLists(const ResultTable &table);
 const QStringList &bouncerCommands();
 
 // Builds a snapshot from the console's answers, keyed by command name. A command the console
-// did not know is simply absent from `tables` and is listed in missingCommands.
+// did not know is simply absent from `tables` and is listed in missingCommands. Its findings
+// are the databases'.
 void assembleBouncerSnapshot(BouncerSnapshot &snapshot, const QMap<QString, ResultTable> &tables);
+
+// A paused or disabled database holds its clients back by design, and nothing else in the
+// console's answers says so: one finding each ("database-paused", "database-disabled").
+QList<Finding> databaseFindings(const QList<BouncerDatabase> &databases);
 
 // Fills each pool's effective size and where it comes from: a per-database pool_size wins
 // over default_pool_size.

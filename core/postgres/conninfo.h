@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 #include <QString>
 
@@ -33,6 +34,10 @@ public:
     // Seconds libpq will wait for a connection (connect_timeout, or our default).
     int connectTimeoutSeconds() const;
 
+    // `message` with this conninfo's password (or PGPASSWORD's) masked wherever libpq or a
+    // server quoted it.
+    QString masked(const QString &message) const;
+
 private:
     QList<std::pair<QByteArray, QByteArray>> m_given; // only the options the user set
 };
@@ -44,5 +49,19 @@ QString conninfoPair(const QString &key, const QString &value);
 // Masks anything that looks like a password in free text: "password=…" pairs and the
 // password part of postgresql:// URIs. Applied to every message shown or logged.
 QString redactSecrets(const QString &text);
+
+// Where passwords sit in a connection string or URI, well-formed or not: the value of every
+// password= (keyword/value pairs and URI query parameters) and the password of a URI's user
+// info, found the way libpq finds them. Byte ranges [first, second) into `text`.
+QList<std::pair<qsizetype, qsizetype>> passwordSpans(QByteArrayView text);
+
+// `message` with every password written in `conninfo` masked, as typed and as libpq decodes it
+// (percent-encoding, quotes): libpq's own parse errors quote the offending token, and for a
+// URI that token can be the password ("invalid percent-encoded token: …").
+QString maskPasswordsOf(const QString &conninfo, const QString &message);
+
+// Overwrites every password in the process's own command line, so that `ps` and
+// /proc/PID/cmdline show asterisks. Call it on main()'s argv once the arguments were copied.
+void hidePasswordsInArguments(int argc, char **argv);
 
 } // namespace poolscope

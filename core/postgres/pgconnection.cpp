@@ -75,6 +75,33 @@ PgError::Kind kindForSqlstate(const QString &sqlstate)
     return PgError::Kind::Query;
 }
 
+// What libpq says when it refuses the options themselves, before any connection is tried
+// (libpq 15: connectOptions2, the service file lookup, the port and integer checks). Only
+// asked of a connection that failed at once, so "Connection refused" on loopback, which can
+// fail just as fast, is never taken for one.
+bool isOptionsError(const QString &message)
+{
+    static const char *const patterns[] = {
+        " value: \"",                 // invalid sslmode value: "bogus" (and gssencmode, target_session_attrs…)
+        "service file",               // service file "…" not found; syntax error in service file
+        "definition of service",      // definition of service "x" not found
+        "nested service specifications",
+        "could not match ",           // could not match 2 port numbers to 1 hosts
+        "invalid port number",
+        "invalid integer value",
+        "invalid SSL protocol version range",
+        "sslmode value",
+        "may not be used with",
+        "not supported on this platform",
+        "could not get home directory to locate service definition file",
+    };
+    for (const char *pattern : patterns) {
+        if (message.contains(QLatin1String(pattern)))
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 QString PgError::advice() const
@@ -172,7 +199,7 @@ void PgConnection::close()
 
 PgError PgConnection::connectionError(PgError::Kind kind) const
 {
-    QString message = m_conn ? QString::fromUtf8(PQerrorMessage(m_conn)) : QStringLiteral("out of memory");
+    const QString message = m_info.masked(m_conn ? QString::fromUtf8(PQerrorMessage(m_conn)) : QStringLiteral("out of memory"));
     // libpq puts the SQLSTATE of a refused login only in the text; map the ones we act on.
     QString sqlstate;
     if (message.contains(QLatin1String("too many clients already"))
@@ -194,6 +221,7 @@ PgError PgConnection::connectionError(PgError::Kind kind) const
 PgError PgConnection::open(const ConnInfo &info, const QByteArray &applicationName)
 {
     close();
+    m_info = info;
     const auto params = info.connectParams(applicationName);
     std::vector<const char *> keywords;
     std::vector<const char *> values;
@@ -209,6 +237,8 @@ PgError PgConnection::open(const ConnInfo &info, const QByteArray &applicationNa
     m_conn = PQconnectStartParams(keywords.data(), values.data(), 0);
     if (!m_conn || PQstatus(m_conn) == CONNECTION_BAD) {
         PgError error = connectionError(PgError::Kind::Connection);
+        if (error.kind == PgError::Kind::Connection && isOptionsError(error.message))
+            error.kind = PgError::Kind::Options;
         close();
         return error;
     }

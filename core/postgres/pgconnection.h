@@ -20,7 +20,9 @@ using Clock = std::chrono::steady_clock;
 // What went wrong with a libpq call, in words a DBA can act on.
 struct PgError
 {
-    enum class Kind { None, Connection, Authentication, TooManyConnections, Timeout, Aborted, Query, Privilege };
+    // Options: libpq refused the connection options before connecting (sslmode=bogus, a
+    // service that is not defined): the conninfo is wrong, not the server.
+    enum class Kind { None, Connection, Authentication, TooManyConnections, Timeout, Aborted, Query, Privilege, Options };
     Kind kind = Kind::None;
     QString sqlstate; // five characters, when the server sent one
     QString message;  // libpq's or the server's message, passwords redacted
@@ -107,6 +109,7 @@ private:
     PgError connectionError(PgError::Kind kind) const;
 
     pg_conn *m_conn = nullptr;
+    ConnInfo m_info; // what the connection was opened with: its password is masked in every message
     std::atomic<bool> m_aborted{false};
     QStringList m_notices;
 };

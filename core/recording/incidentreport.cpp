@@ -200,7 +200,13 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
         s.flush();
         return md;
     }
-    if (!recording.endedCleanly())
+    if (recording.stoppedBecause() == QLatin1String("disk_full"))
+        s << "> The recording stopped because the disk was full (" << cell(recording.stopError())
+          << "): it ends with its last complete sample.\n\n";
+    else if (!recording.stoppedBecause().isEmpty())
+        s << "> The recording stopped because the file could not be written (" << cell(recording.stopError())
+          << "): it ends with its last complete sample.\n\n";
+    else if (!recording.endedCleanly())
         s << "> The recording was cut short (PoolScope was killed or the machine stopped): it ends with its last "
              "complete sample.\n\n";
     for (const QString &problem : recording.problems())

@@ -6,6 +6,14 @@
 #include <QJsonDocument>
 #include <QSysInfo>
 
+#include <QFile>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 namespace poolscope {
@@ -51,29 +59,77 @@ Recorder::Recorder(const RecorderOptions &options)
 
 Recorder::~Recorder() { close(); }
 
+namespace {
+
+constexpr qint64 kEndReserve = 4096; // an End record with its reason is ~150 bytes
+
+QString systemError(int error) { return QString::fromLocal8Bit(std::strerror(error)); }
+
+// The pid that holds a flock on the file open as `fd`, from /proc/locks ("1: FLOCK  ADVISORY
+// WRITE 4711 08:01:1234 0 EOF", the device in hex), or 0 when it cannot be told.
+qint64 lockHolder(int fd)
+{
+    struct stat info{};
+    if (::fstat(fd, &info) != 0)
+        return 0;
+    const QByteArray device = QByteArray::number(major(info.st_dev), 16).rightJustified(2, '0') + ':'
+        + QByteArray::number(minor(info.st_dev), 16).rightJustified(2, '0') + ':' + QByteArray::number(quint64(info.st_ino));
+    QFile locks(QStringLiteral("/proc/locks"));
+    if (!locks.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : locks.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        // A blocked waiter's line has "->" after the number and one field more.
+        const int at = fields.value(1) == "->" ? 1 : 0;
+        if (fields.size() > at + 5 && fields[at + 1] == "FLOCK" && fields[at + 5] == device)
+            return fields[at + 4].toLongLong();
+    }
+    return 0;
+}
+
+} // namespace
+
 bool Recorder::open(const QString &path, bool overwrite, QString *error)
 {
     close();
-    m_file.setFileName(path);
-    const QIODevice::OpenMode mode =
-        QIODevice::WriteOnly | (overwrite ? QIODevice::Truncate : QIODevice::NewOnly);
-    if (!m_file.open(mode)) {
-        *error = m_file.exists() && !overwrite
-                     ? QStringLiteral("%1 exists already; choose another file or overwrite it").arg(path)
-                     : QStringLiteral("cannot create %1: %2").arg(path, m_file.errorString());
+    m_path = path;
+    const QByteArray native = QFile::encodeName(path);
+    // Created owner-only by open(2) itself: query texts can hold customer data, and the file
+    // is its owner's alone, as ~/.pgpass is. Not truncated yet: another recorder may hold it.
+    const int fd = ::open(native.constData(), O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? 0 : O_EXCL), 0600);
+    if (fd < 0) {
+        *error = errno == EEXIST ? QStringLiteral("%1 exists already; choose another file or overwrite it").arg(path)
+                                 : QStringLiteral("cannot create %1: %2").arg(path, systemError(errno));
         return false;
     }
-    // Query texts can hold customer data: the recording is its owner's alone, as ~/.pgpass is.
-    m_file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int lockError = errno;
+        const qint64 holder = lockHolder(fd);
+        ::close(fd);
+        *error = lockError == EWOULDBLOCK
+            ? QStringLiteral("%1 is being recorded to by another PoolScope%2; choose another file, or stop that one first")
+                  .arg(path, holder > 0 ? QStringLiteral(" (pid %1)").arg(holder) : QString())
+            : QStringLiteral("cannot lock %1: %2").arg(path, systemError(lockError));
+        return false;
+    }
+    // Ours now: emptied, and owner-only even when it was another file before.
+    if (::ftruncate(fd, 0) != 0 || ::fchmod(fd, 0600) != 0) {
+        *error = QStringLiteral("cannot overwrite %1: %2").arg(path, systemError(errno));
+        ::close(fd);
+        return false;
+    }
+    m_fd = fd;
+    m_canReserve = true;
     m_targets.clear();
     m_alerts.clear();
     m_error.clear();
     m_bytes = m_samples = 0;
     m_lastSyncMs = QDateTime::currentMSecsSinceEpoch();
     const QByteArray header = recording::fileHeader();
-    if (m_file.write(header) != header.size()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, m_file.errorString());
-        m_file.close();
+    int writeError = 0;
+    if (!writeAll(header, &writeError)) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, systemError(writeError));
+        closeFile();
         return false;
     }
     m_bytes = header.size();
@@ -188,25 +244,90 @@ bool Recorder::writeJson(RecordType type, const QJsonObject &object)
     return write(type, QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+bool Recorder::writeAll(const QByteArray &bytes, int *error)
+{
+    for (qsizetype done = 0; done < bytes.size();) {
+        const ssize_t written = ::write(m_fd, bytes.constData() + done, size_t(bytes.size() - done));
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written <= 0) {
+            *error = written < 0 ? errno : ENOSPC;
+            return false;
+        }
+        done += written;
+    }
+    return true;
+}
+
+// Room for an End record is kept allocated past the data (fallocate without changing the size),
+// so that a disk that fills up still takes the record saying it did. Where the file system
+// cannot (EOPNOTSUPP), the recorder writes on without it.
+bool Recorder::reserve(qint64 bytes, int *error)
+{
+    if (!m_canReserve)
+        return true;
+    if (::fallocate(m_fd, FALLOC_FL_KEEP_SIZE, off_t(m_bytes), off_t(bytes + kEndReserve)) == 0)
+        return true;
+    if (errno == EOPNOTSUPP || errno == ENOSYS) {
+        m_canReserve = false;
+        return true;
+    }
+    *error = errno;
+    return false;
+}
+
 bool Recorder::write(RecordType type, const QByteArray &body)
 {
     if (!isOpen())
         return false;
     const QByteArray record = recording::frameRecord(type, body);
-    // One write of the whole record, then straight to the system: a killed PoolScope loses
-    // nothing it wrote; a power cut at most the records since the last sync.
-    if (m_file.write(record) != record.size() || !m_file.flush()) {
-        m_error = QStringLiteral("recording stopped: cannot write %1: %2").arg(m_file.fileName(), m_file.errorString());
-        m_file.close();
+    // One write of the whole record, straight to the system: a killed PoolScope loses nothing
+    // it wrote; a power cut at most the records since the last sync.
+    int error = 0;
+    if (!reserve(record.size(), &error) || !writeAll(record, &error)) {
+        stopOnWriteError(error);
         return false;
     }
     m_bytes += record.size();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     if (now - m_lastSyncMs >= m_options.syncEveryMs) {
-        ::fdatasync(m_file.handle());
+        ::fdatasync(m_fd);
         m_lastSyncMs = now;
     }
     return true;
+}
+
+// The system's own words (QFile says "Unknown error" here), and an End record that says why
+// the recording stops, in the room reserved for it. A record cut by the failed write is taken
+// off first (only then: truncating also frees the reserve on most file systems). Without room
+// even for the End record, the file ends at its last whole record.
+void Recorder::stopOnWriteError(int error)
+{
+    const bool full = error == ENOSPC || error == EDQUOT;
+    m_error = QStringLiteral("recording stopped: cannot write %1: %2")
+                  .arg(m_path, full ? QStringLiteral("no space left on device") : systemError(error));
+    const auto cutBack = [this] {
+        struct stat info{};
+        return ::fstat(m_fd, &info) == 0 && (info.st_size <= m_bytes || ::ftruncate(m_fd, m_bytes) == 0);
+    };
+    if (cutBack()) {
+        const QJsonObject end{{QStringLiteral("time_ms"), QDateTime::currentMSecsSinceEpoch()},
+                              {QStringLiteral("stopped"), full ? QStringLiteral("disk_full") : QStringLiteral("write_error")},
+                              {QStringLiteral("error"), systemError(error)}};
+        const QByteArray record = recording::frameRecord(RecordType::End, QJsonDocument(end).toJson(QJsonDocument::Compact));
+        int ignored = 0;
+        if (!writeAll(record, &ignored))
+            cutBack();
+        ::fdatasync(m_fd);
+    }
+    closeFile();
+}
+
+void Recorder::closeFile()
+{
+    if (m_fd >= 0)
+        ::close(m_fd); // the lock goes with it
+    m_fd = -1;
 }
 
 void Recorder::close(qint64 timeMs)
@@ -216,8 +337,8 @@ void Recorder::close(qint64 timeMs)
     writeJson(RecordType::End,
               QJsonObject{{QStringLiteral("time_ms"), timeMs > 0 ? timeMs : QDateTime::currentMSecsSinceEpoch()}});
     if (isOpen()) {
-        ::fdatasync(m_file.handle());
-        m_file.close();
+        ::fdatasync(m_fd);
+        closeFile();
     }
 }
 

@@ -7,7 +7,6 @@
 #include "recording/recordingformat.h"
 #include "recording/snapshotcodec.h"
 
-#include <QFile>
 
 #include <memory>
 #include <vector>
@@ -34,15 +33,19 @@ public:
     explicit Recorder(const RecorderOptions &options = {});
     ~Recorder(); // close()s
 
-    // Creates `path` (an existing file is kept, and an error returned, unless `overwrite`).
+    // Creates `path` (an existing file is kept, and an error returned, unless `overwrite`),
+    // owner-only (0600), and locks it (flock) for as long as it is open: a second recorder
+    // onto the same file, in this process or another, is refused with the pid that holds it
+    // instead of both writing over each other.
     bool open(const QString &path, bool overwrite, QString *error);
-    bool isOpen() const { return m_file.isOpen(); }
-    QString path() const { return m_file.fileName(); }
+    bool isOpen() const { return m_fd >= 0; }
+    QString path() const { return m_path; }
 
     int addTarget(const QString &name, TargetKind kind);
     // A sample as the analysis made it, with its chart point, trend findings and alerts. False
-    // when the file could not be written (disk full…): error() says why; the recording is
-    // closed and what was written stays readable.
+    // when the file could not be written (disk full…): error() says why, in the system's words
+    // ("No space left on device"); the recording is closed with an End record that says why
+    // when there is room for it, and what was written stays readable.
     bool append(int target, const AnalysedSample &sample);
     bool appendGap(int target, qint64 timeMs, const QString &why);
     bool appendAction(const AuditEntry &entry);
@@ -67,12 +70,18 @@ private:
         quint64 sequence = 0;   // per target, so that a reader notices a lost delta
     };
     bool write(recording::RecordType type, const QByteArray &body);
+    bool writeAll(const QByteArray &bytes, int *error);
+    bool reserve(qint64 bytes, int *error);
+    void stopOnWriteError(int error);
+    void closeFile();
     bool writeJson(recording::RecordType type, const QJsonObject &object);
     bool writeAlerts(const AlertTracker::Changes &changes);
     Target *targetAt(int id);
 
     RecorderOptions m_options;
-    QFile m_file;
+    int m_fd = -1; // written with write(2): errno says what went wrong, and flock holds on it
+    bool m_canReserve = true;
+    QString m_path;
     std::vector<std::unique_ptr<Target>> m_targets;
     QString m_error;
     qint64 m_bytes = 0;

@@ -229,9 +229,13 @@ bool Recording::load(QString *error, const Progress &progress)
             m_actions += read.entries;
             break;
         }
-        case RecordType::End:
+        case RecordType::End: {
             m_ended = true;
+            const QJsonObject end = jsonOf(record.body);
+            m_stopped = end.value(QStringLiteral("stopped")).toString();
+            m_stopError = end.value(QStringLiteral("error")).toString();
             break;
+        }
         }
     }
     m_problems = scanner.problems() + m_problems;

@@ -64,6 +64,10 @@ public:
     qint64 firstMs() const { return m_firstMs; }
     qint64 lastMs() const { return m_lastMs; }
     bool endedCleanly() const { return m_ended; }
+    // Why the recorder stopped before it was asked to, from its End record: "disk_full" or
+    // "write_error" (with the system's message), or empty.
+    QString stoppedBecause() const { return m_stopped; }
+    QString stopError() const { return m_stopError; }
     // The file is read from the thread that opened it unless moved (a replay opens it on a
     // worker thread and reads it on the GUI thread).
     void moveToThread(QThread *thread);
@@ -98,6 +102,8 @@ private:
     qint64 m_firstMs = 0;
     qint64 m_lastMs = 0;
     bool m_ended = false;
+    QString m_stopped;
+    QString m_stopError;
 };
 
 } // namespace poolscope

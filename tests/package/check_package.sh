@@ -65,6 +65,24 @@ man --warnings -l "$ROOT/usr/share/man/man1/poolscope.1.gz" >/dev/null 2>"$OUT/m
 lintian --fail-on error,warning "$DEB" >"$OUT/lintian.log" 2>&1 || { cat "$OUT/lintian.log" >&2; fail "lintian"; }
 pass "desktop-file-validate, appstreamcli validate, man --warnings and lintian (no errors or warnings)"
 
+# Hardening, as the distribution builds it: lintian's hardening tags are info or pedantic, which
+# --fail-on error,warning lets through, so they are asked for by name; then the ELF itself.
+HARDENING_TAGS=hardening-no-bindnow,hardening-no-fortify-functions,hardening-no-relro,hardening-no-pie
+lintian -I -E --pedantic --tags "$HARDENING_TAGS" "$DEB" >"$OUT/lintian-hardening.log" 2>&1 || true
+if grep -E "hardening-no-(bindnow|fortify-functions|relro|pie)" "$OUT/lintian-hardening.log"; then
+    fail "lintian reports missing hardening"
+fi
+for program in poolscope poolscope-workload; do
+    ELF=$ROOT/usr/bin/$program
+    DYNAMIC=$(readelf -d "$ELF")
+    grep -qE '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*NOW' <<<"$DYNAMIC" || fail "$program: no BIND_NOW (-Wl,-z,now)"
+    grep -qE '\(FLAGS_1\).*PIE' <<<"$DYNAMIC" || fail "$program: not a position-independent executable"
+    grep -q 'GNU_RELRO' <<<"$(readelf -l "$ELF")" || fail "$program: no GNU_RELRO segment (-Wl,-z,relro)"
+    grep -q 'DYN' <<<"$(readelf -h "$ELF" | grep 'Type:')" || fail "$program: not PIE (ELF type is not DYN)"
+    grep -q '__stack_chk_fail' <<<"$(readelf --dyn-syms -W "$ELF")" || fail "$program: no stack protector"
+done
+pass "hardening: BIND_NOW, GNU_RELRO, PIE and the stack protector in both programs; no lintian hardening tag (fortify included)"
+
 # The unpacked program runs: its version, and a snapshot of the bench.
 grep -q "^poolscope [0-9]" <<<"$("$ROOT/usr/bin/poolscope" --version)" || fail "poolscope --version"
 SNAPSHOT=$(env -u DISPLAY -u WAYLAND_DISPLAY "$ROOT/usr/bin/poolscope" snapshot "$POOLSCOPE_TEST_PG") \
