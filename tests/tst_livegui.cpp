@@ -26,6 +26,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QAction>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QLineEdit>
@@ -537,6 +538,58 @@ private Q_SLOTS:
         QVERIFY2(!stored.contains("bench-secret"), stored.constData());
         settings.remove(QStringLiteral("targets"));
         m_window = std::make_unique<MainWindow>(options()); // for cleanup()
+    }
+
+    // A target given for this run only (`poolscope "host=…"`), closed with Ctrl+W, leaves the
+    // saved targets alone; a remembered one closed is forgotten, and the last one forgotten
+    // leaves no "targets" key rather than an @Invalid() list.
+    void closingATargetKeepsTheSavedOnes()
+    {
+        const QStringList saved{QStringLiteral("host=db1.example port=5432 dbname=postgres"),
+                                QStringLiteral("host=db2.example port=6432 dbname=pgbouncer")};
+        m_window.reset();
+        QSettings().setValue(QStringLiteral("targets"), saved);
+        m_window = std::make_unique<MainWindow>(options()); // restoreTargets off: as with targets given
+        m_window->show();
+        const auto closeCurrent = [this] {
+            QAction *close = nullptr;
+            for (QAction *action : m_window->findChildren<QAction *>()) {
+                if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_W))
+                    close = action;
+            }
+            QVERIFY(close);
+            close->trigger();
+        };
+        QString error;
+        const QString once = QStringLiteral("host=127.0.0.1 port=1 connect_timeout=1 dbname=postgres");
+        m_window->openTarget(*ConnInfo::parse(once, &error), once, false);
+        closeCurrent();
+        QCOMPARE(QSettings().value(QStringLiteral("targets")).toStringList(), saved);
+
+        const QString kept = QStringLiteral("host=127.0.0.1 port=2 connect_timeout=1 dbname=postgres");
+        m_window->openTarget(*ConnInfo::parse(kept, &error), kept, true);
+        const QStringList withKept = QSettings().value(QStringLiteral("targets")).toStringList();
+        QCOMPARE(withKept.size(), 3);
+        QCOMPARE(withKept.mid(0, 2), saved);
+        QVERIFY(withKept.last().contains(u"port=2"));
+        closeCurrent();
+        QCOMPARE(QSettings().value(QStringLiteral("targets")).toStringList(), saved);
+        m_window->close();
+        m_window.reset();
+        QCOMPARE(QSettings().value(QStringLiteral("targets")).toStringList(), saved); // quitting changes nothing
+
+        QSettings().setValue(QStringLiteral("targets"), QStringList{kept});
+        WindowOptions restoring = options();
+        restoring.restoreTargets = true;
+        m_window = std::make_unique<MainWindow>(restoring);
+        QCOMPARE(m_window->findChild<QListWidget *>()->count(), 1);
+        closeCurrent();
+        QSettings settings;
+        QVERIFY(!settings.contains(QStringLiteral("targets")));
+        settings.sync();
+        QFile file(settings.fileName());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY2(!file.readAll().contains("@Invalid"), qPrintable(settings.fileName()));
     }
 
     void limitsEditorChangesAndVerifies()

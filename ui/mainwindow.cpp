@@ -11,6 +11,7 @@
 #include "targetview.h"
 #include "windowrecorder.h"
 
+#include <algorithm>
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -21,6 +22,7 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
@@ -140,6 +142,7 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     splitter->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     const StoredSettings stored = readStoredSettings(settings);
     setReadOnly(options.forceReadOnly || stored.readOnly);
+    m_savedTargets = stored.targets;
     if (options.restoreTargets)
         restoreTargets(stored.targets);
     if (!stored.problems.isEmpty()) {
@@ -266,8 +269,8 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
     updateItem(entry);
     m_sidebar->setCurrentItem(entry.item);
     controller->start();
-    if (remember)
-        saveTargets();
+    if (remember && !m_restoring)
+        rememberTarget(conninfoText);
     return entry.view;
 }
 
@@ -362,7 +365,8 @@ void MainWindow::removeTarget()
     delete entry.item;
     delete entry.view;
     delete entry.controller;
-    saveTargets();
+    if (entry.remember)
+        forgetTarget(entry.conninfoText);
     // Its alerts can no longer clear by themselves: close them in the log now.
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (Alert &alert : m_alertLog) {
@@ -473,21 +477,39 @@ void MainWindow::showMessage(const QString &text)
     statusBar()->showMessage(safeText(text), 15000);
 }
 
+void MainWindow::rememberTarget(const QString &conninfoText)
+{
+    if (const QString text = storable(conninfoText); !text.isEmpty()) {
+        m_savedTargets.append(text);
+        saveTargets();
+    }
+}
+
+void MainWindow::forgetTarget(const QString &conninfoText)
+{
+    // Saved by hand or by an older version, the entry may be spelled differently: compare the
+    // stored forms.
+    const QString text = storable(conninfoText);
+    const auto saved = std::find_if(m_savedTargets.begin(), m_savedTargets.end(),
+                                    [&text](const QString &entry) { return storable(entry) == text; });
+    if (saved != m_savedTargets.end()) {
+        m_savedTargets.erase(saved);
+        saveTargets();
+    }
+}
+
 void MainWindow::saveTargets() const
 {
-    QStringList targets;
-    for (const Entry &entry : m_entries) {
-        if (entry.remember) {
-            const QString text = storable(entry.conninfoText);
-            if (!text.isEmpty())
-                targets.append(text);
-        }
-    }
-    QSettings().setValue(QStringLiteral("targets"), targets);
+    QSettings settings;
+    if (m_savedTargets.isEmpty())
+        settings.remove(QStringLiteral("targets")); // not an empty list, which QSettings writes as @Invalid()
+    else
+        settings.setValue(QStringLiteral("targets"), m_savedTargets);
 }
 
 void MainWindow::restoreTargets(const QStringList &targets)
 {
+    const QScopedValueRollback restoring(m_restoring, true); // already in the list
     for (const QString &text : targets) {
         QString error;
         if (const auto info = ConnInfo::parse(text, &error))

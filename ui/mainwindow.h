@@ -69,6 +69,10 @@ private:
     void removeTarget();
     void reconnectTarget();
     void updateItem(const Entry &entry);
+    // The settings' list of targets changes only when a remembered target is added or closed:
+    // a run given targets on the command line leaves the saved ones as they were.
+    void rememberTarget(const QString &conninfoText);
+    void forgetTarget(const QString &conninfoText);
     void saveTargets() const;
     void restoreTargets(const QStringList &targets);
     int currentEntry() const;
@@ -78,6 +82,8 @@ private:
     void editAlertRules();
 
     WindowOptions m_options;
+    QStringList m_savedTargets; // as in the settings file, opened or not
+    bool m_restoring = false;
     QList<Entry> m_entries;
     QListWidget *m_sidebar;
     QStackedWidget *m_stack;
