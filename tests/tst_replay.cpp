@@ -5,6 +5,7 @@
 #include "recordingfeed.h"
 #include "chartpanel.h"
 #include "keyedtreemodel.h"
+#include "overviewstrip.h"
 #include "recording/recorder.h"
 #include "recording/recordingreader.h"
 #include "replaywindow.h"
@@ -18,9 +19,12 @@
 #include "treepanel.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QImage>
 #include <QTemporaryDir>
+
+#include <memory>
 
 using namespace poolscope;
 using namespace poolscope::ui;
@@ -241,6 +245,50 @@ private Q_SLOTS:
         QVERIFY(markdown.contains(QStringLiteral("![Connections by class over the recording](timeline.png)")));
         QVERIFY(markdown.contains(QStringLiteral("Billing::charge billing.cpp:88")));
         QVERIFY(QImage(m_dir.filePath(QStringLiteral("timeline.png"))).height() > 400);
+    }
+
+    // A target whose samples begin later, and one with none left (a file cut short before its
+    // first): the replay says so in words, not "Waiting for the first sample…".
+    void targetsWithoutASampleYetSaySo()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("late.psrec"));
+        qint64 lateFirstMs = 0;
+        {
+            Recorder recorder;
+            RecordingFeed feed(recorder);
+            QString error;
+            QVERIFY2(recorder.open(path, true, &error), qPrintable(error));
+            const int early = recorder.addTarget(QStringLiteral("early"), TargetKind::PostgreSQL);
+            const int late = recorder.addTarget(QStringLiteral("late"), TargetKind::PostgreSQL);
+            recorder.addTarget(QStringLiteral("never"), TargetKind::PgBouncer);
+            SyntheticActivity activity(3, {10, 0.0, 0.0, 1000});
+            for (int i = 0; i < 10; ++i) {
+                Snapshot s = activity.next();
+                classify(s, {});
+                feed.append(early, s, s.takenAtMs);
+                if (i >= 5) {
+                    feed.append(late, s, s.takenAtMs);
+                    if (lateFirstMs == 0)
+                        lateFirstMs = s.takenAtMs;
+                }
+            }
+            recorder.close();
+        }
+        std::unique_ptr<ReplayWindow> window(ReplayWindow::open(path, nullptr));
+        QVERIFY(window);
+        window->show();
+        QCOMPARE(window->views().size(), 3);
+        const auto healthOf = [&](const QString &name) {
+            for (TargetView *view : window->views()) {
+                if (view->target().displayName() == name)
+                    return view->overview()->healthText();
+            }
+            return QString();
+        };
+        const QString lateFirst = QDateTime::fromMSecsSinceEpoch(lateFirstMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+        QTRY_COMPARE(healthOf(QStringLiteral("late")), QStringLiteral("No sample of late yet at this point of the recording: its first is at %1.").arg(lateFirst));
+        QTRY_VERIFY(healthOf(QStringLiteral("never")).startsWith(u"No sample of never in this recording"));
+        QTRY_VERIFY(!healthOf(QStringLiteral("early")).startsWith(u"No sample"));
     }
 
     void damagedFileSaysWhy()

@@ -166,6 +166,13 @@ void OverviewStrip::refresh()
             why += u' ' + advice;
         health = health.isEmpty() ? why : why + tr(" — last known: ") + health;
         critical = true;
+    } else if (health.isEmpty() && status.state == SamplerStatus::State::Replaying) {
+        // Nothing to wait for in a recording: say when this target's samples begin, if ever.
+        const History &history = m_target.history();
+        health = history.isEmpty()
+                     ? tr("No sample of %1 in this recording (it may have been cut short before the first).").arg(m_target.displayName())
+                     : tr("No sample of %1 yet at this point of the recording: its first is at %2.")
+                           .arg(m_target.displayName(), QDateTime::fromMSecsSinceEpoch(history.at(0).timeMs).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     } else if (health.isEmpty()) {
         health = tr("Waiting for the first sample…");
     }
