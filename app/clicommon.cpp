@@ -1,6 +1,7 @@
 #include "clicommon.h"
 
 #include "output/safetext.h"
+#include "sampling/sampler.h"
 #include "sampling/terminationrequest.h"
 
 #include <QCoreApplication>
@@ -229,15 +230,10 @@ QCommandLineOption serverBudgetOption()
 
 std::optional<double> serverBudgetFrom(const QCommandLineParser &parser)
 {
-    const QString text = parser.value(QStringLiteral("server-budget")).trimmed();
-    if (text == QLatin1String("off"))
-        return 0.0;
-    bool ok = false;
-    const double percent = QString(text).remove(u'%').toDouble(&ok);
-    if (!ok || !std::isfinite(percent) || percent < 0 || percent > 100) {
+    const std::optional<double> percent = parseServerBudget(parser.value(QStringLiteral("server-budget")));
+    if (!percent) {
         err() << "poolscope: --server-budget takes a percentage from 0 to 100, or off\n";
         err().flush();
-        return std::nullopt;
     }
     return percent;
 }

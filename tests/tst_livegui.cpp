@@ -30,6 +30,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QLineEdit>
+#include <QInputDialog>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
@@ -95,6 +96,7 @@ class TestLiveGui : public QObject
         o.auditLogPath = m_dir.filePath(QStringLiteral("audit.jsonl"));
         o.sampler.interval = std::chrono::milliseconds(300);
         o.sampler.serverBudgetPercent = 0;
+        o.serverBudgetGiven = true; // not the one a test saved in the settings
         o.sampler.rules.abortedLeakedAfter = 1;
         o.restoreTargets = false;
         return o;
@@ -427,6 +429,45 @@ private Q_SLOTS:
         QCOMPARE(QFileInfo(options().auditLogPath).size(), auditSize);
         m_window->setReadOnly(false);
         QVERIFY(!view->sessions()->findChild<QPushButton *>(QStringLiteral("terminateSessions"))->isHidden());
+    }
+
+    // Over its server budget the window samples less often and says why; View > Server budget…
+    // set to 0 keeps the interval asked for at once (not after a stretched minute), and is saved.
+    void serverBudgetStretchesAndCanBeLifted()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        m_window.reset();
+        WindowOptions tight = options();
+        tight.sampler.serverBudgetPercent = 0.001; // any read is over it: the interval goes to its 60 s cap
+        m_window = std::make_unique<MainWindow>(tight);
+        m_window->show();
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        const TargetController &target = view->target();
+        QTRY_VERIFY_WITH_TIMEOUT(target.status().stretched(), 10000);
+        QCOMPARE(target.status().effectiveIntervalMs, 60000.0);
+        QTRY_VERIFY(view->overview()->statusText().contains(u"instead of 0.3 s: reading"));
+        QVERIFY(view->overview()->statusText().contains(u"View > Server budget"));
+        const qint64 stretchedSample = target.lastSampleAtMs();
+
+        QAction *budget = nullptr;
+        for (QAction *action : m_window->findChildren<QAction *>()) {
+            if (action->text() == u"Server &budget…")
+                budget = action;
+        }
+        QVERIFY(budget);
+        QTimer::singleShot(100, qApp, [] {
+            if (auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget())) {
+                dialog->setDoubleValue(0);
+                dialog->accept();
+            }
+        });
+        budget->trigger();
+        QCOMPARE(QSettings().value(QStringLiteral("sampling/serverBudgetPercent")).toDouble(), 0.0);
+        QTRY_VERIFY_WITH_TIMEOUT(target.lastSampleAtMs() > stretchedSample, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!target.status().stretched(), 5000);
+        QCOMPARE(target.status().effectiveIntervalMs, 300.0);
+        QVERIFY(!view->overview()->statusText().contains(u"instead of"));
+        QSettings().remove(QStringLiteral("sampling"));
     }
 
     void blockingShowsHolderAndWaiter()

@@ -78,6 +78,31 @@ private Q_SLOTS:
             QVERIFY2(problem.contains(QStringLiteral(" is used")) || problem.contains(QStringLiteral("not opened")), qPrintable(problem));
     }
 
+    // The window's View > Server budget…: absent means "the default or --server-budget".
+    void serverBudget_data()
+    {
+        QTest::addColumn<QByteArray>("ini");
+        QTest::addColumn<double>("budget"); // -1: none stored
+        QTest::addColumn<int>("problems");
+        QTest::newRow("absent") << QByteArray("[alerts]\nrisingSamples=3\n") << -1.0 << 0;
+        QTest::newRow("as the window writes it") << QByteArray("[sampling]\nserverBudgetPercent=0.5\n") << 0.5 << 0;
+        QTest::newRow("the interval kept") << QByteArray("[sampling]\nserverBudgetPercent=0\n") << 0.0 << 0;
+        QTest::newRow("over 100") << QByteArray("[sampling]\nserverBudgetPercent=150\n") << 2.0 << 1;
+        QTest::newRow("negative") << QByteArray("[sampling]\nserverBudgetPercent=-1\n") << 2.0 << 1;
+        QTest::newRow("not a number") << QByteArray("[sampling]\nserverBudgetPercent=lots\n") << 2.0 << 1;
+    }
+
+    void serverBudget()
+    {
+        QFETCH(QByteArray, ini);
+        QFETCH(double, budget);
+        const StoredSettings stored = read(ini);
+        QCOMPARE(stored.serverBudgetPercent.has_value(), budget >= 0);
+        if (budget >= 0)
+            QCOMPARE(*stored.serverBudgetPercent, budget);
+        QTEST(int(stored.problems.size()), "problems");
+    }
+
     void problemNamesKeyAndValue()
     {
         const StoredSettings stored = read("[alerts]\nrisingSamples=-3\n");

@@ -89,6 +89,11 @@ int runGui(int argc, char **argv)
                       QStringLiteral("file"), AuditLog::defaultPath()});
     parser.addOption({QStringLiteral("interval"), QStringLiteral("Time between samples, 0.1s to 60s [1s]."),
                       QStringLiteral("duration"), QStringLiteral("1s")});
+    parser.addOption({QStringLiteral("server-budget"),
+                      QStringLiteral("Keep the interval while one read costs the server at most this % of it; beyond, "
+                                     "sample less often and say why. 0 or off keeps the interval [2, or the one set "
+                                     "in View > Server budget]."),
+                      QStringLiteral("percent")});
     parser.addOption({QStringLiteral("demo"), QStringLiteral("Start a throwaway PostgreSQL and PgBouncer with a web shop "
                                                              "misbehaving on demand, and open both (removed on exit).")});
     QStringList scenarioNames;
@@ -123,6 +128,15 @@ int runGui(int argc, char **argv)
         return 2;
     }
     options.sampler.interval = *interval;
+    if (parser.isSet(QStringLiteral("server-budget"))) {
+        const std::optional<double> budget = parseServerBudget(parser.value(QStringLiteral("server-budget")));
+        if (!budget) {
+            std::fprintf(stderr, "poolscope: --server-budget takes a percentage from 0 to 100, or off\n");
+            return 2;
+        }
+        options.sampler.serverBudgetPercent = *budget;
+        options.serverBudgetGiven = true;
+    }
 
     QList<std::pair<ConnInfo, QString>> targets;
     for (const QString &text : parser.positionalArguments()) {

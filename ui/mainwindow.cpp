@@ -16,6 +16,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QInputDialog>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
@@ -143,6 +144,8 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     const StoredSettings stored = readStoredSettings(settings);
     setReadOnly(options.forceReadOnly || stored.readOnly);
     m_savedTargets = stored.targets;
+    if (stored.serverBudgetPercent && !options.serverBudgetGiven)
+        m_options.sampler.serverBudgetPercent = *stored.serverBudgetPercent;
     if (options.restoreTargets)
         restoreTargets(stored.targets);
     if (!stored.problems.isEmpty()) {
@@ -194,6 +197,8 @@ void MainWindow::createActions()
     copy->setShortcut(QKeySequence::Copy);
     copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_stack->addAction(copy);
+    view->addSeparator();
+    view->addAction(tr("Server &budget…"), this, &MainWindow::editServerBudget);
 
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
     QAction *terminate = actions->addAction(tr("&Terminate selected sessions…"), this, [this] {
@@ -470,6 +475,25 @@ void MainWindow::editAlertRules()
     for (const Entry &entry : std::as_const(m_entries))
         entry.controller->setAlertRules(m_alertRules);
     showMessage(tr("Alert thresholds saved; they apply from the next sample."));
+}
+
+void MainWindow::editServerBudget()
+{
+    bool ok = false;
+    const double percent = QInputDialog::getDouble(
+        this, tr("Server budget"),
+        tr("Keep the interval asked for while one read costs the server at most this share of it; beyond, "
+           "sample less often and say why in the status line.\n0 keeps the interval asked for whatever a read "
+           "costs.\n\nShare of the interval (%):"),
+        m_options.sampler.serverBudgetPercent, 0, 100, 1, &ok);
+    if (!ok)
+        return;
+    m_options.sampler.serverBudgetPercent = percent;
+    QSettings().setValue(QStringLiteral("sampling/serverBudgetPercent"), percent);
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.controller->setServerBudget(percent);
+    showMessage(percent > 0 ? tr("Server budget %1 % of the interval; it applies from the next sample.").arg(percent)
+                            : tr("The interval asked for is kept whatever a read costs the server."));
 }
 
 void MainWindow::showMessage(const QString &text)

@@ -27,6 +27,7 @@ struct WindowOptions
     QString auditLogPath;
     SamplerOptions sampler;
     bool restoreTargets = true; // reopen the targets of the last run (not with --demo or targets given)
+    bool serverBudgetGiven = false; // --server-budget: this run's, over the saved one
 };
 
 // The window: a sidebar of targets, each with its live status, and the view of the selected
@@ -80,6 +81,7 @@ private:
     void onAlerts(const AlertTracker::Changes &changes);
     void refreshBanner();
     void editAlertRules();
+    void editServerBudget();
 
     WindowOptions m_options;
     QStringList m_savedTargets; // as in the settings file, opened or not

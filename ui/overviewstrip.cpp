@@ -47,7 +47,7 @@ QString statusLine(const TargetController &target)
     if (!age.isEmpty())
         parts.append(age);
     if (status.state == SamplerStatus::State::Connected && status.stretched())
-        parts.append(status.stretchReason());
+        parts.append(status.stretchReason() + QObject::tr(" (View > Server budget…)"));
     else if (status.state == SamplerStatus::State::Connected && status.effectiveIntervalMs > 0)
         parts.append(QObject::tr("every %1 s").arg(status.effectiveIntervalMs / 1000.0, 0, 'g', 3));
     if (status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing) {

@@ -43,6 +43,18 @@ QString SamplerStatus::stretchReason() const
         .arg(serverBudgetPercent);
 }
 
+std::optional<double> parseServerBudget(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed == QLatin1String("off"))
+        return 0.0;
+    bool ok = false;
+    const double percent = QString(trimmed).remove(u'%').toDouble(&ok);
+    if (!ok || !std::isfinite(percent) || percent < 0 || percent > 100)
+        return std::nullopt;
+    return percent;
+}
+
 std::chrono::milliseconds reconnectDelay(int attempt, double jitter01)
 {
     if (attempt <= 1)
@@ -121,6 +133,19 @@ public:
         job(in ? &m_connection : nullptr, m_options.queryTimeout);
     }
 
+    void setServerBudget(double percent)
+    {
+        m_options.serverBudgetPercent = percent;
+        m_status.serverBudgetPercent = percent;
+        // A stretched interval (up to a minute) is cut short at once; the status follows at the
+        // next sample.
+        if (m_timer && m_timer->isActive() && m_status.state == SamplerStatus::State::Connected) {
+            const auto interval = std::chrono::milliseconds(qint64(budgetedIntervalMs()));
+            if (m_timer->remainingTimeAsDuration() > interval)
+                m_timer->start(interval);
+        }
+    }
+
     void setAlertRules(const AlertRules &rules)
     {
         m_options.alertRules = rules;
@@ -133,6 +158,17 @@ Q_SIGNALS:
     void statusChanged(const poolscope::SamplerStatus &status);
 
 private:
+    // Within the server budget, the interval asked for; beyond it, as long as keeps the last
+    // read at the budget's share of the interval.
+    double budgetedIntervalMs() const
+    {
+        const double asked = double(m_options.interval.count());
+        if (m_options.serverBudgetPercent <= 0)
+            return asked;
+        return std::min(std::max(asked, std::ceil(m_status.readMs * 100.0 / m_options.serverBudgetPercent)),
+                        double(SamplerOptions::kMaxInterval.count()));
+    }
+
     void report(SamplerStatus::State state, const PgError &error = {})
     {
         m_status.state = state;
@@ -225,12 +261,7 @@ private:
             }
             return;
         }
-        // Within the server budget, the interval asked for; beyond it, as long as keeps a read
-        // at the budget's share of the interval.
-        double intervalMs = double(m_options.interval.count());
-        if (m_options.serverBudgetPercent > 0)
-            intervalMs = std::min(std::max(intervalMs, std::ceil(m_status.readMs * 100.0 / m_options.serverBudgetPercent)),
-                                  double(SamplerOptions::kMaxInterval.count()));
+        const double intervalMs = budgetedIntervalMs();
         // Reported when something a view shows changed, not at every sample.
         const bool stretchChanged = std::abs(m_status.effectiveIntervalMs - intervalMs) > intervalMs * 0.1;
         if (m_status.state != SamplerStatus::State::Connected || m_status.attempt != 0 || stretchChanged) {
@@ -340,6 +371,14 @@ bool Sampler::runOnConnection(ConnectionJob job)
     QMetaObject::invokeMethod(m_worker, [worker = m_worker, job = std::move(job)] { worker->runJob(job); },
                               Qt::QueuedConnection);
     return true;
+}
+
+void Sampler::setServerBudget(double percent)
+{
+    m_options.serverBudgetPercent = percent;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, percent] { worker->setServerBudget(percent); },
+                                  Qt::QueuedConnection);
 }
 
 void Sampler::setAlertRules(const AlertRules &rules)

@@ -22,7 +22,8 @@ struct SamplerOptions
     std::chrono::milliseconds queryTimeout{5000}; // client deadline and server statement_timeout
     // Keep the interval while one read costs at most this share of it; beyond, stretch the
     // interval and say why. 0: keep the interval whatever a read costs.
-    double serverBudgetPercent = 2;
+    static constexpr double kDefaultServerBudgetPercent = 2;
+    double serverBudgetPercent = kDefaultServerBudgetPercent;
     std::optional<TargetKind> kind; // empty: ask the target on connect
     LeakRules rules;
     AlertRules alertRules;
@@ -33,6 +34,9 @@ struct SamplerOptions
     static constexpr std::chrono::milliseconds kMinInterval{100};
     static constexpr std::chrono::milliseconds kMaxInterval{60000};
 };
+
+// "2", "2%", "0.5" or "off" (0): the --server-budget of the command line and the window.
+std::optional<double> parseServerBudget(const QString &text);
 
 // Samples one target, a PostgreSQL server or a PgBouncer console, on a thread of its own, over
 // exactly one connection kept open for the whole run, and analyses each sample there: what
@@ -55,6 +59,7 @@ public:
     void restart() override;
     void setOwnerKey(OwnerKey key) override;
     void setAlertRules(const AlertRules &rules) override;
+    void setServerBudget(double percent) override;
     bool canAct() const override { return true; }
     qint64 nowMs() const override;
     History initialHistory() const override { return History(); }

@@ -50,6 +50,9 @@ public:
     // The owners are grouped by `key` from now on; the last sample comes again, regrouped.
     virtual void setOwnerKey(OwnerKey key) = 0;
     virtual void setAlertRules(const AlertRules &rules) = 0;
+    // The share of the interval one read may cost the server before the interval stretches
+    // (0: never stretch). A recording has no server to spare.
+    virtual void setServerBudget(double percent) { Q_UNUSED(percent); }
     // Whether actions may reach the target: not from a recording.
     virtual bool canAct() const = 0;
     // The time that counts as now for ages and charts: the clock, or the replay's position.

@@ -89,6 +89,8 @@ StoredSettings readStoredSettings(QSettings &settings)
                                                StoredSettings::kDefaultRecordingCapMegabytes,
                                                StoredSettings::kMinRecordingCapMegabytes,
                                                StoredSettings::kMaxRecordingCapMegabytes);
+    if (settings.contains(QStringLiteral("sampling/serverBudgetPercent")))
+        stored.serverBudgetPercent = check.number(QStringLiteral("sampling/serverBudgetPercent"), 2, 0, 100);
     const QVariant targets = settings.value(QStringLiteral("targets"));
     const QStringList texts = targets.typeId() == QMetaType::QStringList ? targets.toStringList()
                               : targets.isValid()                        ? QStringList{targets.toString()}

@@ -5,6 +5,8 @@
 #include <QSettings>
 #include <QStringList>
 
+#include <optional>
+
 namespace poolscope {
 
 // What the window keeps in its settings file (~/.config/PoolScope/poolscope.conf), read and
@@ -22,6 +24,7 @@ struct StoredSettings
     bool readOnly = false;
     bool alwaysRecord = false;
     int recordingCapMegabytes = kDefaultRecordingCapMegabytes;
+    std::optional<double> serverBudgetPercent; // set in the window (View > Server budget…)
     QStringList problems; // "alerts/risingSamples: "-3" is not a whole number from 0 to 100; 3 is used"
 };
 
