@@ -259,6 +259,96 @@ private Q_SLOTS:
         QCOMPARE(findPid(seen, newcomer.pid())->query, QStringLiteral("SELECT 3 /*route='%2Fnew'*/"));
     }
 
+    // Sessions idle at the last read that ran nothing since come back as their pid alone and are
+    // taken from that read; the sample is the same as a full read of pg_stat_activity. A
+    // statement, a new transaction or a disconnect shows at the next read.
+    void idleSessionsAreReadByPidUntilTheyChange()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession quiet(POOLSCOPE_TEST_PG_APP, "shop-quiet");
+        ClientSession busy(POOLSCOPE_TEST_PG_APP, "shop-busy");
+        ClientSession holder(POOLSCOPE_TEST_PG_APP, "shop-holder");
+        auto leaving = std::make_unique<ClientSession>(POOLSCOPE_TEST_PG_APP, "shop-leaving");
+        QVERIFY(quiet.exec(QStringLiteral("SELECT 1 /*route='%2Fquiet'*/")));
+        QVERIFY(busy.exec(QStringLiteral("SELECT 2")));
+        QVERIFY(holder.exec(QStringLiteral("BEGIN")) && holder.exec(QStringLiteral("SELECT 3")));
+        QVERIFY(leaving->exec(QStringLiteral("SELECT 4")));
+        const int leavingPid = leaving->pid();
+        Reader reader(POOLSCOPE_TEST_PG);
+        reader.read();
+        QVERIFY(!reader.reader->sql().contains("pg_stat_get_backend_idset"));
+        QTest::qWait(1200); // every session older than the cutoff's margin
+
+        // Only idle ones are listed: not the one idle in a transaction, not our own.
+        reader.read();
+        const QByteArray sql = reader.reader->sql();
+        QVERIFY2(sql.contains("pg_stat_get_backend_idset"), sql.constData());
+        const auto listed = [&sql](int pid) {
+            const qsizetype from = sql.indexOf("'{"), to = sql.indexOf("}'", from);
+            return sql.mid(from + 2, to - from - 2).split(',').contains(QByteArray::number(pid));
+        };
+        QVERIFY(listed(quiet.pid()) && listed(busy.pid()) && listed(leavingPid));
+        QVERIFY(!listed(holder.pid()));
+        QVERIFY(!listed(reader.connection.backendPid()));
+
+        const auto sameAsAFullRead = [&](const Snapshot &sample) {
+            Reader full(POOLSCOPE_TEST_PG);
+            const Snapshot truth = full.read();
+            QVERIFY(!full.reader->sql().contains("pg_stat_get_backend_idset"));
+            for (const Session &expected : truth.sessions) {
+                if (expected.own || expected.applicationName.startsWith(u"poolscope"))
+                    continue; // the two readers and the probes
+                const Session *got = findPid(sample, expected.pid);
+                QVERIFY2(got, qPrintable(QStringLiteral("pid %1 (%2) missing").arg(expected.pid).arg(expected.applicationName)));
+                QCOMPARE(got->state, expected.state);
+                QCOMPARE(got->applicationName, expected.applicationName);
+                QCOMPARE(got->user, expected.user);
+                QCOMPARE(got->database, expected.database);
+                QCOMPARE(got->clientAddr, expected.clientAddr);
+                QCOMPARE(got->clientPort, expected.clientPort);
+                QCOMPARE(got->backendStartMs, expected.backendStartMs);
+                QCOMPARE(got->xactStartMs, expected.xactStartMs);
+                QCOMPARE(got->queryStartMs, expected.queryStartMs);
+                QCOMPARE(got->stateChangeMs, expected.stateChangeMs);
+                QCOMPARE(got->waitEvent, expected.waitEvent);
+                QCOMPARE(got->query, expected.query);
+                if (!got->tagsRemembered) // the full reader has not seen the session's earlier queries
+                    QCOMPARE(got->tags, expected.tags);
+                QCOMPARE(got->sessionClass, expected.sessionClass);
+            }
+            QCOMPARE(sample.totals.total, truth.totals.total - 1); // less the full reader's own session
+        };
+        Snapshot sample = reader.read();
+        QVERIFY(reader.reader->sql().contains("pg_stat_get_backend_idset"));
+        sameAsAFullRead(sample);
+        if (QTest::currentTestFailed())
+            return;
+        QCOMPARE(findPid(sample, quiet.pid())->tags.first().value, QStringLiteral("/quiet"));
+        QCOMPARE(findPid(sample, holder.pid())->state, QStringLiteral("idle in transaction"));
+
+        // A statement running now, a transaction begun, a session gone: all seen at once.
+        QVERIFY(busy.send(QStringLiteral("SELECT pg_sleep(2) /*route='%2Fbusy'*/")));
+        QVERIFY(quiet.exec(QStringLiteral("BEGIN")));
+        leaving.reset();
+        ClientSession probe(POOLSCOPE_TEST_PG, "poolscope-test-probe");
+        QTRY_COMPARE(probe.value(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE pid = %1 OR (pid = %2 AND "
+                                                "state = 'active')").arg(leavingPid).arg(busy.pid())),
+                     QStringLiteral("1"));
+        sample = reader.read();
+        QCOMPARE(findPid(sample, busy.pid())->state, QStringLiteral("active"));
+        QCOMPARE(findPid(sample, busy.pid())->query, QStringLiteral("SELECT pg_sleep(2) /*route='%2Fbusy'*/"));
+        QCOMPARE(findPid(sample, quiet.pid())->state, QStringLiteral("idle in transaction"));
+        QVERIFY(!findPid(sample, leavingPid));
+        QVERIFY(busy.finished(5000));
+        QTest::qWait(1200);
+        reader.read();
+        sample = reader.read(); // the finished query's session is listed again, by pid
+        QVERIFY(listed(busy.pid()) || reader.reader->sql().contains(QByteArray::number(busy.pid())));
+        QCOMPARE(findPid(sample, busy.pid())->state, QStringLiteral("idle"));
+        sameAsAFullRead(sample);
+    }
+
     void pgMonitorSeesEverything()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_MONITOR);

@@ -1,5 +1,6 @@
 #include "postgres/pgreader.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -63,19 +64,23 @@ PgReader::PgReader(const PgConnection &connection) : m_version(connection.server
 {
     // Only what the analysis uses. datid and usesysid stay visible in other roles' rows without
     // pg_read_all_stats and tell a hidden client backend from a hidden background process.
-    m_activityHead = "SELECT pid, datid IS NOT NULL AS has_database, usesysid IS NOT NULL AS has_user, datname, usename, "
-                     "application_name, host(client_addr) AS client_addr, client_port, "
-        + epochMs("backend_start") + ", " + epochMs("xact_start") + ", " + epochMs("query_start") + ", "
-        + epochMs("state_change")
-        + ", wait_event_type, wait_event, state, backend_xid::text AS backend_xid, backend_xmin::text AS "
-          "backend_xmin, backend_type, ";
+    // The same names from the view and from pg_stat_get_activity() joined by hand (below).
+    QByteArrayList head{"pid", "datid IS NOT NULL AS has_database", "usesysid IS NOT NULL AS has_user", "datname",
+                        "usename", "application_name", "host(client_addr) AS client_addr", "client_port",
+                        epochMs("backend_start"), epochMs("xact_start"), epochMs("query_start"),
+                        epochMs("state_change"), "wait_event_type", "wait_event", "state",
+                        "backend_xid::text AS backend_xid", "backend_xmin::text AS backend_xmin", "backend_type"};
+    QByteArrayList tail;
     if (m_version >= 130000)
-        m_activityTail += "leader_pid, ";
+        tail.append("leader_pid");
     if (m_version >= 140000)
-        m_activityTail += "query_id, ";
+        tail.append("query_id");
     // pg_blocking_pids is expensive: ask only for sessions that wait on a lock.
-    m_activityTail += "CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by, "
-                      "pid = pg_backend_pid() AS is_own FROM pg_stat_activity";
+    tail.append("CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid) END AS blocked_by");
+    tail.append("pid = pg_backend_pid() AS is_own");
+    m_activityHead = "SELECT " + head.join(", ") + ", ";
+    m_activityTail = ", " + tail.join(", ");
+    m_activityColumns = int(head.size() + 1 + tail.size());
 
     // current_setting() rather than pg_settings, which builds every setting's row each time.
     QByteArray settings = "SELECT date_part('epoch', clock_timestamp()) * 1000 AS now_ms, "
@@ -96,21 +101,57 @@ PgReader::PgReader(const PgConnection &connection) : m_version(connection.server
     m_settingsSql = settings;
 }
 
-QByteArray PgReader::sqlFor(qint64 cutoffMs, const QList<int> &missing) const
+namespace {
+
+QByteArray pidList(const QList<int> &pids)
 {
-    QByteArray query = "query, ";
-    if (cutoffMs > 0) {
-        const QByteArray cutoff = "to_timestamp(" + QByteArray::number(double(cutoffMs) / 1000.0, 'f', 3) + ")";
-        query = "CASE WHEN query_start >= " + cutoff + " OR backend_start >= " + cutoff;
-        if (!missing.isEmpty()) {
-            QByteArray pids;
-            for (int pid : missing)
-                pids += (pids.isEmpty() ? "" : ",") + QByteArray::number(pid);
-            query += " OR pid IN (" + pids + ")";
-        }
-        query += " THEN query END AS query, ";
+    QByteArray list;
+    list.reserve(pids.size() * 7);
+    for (int pid : pids) {
+        if (!list.isEmpty())
+            list += ',';
+        list += QByteArray::number(pid);
     }
-    return m_settingsSql + ";\n" + m_activityHead + query + m_activityTail;
+    return list;
+}
+
+} // namespace
+
+QByteArray PgReader::sqlFor(qint64 cutoffMs, const QList<int> &missing, const QList<int> &idle) const
+{
+    QByteArray query = "query";
+    const QByteArray cutoff = "to_timestamp(" + QByteArray::number(double(cutoffMs) / 1000.0, 'f', 3) + ")";
+    if (cutoffMs > 0) {
+        query = "CASE WHEN query_start >= " + cutoff + " OR backend_start >= " + cutoff;
+        if (!missing.isEmpty())
+            query += " OR pid IN (" + pidList(missing) + ")";
+        query += " THEN query END AS query";
+    }
+    if (cutoffMs <= 0 || idle.isEmpty())
+        return m_settingsSql + ";\n" + m_activityHead + query + m_activityTail + " FROM pg_stat_activity";
+
+    // Sessions that were idle at the last read and have neither run a statement nor been
+    // replaced by a new backend since (pid reuse needs a new backend_start) are the same as
+    // then: only their pid is sent. pg_stat_get_activity(NULL) builds every column of every
+    // backend (and looks each one's PGPROC up in a linear scan); the per-backend functions
+    // read only what is asked, and the full row is built for the others alone.
+    const QByteArray idlePids = "'{" + pidList(idle) + "}'::int[]";
+    const QByteArray known = m_version >= 140000
+        ? QByteArray("pg_stat_get_backend_pid(id) = ANY(" + idlePids + ")")
+        : QByteArray("pg_stat_get_backend_pid(id) IN (SELECT unnest(" + idlePids + "))"); // hashed before 14's ANY
+    QByteArray padding;
+    for (int column = 1; column < m_activityColumns; ++column)
+        padding += ", NULL";
+    return m_settingsSql + ";\n"
+        + "WITH b AS (SELECT pg_stat_get_backend_pid(id) AS b_pid, COALESCE(pg_stat_get_backend_start(id) < " + cutoff
+        + " AND pg_stat_get_backend_activity_start(id) < " + cutoff + " AND " + known
+        + ", false) AS unchanged FROM pg_stat_get_backend_idset() AS id)\n" + m_activityHead + query + m_activityTail
+        + ", false AS unchanged FROM b CROSS JOIN LATERAL pg_stat_get_activity(b.b_pid) AS s "
+          "LEFT JOIN (SELECT oid AS d_oid, datname FROM pg_database) AS d ON d.d_oid = s.datid "
+          "LEFT JOIN (SELECT oid AS r_oid, rolname AS usename FROM pg_roles) AS r ON r.r_oid = s.usesysid "
+          "WHERE NOT b.unchanged\n"
+          "UNION ALL SELECT b_pid"
+        + padding + ", true FROM b WHERE b.unchanged";
 }
 
 QString PgReader::Interner::get(const char *raw, int length)
@@ -131,7 +172,7 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
     const auto started = Clock::now();
     QList<PgResult> results;
     // Simple protocol: both statements in one round trip, and no parameters are needed.
-    m_sql = sqlFor(m_lastServerMs > 0 ? m_lastServerMs - 1000 : 0, m_missing);
+    m_sql = sqlFor(m_lastServerMs > 0 ? m_lastServerMs - 1000 : 0, m_missing, m_idle.keys());
     PgError error = connection.execSimple(m_sql, timeout, &results);
     if (error.isError())
         return error;
@@ -174,7 +215,7 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
               cXid = a.column("backend_xid"), cXmin = a.column("backend_xmin"), cQuery = a.column("query"),
               cType = a.column("backend_type"), cLeader = a.column("leader_pid"), cQueryId = a.column("query_id"),
               cBlocked = a.column("blocked_by"), cOwn = a.column("is_own"), cHasDatabase = a.column("has_database"),
-              cHasUser = a.column("has_user");
+              cHasUser = a.column("has_user"), cUnchanged = a.column("unchanged");
     const int rows = a.rows();
     const auto interned = [&a](Interner &interner, int row, int column) {
         return a.isNull(row, column) ? QString() : interner.get(a.raw(row, column), a.length(row, column));
@@ -186,7 +227,20 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
     snapshot->backgroundProcesses = 0;
     bool anyHidden = false;
     QList<int> missing;
+    QHash<int, Session> idle;
+    idle.reserve(m_idle.size());
     for (int row = 0; row < rows; ++row) {
+        if (cUnchanged >= 0 && a.toBool(row, cUnchanged)) {
+            // Only listed when it was idle at the last read (the server checks the pid).
+            const int pid = int(a.toInt64(row, cPid));
+            const auto same = m_idle.constFind(pid);
+            if (same == m_idle.cend())
+                continue;
+            queries.insert(same->key(), {same->queryStartMs, same->query});
+            snapshot->sessions.append(*same);
+            idle.insert(pid, *same);
+            continue;
+        }
         // Another role's row without pg_read_all_stats: no backend_type, no state. Its database
         // and role are still there, and a background process has neither (autovacuum, the
         // walwriter…), so it is not counted as a client taking a slot.
@@ -239,9 +293,19 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
             session.queryId = a.toInt64(row, cQueryId);
         if (!a.isNull(row, cBlocked))
             session.blockedBy = parsePidArray(a.raw(row, cBlocked));
+        // An idle session changes by running a statement (a new query_start) or going away:
+        // the next read sends only its pid until then (the analysis' fields are still empty
+        // here). Not one idle in a transaction: a fast-path call (PQfn) moves state_change
+        // without a new query_start, and the leak verdicts rest on that age.
+        if (!session.own && !session.query.isNull() && session.state == u"idle")
+            idle.insert(session.pid, session);
         snapshot->sessions.append(std::move(session));
     }
+    // The server sends changed rows first: keep the view's order, by pid.
+    std::sort(snapshot->sessions.begin(), snapshot->sessions.end(),
+              [](const Session &x, const Session &y) { return x.pid < y.pid; });
     m_queries.swap(queries); // sessions that are gone are forgotten
+    m_idle.swap(idle);
     m_missing = missing;
     m_lastServerMs = snapshot->takenAtMs;
     snapshot->hiddenColumns.clear();

@@ -19,7 +19,8 @@ namespace poolscope {
 // text per session is the part we can save. A query's text changes only when a new query
 // starts, so it is sent only for sessions whose query or backend started since the previous
 // read (less a second of margin) and for sessions whose text we do not have; the reader keeps
-// the others' from the samples before.
+// the others' from the samples before. A session idle at the last read that has run no
+// statement since is not read again at all: its pid is enough (see sqlFor()).
 class PgReader
 {
 public:
@@ -54,18 +55,21 @@ private:
     };
 
     // The SQL of the next read: query texts since `cutoffMs` on the server's clock (0: all), and
-    // of the listed pids whatever their age.
-    QByteArray sqlFor(qint64 cutoffMs, const QList<int> &missing) const;
+    // of the `missing` pids whatever their age; of the `idle` pids (idle at the last read) only
+    // the pid when nothing started since `cutoffMs`.
+    QByteArray sqlFor(qint64 cutoffMs, const QList<int> &missing, const QList<int> &idle) const;
 
     int m_version = 0;
     QByteArray m_settingsSql;
     QByteArray m_activityHead; // up to the query column
-    QByteArray m_activityTail; // after it
+    QByteArray m_activityTail; // after it, up to FROM
+    int m_activityColumns = 0;
     QByteArray m_sql;          // of the last read
     qint64 m_lastServerMs = 0; // 0: no read yet, every text is sent
     QList<int> m_missing;      // sessions whose text was not sent and is not remembered
     Interner m_database, m_user, m_application, m_clientAddr, m_waitType, m_wait, m_state, m_backendType;
     QHash<quint64, RememberedQuery> m_queries; // by session key, from the previous sample
+    QHash<int, Session> m_idle;                // by pid: idle at the previous sample, as read then
 };
 
 } // namespace poolscope
