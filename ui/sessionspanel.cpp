@@ -1,5 +1,6 @@
 #include "sessionspanel.h"
 
+#include "cachedtextdelegate.h"
 #include "plaintext.h"
 #include "steadylabels.h"
 #include <QApplication>
@@ -31,6 +32,7 @@ SessionsPanel::SessionsPanel(QWidget *parent)
 {
     m_view->setObjectName(QStringLiteral("sessionsTable"));
     m_view->setModel(m_model);
+    m_view->setItemDelegate(new CachedTextDelegate(m_view));
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(SessionTableModel::InState, Qt::DescendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -1,5 +1,6 @@
 #include "treepanel.h"
 
+#include "cachedtextdelegate.h"
 #include "plaintext.h"
 
 #include <QApplication>
@@ -28,6 +29,7 @@ TreePanel::TreePanel(const QStringList &columns, bool withStackPane, QWidget *pa
     m_proxy->setSortRole(KeyedTreeModel::SortRole);
     m_proxy->setDynamicSortFilter(true);
     m_view->setModel(m_proxy);
+    m_view->setItemDelegate(new CachedTextDelegate(m_view));
     m_view->setSortingEnabled(true);
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
