@@ -3,6 +3,7 @@
 #include "confirmdialog.h"
 #include "keyedtreemodel.h"
 #include "sessiontablemodel.h"
+#include "steadylabels.h"
 #include "treerows.h"
 
 #include <QAbstractItemModelTester>
@@ -76,6 +77,26 @@ class TestUiModels : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // The overview's wrapped lines take the height the label needs at their width, whether the
+    // text is told to fit on one line by its advance or laid out: never a line cut off.
+    void wrappedLineIsAsHighAsItsText()
+    {
+        QWidget window;
+        auto *line = new WrappedLine(&window);
+        window.show();
+        const QStringList texts{QStringLiteral("Connected · PostgreSQL 15.8 · every 1 s"),
+                                QStringLiteral("Healthy: 1,204 of 2,297 usable slots in use (52 %); 3 idle in transaction"),
+                                QStringLiteral("word ").repeated(60).trimmed(), QStringLiteral("two\nlines")};
+        for (int width = 80; width <= 900; width += 13) {
+            line->resize(width, line->height());
+            for (const QString &text : texts) {
+                line->setText(text);
+                line->setText(text + u' '); // a change, through the one-line test again
+                QCOMPARE(line->height(), line->label()->heightForWidth(width));
+            }
+        }
+    }
+
     void sessionMergeKeepsSelectionAndScroll()
     {
         SessionTableModel model;

@@ -102,10 +102,14 @@ ChartPanel::ChartPanel(const TargetController &target, QWidget *parent)
                 + m_window->currentData().toLongLong() * 1000;
         redraw();
     });
-    // Time moves on when samples stop coming: the gap must grow on screen too.
+    // Time moves on when samples stop coming: the gap must grow on screen too. Not a second
+    // drawing in the second a sample drew.
     auto *clock = new QTimer(this);
     clock->setInterval(1000);
-    connect(clock, &QTimer::timeout, this, &ChartPanel::refresh);
+    connect(clock, &QTimer::timeout, this, [this] {
+        if (!m_sinceRedraw.isValid() || m_sinceRedraw.elapsed() >= 900)
+            refresh();
+    });
     clock->start();
     setLive(true);
 }
@@ -174,6 +178,7 @@ void ChartPanel::redraw()
 {
     QElapsedTimer timer;
     timer.start();
+    m_sinceRedraw.start();
     // The threshold drawn is the alert's, which the operator may change at any time.
     if (!m_seriesReady || m_kindShown != m_target.kind() || m_thresholdShown != m_target.alertRules().slotsUsedPercent)
         setUpSeries();

@@ -4,6 +4,7 @@
 #include "model/history.h"
 #include "timechart.h"
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
@@ -51,6 +52,7 @@ private:
     QScrollBar *m_scroll;
     QLabel *m_range;
     bool m_live = true;
+    QElapsedTimer m_sinceRedraw; // the clock redraws only when a sample has not for a second
     qint64 m_endMs = 0; // the right edge when paused
     int m_lastPoints = 0;
     double m_lastRedrawMs = 0;

@@ -11,6 +11,8 @@
 #include <QLabel>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace poolscope::ui {
 
 namespace {
@@ -36,8 +38,12 @@ QString statusLine(const TargetController &target)
                                                                 .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
         return parts.join(QStringLiteral(" · "));
     }
-    if (target.lastSampleAtMs() > 0) {
-        const double seconds = (QDateTime::currentMSecsSinceEpoch() - target.lastSampleAtMs()) / 1000.0;
+    // The age only when samples are late: an age that changes every second says nothing the
+    // interval does not, and a line that changes every second is laid out every second.
+    const double lateAfterMs = std::max(status.effectiveIntervalMs, status.requestedIntervalMs) * 1.5 + 1000;
+    if (const qint64 lastMs = target.lastSampleAtMs();
+        lastMs > 0 && QDateTime::currentMSecsSinceEpoch() - lastMs > lateAfterMs) {
+        const double seconds = (QDateTime::currentMSecsSinceEpoch() - lastMs) / 1000.0;
         age = QObject::tr("last sample %1 ago").arg(seconds < 10 ? QString::number(seconds, 'f', 1) + QStringLiteral(" s")
                                                                  : formatDuration(seconds));
     }

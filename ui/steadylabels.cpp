@@ -53,10 +53,34 @@ void WrappedLine::resizeEvent(QResizeEvent *event)
         fitHeight();
 }
 
+void WrappedLine::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange) {
+        m_oneLineHeight = -1;
+        fitHeight();
+    }
+}
+
 void WrappedLine::fitHeight()
 {
     // The lines the text needs at this width; the layout hears of it only when that changes.
-    const int height = m_label->heightForWidth(std::max(1, width()));
+    // A text that fits on one line is the usual case, told by its advance alone: the height
+    // for a width lays out the document behind a selectable label, every time the text changes.
+    const int width = std::max(1, this->width());
+    const QString text = m_label->text();
+    const QMargins margins = m_label->contentsMargins();
+    const bool oneLine = !text.contains(u'\n')
+        && m_label->fontMetrics().horizontalAdvance(text) <= width - margins.left() - margins.right() - 2 * m_label->margin();
+    if (oneLine && m_oneLineHeight > 0) {
+        if (m_oneLineHeight != maximumHeight() || m_oneLineHeight != minimumHeight())
+            setFixedHeight(m_oneLineHeight);
+        m_label->setGeometry(rect());
+        return;
+    }
+    const int height = m_label->heightForWidth(width);
+    if (oneLine && height > 0)
+        m_oneLineHeight = height;
     const int wanted = height > 0 ? height : m_label->sizeHint().height();
     if (wanted != maximumHeight() || wanted != minimumHeight())
         setFixedHeight(wanted);

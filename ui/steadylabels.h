@@ -33,11 +33,13 @@ public:
 
 protected:
     void resizeEvent(QResizeEvent *event) override;
+    void changeEvent(QEvent *event) override;
 
 private:
     void fitHeight();
 
     QLabel *m_label;
+    int m_oneLineHeight = -1; // the label's height for one line of text, once known
 };
 
 } // namespace poolscope::ui

@@ -111,8 +111,8 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     auto *clock = new QTimer(this);
     clock->setInterval(1000);
     connect(clock, &QTimer::timeout, this, [this] {
-        if (!isVisible())
-            return;
+        if (!isVisible() || (m_sinceSample.isValid() && m_sinceSample.elapsed() < 900))
+            return; // the sample of this second did it
         m_sessions->tick();
         m_overview->refresh();
     });
@@ -149,6 +149,7 @@ void TargetView::arrangeTabs()
 
 void TargetView::onSampled()
 {
+    m_sinceSample.start();
     arrangeTabs();
     m_overview->refresh();
     m_charts->refresh(); // draws only when shown

@@ -4,6 +4,7 @@
 #include "analysis/analysedsample.h"
 #include "model/snapshot.h"
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include <functional>
@@ -83,6 +84,7 @@ private:
     std::optional<bool> m_arrangedForBouncer;
     // The sample each panel shows: a panel behind another tab catches up when it is shown.
     AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows;
+    QElapsedTimer m_sinceSample; // the 1 s clock works only when no sample came in that second
 };
 
 } // namespace poolscope::ui

@@ -202,8 +202,10 @@ void TimeChart::setData(const Data &data)
 
     // A band or line that is zero throughout is no points at all: a band of zeros is covered by
     // the one below it, and the line would lie on the axis.
+    // Nor is a series whose points did not change (a day's two-pixel buckets mostly do not from
+    // one second to the next): replace() makes Qt Charts rebuild and stroke the whole path.
     const auto replace = [](QXYSeries *series, QList<QPointF> points) {
-        if (points.isEmpty() && series->count() == 0)
+        if (points.size() == series->count() && points == series->points())
             return;
         series->replace(points);
     };
