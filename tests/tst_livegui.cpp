@@ -470,6 +470,58 @@ private Q_SLOTS:
         QSettings().remove(QStringLiteral("sampling"));
     }
 
+    // F5 closes the sampling connection and opens a new one: the charts go on as they were,
+    // each title drawn once in its place (a reconnect once drew a second title over the chart).
+    void reconnectKeepsTheChartsAsTheyWere_data()
+    {
+        QTest::addColumn<QString>("variable");
+        QTest::newRow("PostgreSQL") << QStringLiteral("POOLSCOPE_TEST_PG");
+        QTest::newRow("PgBouncer") << QStringLiteral("POOLSCOPE_TEST_BOUNCER");
+    }
+
+    void reconnectKeepsTheChartsAsTheyWere()
+    {
+        QFETCH(QString, variable);
+        const QString conninfo = qEnvironmentVariable(qPrintable(variable));
+        if (conninfo.isEmpty())
+            QFAIL(qPrintable(variable + QStringLiteral(" is not set: start the bench (installer/dev.sh test)")));
+        TargetView *view = open(conninfo);
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().lastSampleAtMs() > 0, 10000);
+        QTest::qWait(700);
+        const auto titles = [view] {
+            QList<QImage> strips;
+            for (TimeChart *chart : view->charts()->charts()) {
+                const QImage image = chart->grab().toImage();
+                strips.append(image.copy(0, 0, image.width(), chart->fontMetrics().height() + 16));
+            }
+            return strips;
+        };
+        const QList<QImage> before = titles();
+        const qint64 sampleBefore = view->target().lastSampleAtMs();
+        QAction *refresh = nullptr;
+        for (QAction *action : m_window->findChildren<QAction *>()) {
+            if (action->shortcut() == QKeySequence(QKeySequence::Refresh))
+                refresh = action;
+        }
+        QVERIFY(refresh);
+        refresh->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().status().state == SamplerStatus::State::Connected
+                                     && view->target().lastSampleAtMs() > sampleBefore + 500,
+                                 10000);
+        QTest::qWait(700);
+        const QList<QImage> after = titles();
+        QCOMPARE(after.size(), before.size());
+        for (qsizetype c = 0; c < before.size(); ++c) {
+            if (after[c] != before[c]) {
+                before[c].save(QDir::temp().filePath(QStringLiteral("poolscope-title-before-%1.png").arg(c)));
+                after[c].save(QDir::temp().filePath(QStringLiteral("poolscope-title-after-%1.png").arg(c)));
+                QFAIL(qPrintable(QStringLiteral("chart %1's title changed after the reconnect (see %2)")
+                                     .arg(c)
+                                     .arg(QDir::temp().filePath(QStringLiteral("poolscope-title-*.png")))));
+            }
+        }
+    }
+
     void blockingShowsHolderAndWaiter()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
