@@ -6,6 +6,7 @@
 #include "analysis/pipeline.h"
 #include "idlesessions.h"
 #include "postgres/pgreader.h"
+#include "sampling/sampler.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
         // then the whole analysis (tags, classes, owners, trend, chart, alerts).
         PgReader reader(connection);
         AnalysisPipeline pipeline(target.displayName());
-        double cpuTotal = 0, cpuReadTotal = 0, wallTotal = 0, cpuFirst = 0, cpuMax = 0, serverTotal = 0, serverFirst = 0;
+        double cpuTotal = 0, cpuReadTotal = 0, wallTotal = 0, readTotal = 0, cpuFirst = 0, cpuMax = 0, serverTotal = 0, serverFirst = 0;
         QByteArray firstSql, steadySql;
         for (int i = 0; i < samples; ++i) {
             auto snapshot = std::make_shared<Snapshot>();
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
             cpuTotal += cpu;
             cpuReadTotal += cpuRead;
             wallTotal += wall;
+            readTotal += snapshot->readMs; // what the server budget weighs
             serverTotal += server;
             if (qEnvironmentVariableIsSet("POOLSCOPE_BENCH_VERBOSE"))
                 out << "  sample " << i << ": server " << server << " ms, client " << cpu << " ms\n";
@@ -143,7 +145,7 @@ int main(int argc, char **argv)
             << " idle, 1 KB tagged queries)\n\n";
         out << "Server CPU per read (its backend, /proc/PID/schedstat), client CPU per read, text received:\n";
         const auto line = [&](const char *name, const Cost &cost) {
-            out << "  " << QString::fromLatin1(name).leftJustified(58) << QString::number(cost.serverMs, 'f', 2).rightJustified(7)
+            out << "  " << QString::fromLatin1(name).leftJustified(66) << QString::number(cost.serverMs, 'f', 2).rightJustified(7)
                 << " ms  " << QString::number(cost.clientMs, 'f', 2).rightJustified(6) << " ms  "
                 << QString::number(cost.kilobytes, 'f', 0).rightJustified(6) << " KB\n";
         };
@@ -186,6 +188,12 @@ int main(int argc, char **argv)
             << QString::number(cpuReadTotal / steady, 'f', 2) << " ms reading and "
             << QString::number((cpuTotal - cpuReadTotal) / steady, 'f', 2) << " ms analysing\n";
         out << "  wall time per sample:  " << QString::number(wallTotal / steady, 'f', 2) << " ms\n";
+        // What the sampler does with it: a read may take 2 % of the interval by default.
+        const double budgetedMs = std::max(1000.0, readTotal / steady * 100.0 / SamplerOptions::kDefaultServerBudgetPercent);
+        out << "  within the default server budget (" << SamplerOptions::kDefaultServerBudgetPercent
+            << " % of the interval), asked for 1 s: a sample every " << QString::number(budgetedMs / 1000.0, 'f', 2)
+            << " s (" << QString::number(1000.0 / budgetedMs, 'f', 2) << " a second; a read takes "
+            << QString::number(readTotal / steady, 'f', 2) << " ms)\n";
         out << "  goals at 2,000 sessions: server CPU per sample <= 8 ms, client CPU per sample <= 9 ms\n";
         connection.close();
     }

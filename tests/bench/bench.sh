@@ -82,8 +82,8 @@ start() {
     if [ "$(id -u)" = 0 ]; then chown postgres: "$dir/pwfile"; fi
     init_cluster "$dir" pg "$PG_PORT"
     cat >> "$dir/pg/postgresql.conf" <<EOF
-# Room for the 2,000-session benchmark plus the tests.
-max_connections = 2300
+# Room for the 2,000- and 2,900-session benchmarks plus the tests.
+max_connections = 3100
 shared_buffers = 64MB
 synchronous_commit = off
 full_page_writes = off
