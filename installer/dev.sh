@@ -21,7 +21,8 @@ PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6ope
 # The fuzz targets need clang and its libFuzzer runtime; the bench needs openssl for its test
 # CA and procps for pkill; the package test needs CPack's helpers (dpkg-shlibdeps, file) and
 # the validators (lintian, desktop-file-validate, appstreamcli, man).
-TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps dpkg-dev file lintian desktop-file-utils appstream man-db)
+TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps dpkg-dev file lintian desktop-file-utils appstream man-db
+               pg-activity bsdutils) # bench_sidebyside runs pg_activity under script(1)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
