@@ -54,10 +54,23 @@ AnalysisSettings analysisSettings(const ReadSetup &setup)
     return settings;
 }
 
+namespace {
+
+// watch --json writes a document a second, megabytes at thousands of sessions: one buffer kept
+// from one to the next, instead of a new one grown by doubling and faulted in page by page.
+QByteArray &reusedJsonBuffer()
+{
+    static QByteArray buffer;
+    buffer.truncate(0); // keeps the capacity
+    return buffer;
+}
+
+} // namespace
+
 void printSnapshot(const ReadSetup &setup, const AnalysedSample &sample, bool jsonLines, const ViaPgBouncer &via)
 {
     if (setup.json) {
-        QByteArray document;
+        QByteArray &document = reusedJsonBuffer();
         JsonWriter json(&document, !jsonLines);
         writeSnapshotJson(json, sample, [&via](JsonWriter &json, const Session &session) {
             const auto holder = via.holders.constFind(session.pid);
@@ -92,7 +105,7 @@ void printSnapshot(const ReadSetup &setup, const AnalysedSample &sample, bool js
 void printBouncer(const ReadSetup &setup, const AnalysedSample &sample, bool jsonLines)
 {
     if (setup.json) {
-        QByteArray document;
+        QByteArray &document = reusedJsonBuffer();
         JsonWriter json(&document, !jsonLines);
         writeBouncerJson(json, sample);
         document.append('\n');

@@ -1,8 +1,10 @@
 // The text every face shows of what database users chose: control, C1 and bidi characters
 // visible and inert, Markdown and CSV that content cannot restructure, JSON exact.
 #include "output/safetext.h"
+#include "output/snapshotjson.h"
 #include "safetextchecks.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
@@ -51,6 +53,30 @@ class TestSafeText : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // JSON and CSV times are formatted by hand (QDateTime's toString() was a third of watch
+    // --json's time): the same text as QDateTime, leap days and year ends included.
+    void isoTimeIsQDateTimes_data()
+    {
+        QTest::addColumn<qint64>("ms");
+        QTest::newRow("the first millisecond") << qint64(1);
+        QTest::newRow("2000-02-29, a leap day of a century") << QDateTime(QDate(2000, 2, 29), QTime(23, 59, 59, 999), Qt::UTC).toMSecsSinceEpoch();
+        QTest::newRow("2100-03-01, after a century's non-leap February") << QDateTime(QDate(2100, 3, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+        QTest::newRow("2026-12-31 23:59:59.5") << QDateTime(QDate(2026, 12, 31), QTime(23, 59, 59, 500), Qt::UTC).toMSecsSinceEpoch();
+        QTest::newRow("9999-12-31, the last one formatted by hand") << QDateTime(QDate(9999, 12, 31), QTime(23, 59, 59, 999), Qt::UTC).toMSecsSinceEpoch();
+        QTest::newRow("10000-01-01, left to QDateTime") << QDateTime(QDate(10000, 1, 1), QTime(0, 0), Qt::UTC).toMSecsSinceEpoch();
+        quint64 state = 0x9e3779b97f4a7c15ULL;
+        for (int i = 0; i < 200; ++i) { // spread over 1970 to 2400
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            QTest::addRow("random %d", i) << qint64(state % 13'569'465'600'000ULL) + 1;
+        }
+    }
+
+    void isoTimeIsQDateTimes()
+    {
+        QFETCH(qint64, ms);
+        QCOMPARE(isoTime(ms), QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs));
+    }
+
     void safeLine_data()
     {
         QTest::addColumn<QString>("input");

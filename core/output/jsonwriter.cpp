@@ -130,6 +130,14 @@ void JsonWriter::value(bool flag)
     m_out->append(flag ? "true" : "false");
 }
 
+void JsonWriter::plainValue(std::string_view ascii)
+{
+    beforeValue();
+    m_out->append('"');
+    m_out->append(ascii.data(), qsizetype(ascii.size()));
+    m_out->append('"');
+}
+
 void JsonWriter::null()
 {
     beforeValue();

@@ -1,9 +1,10 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QStringView>
 
-#include <QList>
+#include <string_view>
 
 namespace poolscope {
 
@@ -38,6 +39,8 @@ public:
     void textOrNull(const QString &text);
     void strings(const QStringList &list);
     void numbers(const QList<int> &list);
+    // Text known to need no escaping (digits, a time PoolScope formatted), copied as it is.
+    void plainValue(std::string_view ascii);
 
     template <typename T> void field(const char *name, const T &v)
     {
