@@ -292,7 +292,7 @@ private Q_SLOTS:
         const QJsonObject target = root.value(QStringLiteral("target")).toObject();
         QCOMPARE(target.value(QStringLiteral("kind")).toString(), QStringLiteral("postgresql"));
         QVERIFY(target.value(QStringLiteral("server_version")).toString().startsWith(QLatin1String("1")));
-        QCOMPARE(target.value(QStringLiteral("max_connections")).toInt(), 2300);
+        QCOMPARE(target.value(QStringLiteral("max_connections")).toInt(), 3100);
         QCOMPARE(target.value(QStringLiteral("reserved")).toInt(), 3);
         QVERIFY(!root.value(QStringLiteral("taken_at")).toString().isEmpty());
         const QJsonObject totals = root.value(QStringLiteral("totals")).toObject();

@@ -150,7 +150,7 @@ private Q_SLOTS:
         QVERIFY(snapshot.totals.leaked >= 3);
 
         // Limits and settings of the bench (postgresql.conf written by bench.sh).
-        QCOMPARE(snapshot.limits.maxConnections, 2300);
+        QCOMPARE(snapshot.limits.maxConnections, 3100);
         QCOMPARE(snapshot.limits.superuserReserved, 3);
         QVERIFY(snapshot.serverVersionNum >= 130000);
         QVERIFY(snapshot.fullVisibility);
