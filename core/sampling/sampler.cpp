@@ -35,10 +35,10 @@ QString SamplerStatus::stretchReason() const
     if (!stretched())
         return {};
     const auto seconds = [](double ms) -> QString { return QString::number(ms / 1000.0, 'g', 3) + QStringLiteral(" s"); };
-    return QStringLiteral("every %1 instead of %2: reading %3 sessions costs the server %4 ms, over the budget of %5 % "
+    return QStringLiteral("every %1 instead of %2: reading %3 costs the server %4 ms, over the budget of %5 % "
                           "of the interval")
         .arg(seconds(effectiveIntervalMs), seconds(requestedIntervalMs))
-        .arg(QLocale().toString(sessions))
+        .arg(sessions == 1 ? QStringLiteral("1 session") : QLocale().toString(sessions) + QStringLiteral(" sessions"))
         .arg(qRound(readMs))
         .arg(serverBudgetPercent);
 }
