@@ -90,6 +90,8 @@ const ThresholdOption kThresholds[] = {
     {"flood-critical", "Critical at this percentage of usable slots [95].", &LeakRules::floodCriticalPercent, true},
     {"owner-share", "Flag an owner holding more than this percentage of slots, mostly idle [30].",
      &LeakRules::ownerSharePercent, true},
+    {"slow-statement", "An active statement running this long counts towards a slow server [5s].",
+     &LeakRules::slowStatementAfter, false},
 };
 
 } // namespace
@@ -105,6 +107,15 @@ void addAnalysisOptions(QCommandLineParser &parser)
     parser.addOption({QStringLiteral("rising-samples"),
                       QStringLiteral("Samples in a row a code location's leaked count must rise to be called a leak [3]."),
                       QStringLiteral("n")});
+    parser.addOption({QStringLiteral("connect-storm"),
+                      QStringLiteral("New connections a second, sustained, that are a connect storm [10]."),
+                      QStringLiteral("rate")});
+    parser.addOption({QStringLiteral("ignore"),
+                      QStringLiteral("Never judge these sessions leaked, nor alert or diagnose on them: application=NAME, "
+                                     "user=NAME or database=NAME; repeat for more. Besides pg_dump, pg_dumpall, "
+                                     "pg_restore, pg_basebackup and queries commented /* poolscope:ignore */; "
+                                     "--ignore none drops those defaults."),
+                      QStringLiteral("rule")});
 }
 
 std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser)
@@ -137,6 +148,27 @@ std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser)
         rules.risingSamples = parser.value(QStringLiteral("rising-samples")).toInt(&ok);
         if (!ok || rules.risingSamples < 2) {
             err() << "poolscope: --rising-samples needs a whole number of at least 2\n";
+            err().flush();
+            return std::nullopt;
+        }
+    }
+    if (parser.isSet(QStringLiteral("connect-storm"))) {
+        bool ok = false;
+        rules.connectStormPerSecond = parser.value(QStringLiteral("connect-storm")).toDouble(&ok);
+        if (!ok || !(rules.connectStormPerSecond > 0) || rules.connectStormPerSecond > 1e6) {
+            err() << "poolscope: --connect-storm needs a number of connections a second above 0\n";
+            err().flush();
+            return std::nullopt;
+        }
+    }
+    for (const QString &rule : parser.values(QStringLiteral("ignore"))) {
+        if (rule == QLatin1String("none")) {
+            rules.ignore = IgnoreRules{{}, {}, {}};
+            continue;
+        }
+        if (!rules.ignore.add(rule)) {
+            err() << "poolscope: --ignore: '" << safeLine(rule)
+                  << "' is not application=NAME, user=NAME, database=NAME or none\n";
             err().flush();
             return std::nullopt;
         }

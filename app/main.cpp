@@ -30,6 +30,7 @@ const char kUsage[] =
     "  watch CONNINFO           sample continuously over one connection (Ctrl-C stops)\n"
     "  record CONNINFO… -o FILE record samples, alerts and actions to one file [--duration D]\n"
     "  report FILE [-o OUT.md]  the incident timeline of a recording, in Markdown, with a chart\n"
+    "  diagnose CONNINFO…       watch a while [--for 10s], then name what is wrong, why, and what to do\n"
     "Acting (each asks first, or needs --yes; every action goes to the audit log):\n"
     "  terminate CONNINFO --pid N [--pid M …]   end sessions (pg_terminate_backend)\n"
     "  cancel CONNINFO --pid N [--pid M …]      cancel running queries\n"
@@ -47,7 +48,7 @@ const char kUsage[] =
 
 bool isCommandLineVerb(const char *argument)
 {
-    static const char *const verbs[] = {"snapshot", "watch",  "record", "report", "terminate", "cancel", "limit",  "set", "pause",
+    static const char *const verbs[] = {"snapshot", "watch",  "record", "report", "diagnose", "terminate", "cancel", "limit",  "set", "pause",
                                         "resume",   "reconnect", "disable", "enable", "kill", "reload", "help",
                                         "--version", "-v",    "--help",    "-h"};
     for (const char *verb : verbs) {
@@ -149,6 +150,8 @@ int runVerb()
         return runWatch(verbArguments);
     if (verb == QLatin1String("record"))
         return runRecord(verbArguments);
+    if (verb == QLatin1String("diagnose"))
+        return runDiagnose(verbArguments);
     if (verb == QLatin1String("report"))
         return runReport(verbArguments, [](const poolscope::Recording &recording, const QString &path) {
             return poolscope::ui::writeRecordingCharts(recording, path);

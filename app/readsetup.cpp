@@ -20,11 +20,18 @@ void addReadOptions(QCommandLineParser &parser)
     addAnalysisOptions(parser);
 }
 
-std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &arguments, ReadSetup *setup)
+std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &arguments, ReadSetup *setup,
+                             int maxTargets)
 {
-    if (auto exit = parseOrExit(parser, arguments, 1, 1))
+    if (auto exit = parseOrExit(parser, arguments, 1, maxTargets))
         return exit;
-    auto target = targetFrom(parser.positionalArguments().constFirst());
+    for (const QString &text : parser.positionalArguments()) {
+        const auto each = targetFrom(text);
+        if (!each)
+            return ExitUsage;
+        setup->targets.append(*each);
+    }
+    auto target = std::optional<ConnInfo>(setup->targets.constFirst());
     auto rules = rulesFrom(parser);
     auto ownerKey = ownerKeyFrom(parser);
     bool timeoutOk = false;
@@ -99,6 +106,8 @@ void printSnapshot(const ReadSetup &setup, const AnalysedSample &sample, bool js
     TextReportOptions report = setup.report;
     report.via = via.text;
     printTextReport(out(), *sample.postgres, sample.owners, sample.ownerKey, sample.findings, report);
+    if (sample.diagnosis)
+        printDiagnosisSummary(out(), *sample.diagnosis);
     out().flush();
 }
 
@@ -115,6 +124,8 @@ void printBouncer(const ReadSetup &setup, const AnalysedSample &sample, bool jso
     }
     printBouncerReport(out(), *sample.bouncer, sample.server.get(), sample.linked, setup.report.width,
                        setup.report.maxSessions);
+    if (sample.diagnosis)
+        printDiagnosisSummary(out(), *sample.diagnosis);
     out().flush();
 }
 

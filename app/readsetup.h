@@ -13,7 +13,8 @@ namespace poolscope::cli {
 
 struct ReadSetup
 {
-    ConnInfo target;
+    ConnInfo target;        // the first CONNINFO
+    QList<ConnInfo> targets; // all of them, for the verbs that take several
     LeakRules rules;
     OwnerKey ownerKey = OwnerKey::Application;
     std::chrono::milliseconds timeout{5000};
@@ -23,7 +24,8 @@ struct ReadSetup
 
 void addReadOptions(QCommandLineParser &parser);
 // Parses everything common to both reads; returns an exit code when it must stop.
-std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &arguments, ReadSetup *setup);
+std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &arguments, ReadSetup *setup,
+                             int maxTargets = 1);
 AnalysisSettings analysisSettings(const ReadSetup &setup);
 
 // The PgBouncer clients holding each backend, from a console linked to this server.

@@ -127,6 +127,7 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
     const QList<const Session *> ordered = sessionsByUrgency(snapshot);
     stream << "\n";
     QStringList headers{QStringLiteral("PID"), QStringLiteral("CLASS"), QStringLiteral("LEAK"), QStringLiteral("FOR"),
+                        QStringLiteral("XACT"),
                         QStringLiteral("OWNER"), QStringLiteral("USER"), QStringLiteral("DB"), QStringLiteral("BLOCKED BY")};
     if (!options.via.isEmpty())
         headers << QStringLiteral("VIA PGBOUNCER");
@@ -139,8 +140,10 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
         for (int pid : s.blockedBy)
             blockers.append(QString::number(pid));
         QStringList row{QString::number(s.pid), sessionClassName(s.sessionClass),
-                        s.leak == LeakVerdict::None ? QString() : leakVerdictName(s.leak),
-                        s.stateChangeMs > 0 ? formatDuration(s.stateSeconds) : QString(), ownerOf(s, ownerKey), s.user,
+                        !s.ignoredBecause.isEmpty() ? QStringLiteral("ignored")
+                        : s.leak == LeakVerdict::None ? QString() : leakVerdictName(s.leak),
+                        s.stateChangeMs > 0 ? formatDuration(s.stateSeconds) : QString(),
+                        s.xactStartMs > 0 ? formatDuration(s.transactionSeconds) : QString(), ownerOf(s, ownerKey), s.user,
                         s.database, blockers.join(u',')};
         if (!options.via.isEmpty())
             row << options.via.value(s.pid);
@@ -201,6 +204,23 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
             if (group.frames.size() > frames)
                 stream << "    … " << (group.frames.size() - frames) << " more frames\n";
         }
+    }
+}
+
+} // namespace poolscope::cli
+
+namespace poolscope::cli {
+
+void printDiagnosisSummary(QTextStream &stream, const Diagnosis &diagnosis)
+{
+    if (diagnosis.causes.isEmpty())
+        return;
+    stream << "\nDiagnosis (from this sample; poolscope diagnose watches a while and gives evidence and next steps):\n";
+    for (const Cause &cause : diagnosis.causes) {
+        stream << "  " << severityLabel(cause.severity) << "  " << causeTitle(cause.kind);
+        if (!cause.owner.isEmpty())
+            stream << " - " << safeLine(cause.owner);
+        stream << ": " << safeLine(cause.summary) << "\n";
     }
 }
 

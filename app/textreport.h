@@ -1,5 +1,7 @@
 #pragma once
 
+#include "analysis/diagnosis.h"
+
 #include "analysis/owners.h"
 #include "model/snapshot.h"
 
@@ -24,6 +26,8 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
 
 // Orders sessions the way a DBA reads them: leaked, suspected, then longest in a state.
 QList<const Session *> sessionsByUrgency(const Snapshot &snapshot);
+// The causes of a diagnosis, a line each, after a snapshot's tables.
+void printDiagnosisSummary(QTextStream &stream, const Diagnosis &diagnosis);
 
 // A fixed-width table: columns sized to their content, the last one takes what is left.
 class TextTable

@@ -4,6 +4,7 @@
 #include "chartpanel.h"
 #include "confirmdialog.h"
 #include "connectiondialog.h"
+#include "diagnosispane.h"
 #include "keyedtreemodel.h"
 #include "limitspanel.h"
 #include "mainwindow.h"
@@ -33,6 +34,7 @@
 #include <QInputDialog>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTabWidget>
@@ -42,6 +44,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeView>
+#include <QTreeWidget>
 
 using namespace poolscope;
 using namespace poolscope::ui;
@@ -245,6 +248,55 @@ private Q_SLOTS:
         const Alert &leaked = *std::find_if(m_window->alertLog().cbegin(), m_window->alertLog().cend(),
                                             [](const Alert &a) { return a.code == u"leaked"; });
         QVERIFY(leaked.clearedAtMs >= leaked.firedAtMs && !leaked.isActive());
+    }
+
+    // The diagnosis pane names the leak first (cause, owner, code location), with evidence and
+    // the next step, leaves a pg_dump alone as ignored, and its button ends the leak.
+    void diagnosisNamesTheLeakAndEndsIt()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession leaker(POOLSCOPE_TEST_PG_APP, "billing-api");
+        ClientSession dump(POOLSCOPE_TEST_PG_APP, "pg_dump");
+        QVERIFY2(leaker.ok() && dump.ok(), qPrintable(leaker.error()));
+        QVERIFY(leaker.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!leaker.exec(QString::fromLatin1(kLeakingQuery))); // division by zero: aborted
+        QVERIFY(dump.exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ")));
+        QVERIFY(dump.exec(QStringLiteral("SELECT 1 /* a dump between two tables */")));
+
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        DiagnosisPane *pane = view->diagnosis();
+        const auto first = [pane]() -> const Cause * {
+            return pane->diagnosis() && !pane->diagnosis()->causes.isEmpty() ? &pane->diagnosis()->causes.first() : nullptr;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(first() && first()->kind == CauseKind::Leak, 15000);
+        QCOMPARE(first()->owner, QStringLiteral("billing-api"));
+        QCOMPARE(first()->codeLocation, QStringLiteral("billing::checkout checkout.cpp:120"));
+        QVERIFY(std::none_of(pane->diagnosis()->causes.cbegin(), pane->diagnosis()->causes.cend(),
+                             [](const Cause &c) { return c.owner == u"pg_dump"; }));
+        QCOMPARE(pane->diagnosis()->ignoredSessions, 1);
+        QCOMPARE(pane->causes()->topLevelItemCount(), int(pane->diagnosis()->causes.size()));
+        QVERIFY(pane->causes()->topLevelItem(0)->text(0).contains(u"Connection leak"));
+        const QString details = pane->details()->toPlainText();
+        QVERIFY2(details.contains(u"billing::checkout checkout.cpp:120") && details.contains(u"Evidence")
+                     && details.contains(u"idle in transaction (aborted)") && details.contains(u"Next step"),
+                 qPrintable(details));
+        QVERIFY(pane->remedyButton()->isVisible());
+        QCOMPARE(pane->remedyButton()->text(), QStringLiteral("Terminate session %1…").arg(leaker.pid()));
+        QTRY_VERIFY_WITH_TIMEOUT(view->charts()->lastPointCount() >= 3, 10000);
+        saveScreenshot(m_window.get(), QStringLiteral("diagnosis"), m_dir);
+
+        bool confirmationListedIt = false;
+        acceptConfirmationListing(leaker.pid(), &confirmationListedIt);
+        pane->remedyButton()->click();
+        QVERIFY(confirmationListedIt);
+        QTRY_VERIFY_WITH_TIMEOUT(!leaker.alive(), 10000);
+        QVERIFY(dump.alive());
+        QTRY_VERIFY_WITH_TIMEOUT(pane->diagnosis() && pane->diagnosis()->causes.isEmpty(), 10000);
+        QVERIFY(!pane->remedyButton()->isVisible());
+        // Read-only hides the button.
+        m_window->setReadOnly(true);
+        QVERIFY(!pane->remedyButton()->isVisible());
     }
 
     // Recording from the window: the target's samples and the terminate done meanwhile land in

@@ -309,6 +309,8 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
     case Verdict:
         if (sort)
             return int(s.leak);
+        if (!s.ignoredBecause.isEmpty()) // shown as ignored, not hidden
+            return QString(u"ignored: " + s.ignoredBecause);
         return s.leak == LeakVerdict::None ? QString()
                                            : leakVerdictName(s.leak) + QStringLiteral(": ") + s.reasons.value(0);
     case Application:

@@ -3,6 +3,7 @@
 #include "actionrunner.h"
 #include "chartpanel.h"
 #include "confirmdialog.h"
+#include "diagnosispane.h"
 #include "limitspanel.h"
 #include "overviewstrip.h"
 #include "sessionspanel.h"
@@ -28,6 +29,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     , m_target(target)
     , m_runner(new ActionRunner(target.connInfo(), auditLogPath, &target.source(), this))
     , m_overview(new OverviewStrip(target, this))
+    , m_diagnosis(new DiagnosisPane(this))
     , m_charts(new ChartPanel(target, this))
     , m_tabs(new QTabWidget(this))
     , m_sessions(new SessionsPanel(this))
@@ -70,6 +72,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 8);
     layout->addWidget(m_overview);
+    layout->addWidget(m_diagnosis); // as high as its causes need: a line when there are none
     layout->addWidget(splitter, 1);
     // Until the target says what it is, no tab is shown; the panels wait hidden.
     for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
@@ -96,6 +99,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     connect(m_sessions, &SessionsPanel::actionRequested, this, &TargetView::requestSessionAction);
     connect(m_terminateLeaked, &QPushButton::clicked, this, &TargetView::terminateLeakedOfCurrentOwner);
     connect(m_runner, &ActionRunner::outcome, this, &TargetView::onOutcome);
+    connect(m_diagnosis, &DiagnosisPane::remedyRequested, this, &TargetView::runRemedy);
     connect(m_runner, &ActionRunner::busyChanged, this, [this](bool busy) {
         m_sessions->setActionsBusy(busy);
         m_terminateLeaked->setEnabled(!busy);
@@ -152,6 +156,7 @@ void TargetView::onSampled()
     m_sinceSample.start();
     arrangeTabs();
     m_overview->refresh();
+    m_diagnosis->setDiagnosis(m_target.sample() ? m_target.sample()->diagnosis : nullptr);
     m_charts->refresh(); // draws only when shown
     if (const SnapshotPtr p = m_target.postgres()) {
         const auto blocked = std::count_if(p->sessions.cbegin(), p->sessions.cend(),
@@ -201,6 +206,7 @@ void TargetView::setReadOnly(bool readOnly)
     m_readOnly = readOnly || !m_target.canAct(); // nothing in a replay reaches a server
     m_sessions->setActionsVisible(!readOnly);
     m_terminateLeaked->setVisible(!readOnly);
+    m_diagnosis->setActionsVisible(!readOnly);
     m_limits->setReadOnly(readOnly);
 }
 
@@ -273,6 +279,23 @@ void TargetView::terminateLeakedOfCurrentOwner()
         return;
     }
     requestSessionAction(leaked, true);
+}
+
+void TargetView::runRemedy(const Remedy &remedy)
+{
+    const SnapshotPtr snapshot = m_target.postgres();
+    QList<Session> sessions;
+    if (snapshot) {
+        for (const Session &s : snapshot->sessions) {
+            if (remedy.pids.contains(s.pid))
+                sessions.append(s);
+        }
+    }
+    if (sessions.isEmpty()) {
+        Q_EMIT message(tr("Those sessions have ended already."));
+        return;
+    }
+    requestSessionAction(sessions, remedy.kind == Remedy::Kind::Terminate);
 }
 
 void TargetView::onOutcome(const ActionOutcome &outcome)

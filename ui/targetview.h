@@ -19,6 +19,7 @@ namespace poolscope::ui {
 
 class ActionRunner;
 class ChartPanel;
+class DiagnosisPane;
 class LimitsPanel;
 class OverviewStrip;
 class SessionsPanel;
@@ -46,6 +47,7 @@ public:
     void copySelection();
 
     OverviewStrip *overview() const { return m_overview; }
+    DiagnosisPane *diagnosis() const { return m_diagnosis; }
     ChartPanel *charts() const { return m_charts; }
     SessionsPanel *sessions() const { return m_sessions; }
     TreePanel *owners() const { return m_owners; }
@@ -67,10 +69,12 @@ private:
     void requestSessionAction(QList<Session> sessions, bool terminate);
     void terminateLeakedOfCurrentOwner();
     void onOutcome(const ActionOutcome &outcome);
+    void runRemedy(const Remedy &remedy);
 
     TargetController &m_target;
     ActionRunner *m_runner;
     OverviewStrip *m_overview;
+    DiagnosisPane *m_diagnosis;
     ChartPanel *m_charts;
     QTabWidget *m_tabs;
     SessionsPanel *m_sessions;

@@ -31,7 +31,8 @@ QString topOwnersText(const QList<OwnerSummary> &owners, int (*count)(const Owne
 }
 
 AlertTracker::Changes AlertTracker::update(const QString &target, const Snapshot &snapshot,
-                                           const QList<OwnerSummary> &byApplication, qint64 nowMs)
+                                           const QList<OwnerSummary> &byApplication, qint64 nowMs,
+                                           const QList<Finding> &diagnosed)
 {
     QMap<QString, QString> conditions;
     const int usable = snapshot.limits.usableSlots();
@@ -65,6 +66,8 @@ AlertTracker::Changes AlertTracker::update(const QString &target, const Snapshot
             // A leak that stopped rising has not gone away: the alert clears when the count falls.
             conditions.insert(QStringLiteral("leak-rising"), QString());
     }
+    for (const Finding &finding : diagnosed)
+        conditions.insert(finding.code, finding.message);
     return apply(target, conditions, nowMs);
 }
 

@@ -43,7 +43,9 @@ public:
     void setRules(const AlertRules &rules) { m_rules = rules; }
     const AlertRules &rules() const { return m_rules; }
 
-    Changes update(const QString &target, const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, qint64 nowMs);
+    // `diagnosed`: causes the diagnosis found that alert too (a connect storm).
+    Changes update(const QString &target, const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, qint64 nowMs,
+                   const QList<Finding> &diagnosed = {});
     // `linked`: what the linker found with the PostgreSQL server behind the console open too
     // (starved pools, leaks held through PgBouncer, pools that can flood the server).
     Changes update(const QString &target, const BouncerSnapshot &snapshot, const QList<Finding> &linked, qint64 nowMs);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/alerts.h"
+#include "analysis/diagnosis.h"
 #include "analysis/linker.h"
 #include "analysis/owners.h"
 #include "model/bouncersnapshot.h"
@@ -36,6 +37,7 @@ struct AnalysedSample
     QList<Finding> trendFindings; // those that needed earlier samples (leaks rising)
     QList<Finding> findings;      // all of them: the snapshot's, owner shares, the linker's, the trend's
     QString health;               // the overview's one line
+    DiagnosisPtr diagnosis;       // the causes found, worst first, with evidence and next steps
 
     // PgBouncer targets whose PostgreSQL server is open too: the sample its clients were
     // linked to (LinkedLayers indexes into its sessions).

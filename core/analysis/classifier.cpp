@@ -71,6 +71,53 @@ void judgeIdleInTransaction(Session &s, const LeakRules &rules)
 
 } // namespace
 
+bool IgnoreRules::add(const QString &rule)
+{
+    const qsizetype eq = rule.indexOf(u'=');
+    if (eq <= 0 || eq == rule.size() - 1)
+        return false;
+    const QString kind = rule.first(eq).trimmed();
+    const QString value = rule.sliced(eq + 1).trimmed();
+    if (value.isEmpty())
+        return false;
+    QStringList *list = kind == QLatin1String("application") ? &applications
+                        : kind == QLatin1String("user")      ? &users
+                        : kind == QLatin1String("database")  ? &databases
+                                                             : nullptr;
+    if (!list)
+        return false;
+    if (!list->contains(value))
+        list->append(value);
+    return true;
+}
+
+QStringList IgnoreRules::toStrings() const
+{
+    QStringList rules;
+    for (const QString &name : applications)
+        rules.append(u"application=" + name);
+    for (const QString &name : users)
+        rules.append(u"user=" + name);
+    for (const QString &name : databases)
+        rules.append(u"database=" + name);
+    return rules;
+}
+
+QString IgnoreRules::match(const Session &session) const
+{
+    if (!session.applicationName.isEmpty() && applications.contains(session.applicationName))
+        return u"application " + session.applicationName;
+    if (!session.user.isEmpty() && users.contains(session.user))
+        return u"user " + session.user;
+    if (!session.database.isEmpty() && databases.contains(session.database))
+        return u"database " + session.database;
+    for (const Tag &tag : session.tags) {
+        if (tag.key == QLatin1String("poolscope") && tag.value == QLatin1String("ignore"))
+            return QStringLiteral("its query comment poolscope:ignore");
+    }
+    return {};
+}
+
 SessionClass classOf(const Session &session)
 {
     if (!session.visible)
@@ -148,8 +195,20 @@ void classify(Snapshot &snapshot, const LeakRules &rules)
     for (Session &s : snapshot.sessions) {
         s.sessionClass = classOf(s);
         s.stateSeconds = s.stateChangeMs > 0 ? qMax(0.0, (snapshot.takenAtMs - s.stateChangeMs) / 1000.0) : 0;
+        s.transactionSeconds = s.xactStartMs > 0 ? qMax(0.0, (snapshot.takenAtMs - s.xactStartMs) / 1000.0) : 0;
         s.leak = LeakVerdict::None;
         s.reasons.clear();
+        s.ignoredBecause = s.own ? QString() : rules.ignore.match(s);
+        if (!s.ignoredBecause.isEmpty()) {
+            s.reasons.append(u"ignored: " + s.ignoredBecause);
+            if (!s.blocking.isEmpty())
+                s.reasons.append(s.blocking.size() == 1 ? QStringLiteral("blocks 1 session")
+                                                        : QStringLiteral("blocks %1 sessions").arg(s.blocking.size()));
+            ++totals.total;
+            ++totals.byClass[int(s.sessionClass)];
+            ++totals.ignored;
+            continue;
+        }
         switch (s.sessionClass) {
         case SessionClass::IdleInTransactionAborted:
             if (s.stateSeconds >= rules.abortedLeakedAfter) {

@@ -4,6 +4,25 @@
 
 namespace poolscope {
 
+// Sessions that legitimately hold transactions (a dump, a batch job): never judged leaked,
+// left out of the alerts and the diagnosis, and shown as ignored with the rule that matched.
+// A session is ignored too when its query carries the comment /* poolscope:ignore */.
+struct IgnoreRules
+{
+    QStringList applications{QStringLiteral("pg_dump"), QStringLiteral("pg_dumpall"), QStringLiteral("pg_restore"),
+                             QStringLiteral("pg_basebackup")};
+    QStringList users;
+    QStringList databases;
+    friend bool operator==(const IgnoreRules &, const IgnoreRules &) = default;
+
+    // "application=pg_dump", "user=batch", "database=warehouse": one rule in the form the
+    // command line and the settings take; false for anything else.
+    bool add(const QString &rule);
+    QStringList toStrings() const;
+    // Why `session` is ignored ("application pg_dump"), or empty.
+    QString match(const Session &session) const;
+};
+
 // The leak rules of the design notes. Every threshold is in seconds or percent and can be
 // changed from the command line and in code.
 struct LeakRules
@@ -17,6 +36,9 @@ struct LeakRules
     double floodWarnPercent = 80;       // client sessions against usable slots
     double floodCriticalPercent = 95;
     double ownerSharePercent = 30;      // one owner holding more than this share of slots…
+    double connectStormPerSecond = 10;  // new connections a second, sustained: a connect storm
+    double slowStatementAfter = 5;      // an active statement running this long is a slow one
+    IgnoreRules ignore;
     friend bool operator==(const LeakRules &, const LeakRules &) = default;
 };
 

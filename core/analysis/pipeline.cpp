@@ -67,6 +67,7 @@ AnalysisPipeline::AnalysisPipeline(QString target, const AnalysisSettings &setti
     , m_settings(settings)
     , m_servers(std::move(servers))
     , m_trend(settings.rules.risingSamples)
+    , m_diagnoser(settings.rules)
     , m_alerts(settings.alertRules)
 {
 }
@@ -94,8 +95,11 @@ AnalysedSamplePtr AnalysisPipeline::analyseClassified(SnapshotPtr snapshot, qint
     groupOwnersOf(*sample, m_settings.ownerKey);
     sample->trendFindings = m_trend.update(sample->byCodeLocation);
     describePostgres(*sample, m_settings.rules);
+    sample->diagnosis = m_diagnoser.diagnose(*snapshot);
     sample->chart = chartSampleOf(*snapshot, sample->byApplication, timeMs);
-    sample->alerts = m_alerts.update(m_target, *snapshot, sample->byApplication, timeMs);
+    sample->chart.point.connectsPerSecond = float(qMax(0.0, sample->diagnosis->connectsPerSecond));
+    sample->alerts = m_alerts.update(m_target, *snapshot, sample->byApplication, timeMs,
+                                     alertingFindings(*sample->diagnosis));
     if (m_servers)
         m_servers->publish(quintptr(this), sample->postgres);
     keep(sample);
@@ -111,6 +115,7 @@ AnalysedSamplePtr AnalysisPipeline::analyse(std::shared_ptr<BouncerSnapshot> raw
     sample->bouncer = raw;
     sample->ownerKey = m_settings.ownerKey;
     describeBouncer(*sample, m_servers ? m_servers->snapshots() : QList<SnapshotPtr>());
+    sample->diagnosis = m_diagnoser.diagnose(*raw, sample->linked, sample->server.get());
     sample->chart = chartSampleOf(*raw, timeMs);
     sample->alerts = m_alerts.update(m_target, *raw, sample->linked.findings, timeMs);
     keep(sample);
@@ -154,6 +159,7 @@ AnalysedSamplePtr describeRecorded(const QString &target, SnapshotPtr snapshot, 
     sample->trendFindings = trendFindings;
     groupOwnersOf(*sample, key);
     describePostgres(*sample, rules);
+    sample->diagnosis = diagnoseOnce(*sample->postgres, rules);
     return sample;
 }
 
@@ -167,6 +173,7 @@ AnalysedSamplePtr describeRecorded(const QString &target, BouncerSnapshotPtr sna
     sample->fresh = false;
     sample->bouncer = std::move(snapshot);
     describeBouncer(*sample, server ? QList<SnapshotPtr>{server} : QList<SnapshotPtr>());
+    sample->diagnosis = Diagnoser().diagnose(*sample->bouncer, sample->linked, sample->server.get());
     return sample;
 }
 

@@ -64,6 +64,7 @@ private:
     std::shared_ptr<ServerDirectory> m_servers;
     TagMemory m_tags;
     LeakTrend m_trend;
+    Diagnoser m_diagnoser;
     AlertTracker m_alerts;
     void keep(const AnalysedSamplePtr &sample);
 

@@ -34,6 +34,7 @@ struct HistoryPoint
     quint16 leaked = 0;
     quint16 waiting = 0; // PgBouncer: clients waiting for a server; PostgreSQL: lock waiters
     float maxWaitSeconds = 0;
+    float connectsPerSecond = 0; // PostgreSQL: new connections a second lately
     // The largest owners of this sample, largest first; the rest are summed in otherOwners.
     std::array<OwnerCount, kOwners> owners{};
     quint8 ownerCount = 0;

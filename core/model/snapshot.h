@@ -70,7 +70,9 @@ struct Session
     SessionClass sessionClass = SessionClass::Other;
     LeakVerdict leak = LeakVerdict::None;
     QStringList reasons;
-    double stateSeconds = 0; // time in the current state
+    double stateSeconds = 0;       // time in the current state
+    double transactionSeconds = 0; // time since the transaction began (0: none open)
+    QString ignoredBecause;        // the ignore rule that matched ("application pg_dump"), or empty
     Tags tags;
     QStringList stack;
     bool tagsRemembered = false; // tags come from an earlier query of this session
@@ -118,6 +120,7 @@ struct Totals
     int byClass[kSessionClassCount] = {};
     int leaked = 0;
     int suspected = 0;
+    int ignored = 0; // sessions an ignore rule matched: never judged leaked
     int count(SessionClass c) const { return byClass[int(c)]; }
 };
 
@@ -133,6 +136,7 @@ struct Snapshot
     bool fullVisibility = true;     // superuser or pg_read_all_stats (pg_monitor)
     QStringList hiddenColumns;      // columns other roles' rows came back without
     int backgroundProcesses = 0;    // autovacuum, walwriter…: not counted as sessions
+    qint64 sessionsOpened = -1;     // pg_stat_database.sessions summed (14+): connections ever made; -1 unknown
     Limits limits;
     QList<Session> sessions;        // client backends, PoolScope's own included
     Totals totals;                  // excludes PoolScope's own session

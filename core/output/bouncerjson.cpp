@@ -1,5 +1,7 @@
 #include "output/bouncerjson.h"
 
+#include "output/diagnosisjson.h"
+
 #include "output/snapshotjson.h"
 
 
@@ -64,6 +66,10 @@ void writeBouncerJson(JsonWriter &json, const AnalysedSample &sample)
     json.strings(bouncer.missingCommands);
     json.key("findings");
     writeFindings(json, sample.findings);
+    if (sample.diagnosis) {
+        json.key("diagnosis");
+        writeDiagnosisJson(json, *sample.diagnosis);
+    }
 
     json.key("pools");
     json.beginArray();

@@ -1,5 +1,7 @@
 #include "output/snapshotjson.h"
 
+#include "output/diagnosisjson.h"
+
 #include <QDateTime>
 
 namespace poolscope {
@@ -69,6 +71,13 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
         json.value(s.stateSeconds);
     else
         json.null();
+    json.key("transaction_seconds");
+    if (s.xactStartMs > 0)
+        json.value(s.transactionSeconds);
+    else
+        json.null();
+    json.key("ignored_because");
+    json.textOrNull(s.ignoredBecause.isEmpty() ? QString() : s.ignoredBecause);
     json.key("wait_event_type");
     json.textOrNull(s.waitEventType);
     json.key("wait_event");
@@ -209,10 +218,15 @@ void writeSnapshotJson(JsonWriter &json, const AnalysedSample &sample, const Ses
     json.field("hidden", t.count(SessionClass::Hidden));
     json.field("leaked", t.leaked);
     json.field("suspected", t.suspected);
+    json.field("ignored", t.ignored);
     json.endObject();
 
     json.key("findings");
     writeFindings(json, sample.findings);
+    if (sample.diagnosis) {
+        json.key("diagnosis");
+        writeDiagnosisJson(json, *sample.diagnosis);
+    }
 
     json.key("sessions");
     json.beginArray();

@@ -92,6 +92,10 @@ PgReader::PgReader(const PgConnection &connection) : m_version(connection.server
     settings += "current_setting('idle_in_transaction_session_timeout') AS idle_in_transaction_timeout, ";
     settings += m_version >= 140000 ? "current_setting('idle_session_timeout') AS idle_session_timeout, "
                                     : "NULL AS idle_session_timeout, ";
+    // Connections ever made (14+): their rate is the connect-storm evidence, also for sessions
+    // that came and went between two samples.
+    settings += m_version >= 140000 ? "(SELECT sum(sessions) FROM pg_stat_database)::bigint AS sessions_opened, "
+                                    : "NULL::bigint AS sessions_opened, ";
     settings += "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
                 "OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS full_visibility, "
                 "(SELECT string_agg(rolname || '=' || rolconnlimit, ',') FROM pg_roles WHERE rolconnlimit >= 0) AS "
@@ -194,6 +198,8 @@ PgError PgReader::read(PgConnection &connection, std::chrono::milliseconds timeo
     limits.hasIdleSessionTimeout = m_version >= 140000;
     limits.idleSessionTimeoutMs = settingMs(s, s.column("idle_session_timeout"));
     snapshot->fullVisibility = s.toBool(0, s.column("full_visibility"));
+    if (const int opened = s.column("sessions_opened"); !s.isNull(0, opened))
+        snapshot->sessionsOpened = s.toInt64(0, opened);
     const auto readLimits = [&](const char *column) {
         QList<ConnectionLimit> list;
         for (const QString &item : s.text(0, s.column(column)).split(u',', Qt::SkipEmptyParts)) {

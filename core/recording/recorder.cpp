@@ -30,7 +30,10 @@ QJsonObject leakRulesToJson(const LeakRules &r)
                        {QStringLiteral("rising_samples"), r.risingSamples},
                        {QStringLiteral("flood_warn_percent"), r.floodWarnPercent},
                        {QStringLiteral("flood_critical_percent"), r.floodCriticalPercent},
-                       {QStringLiteral("owner_share_percent"), r.ownerSharePercent}};
+                       {QStringLiteral("owner_share_percent"), r.ownerSharePercent},
+                       {QStringLiteral("connect_storm_per_second"), r.connectStormPerSecond},
+                       {QStringLiteral("slow_statement_after"), r.slowStatementAfter},
+                       {QStringLiteral("ignore"), QJsonArray::fromStringList(r.ignore.toStrings())}};
 }
 
 LeakRules leakRulesFromJson(const QJsonObject &o)
@@ -49,6 +52,12 @@ LeakRules leakRulesFromJson(const QJsonObject &o)
     r.floodWarnPercent = number("flood_warn_percent", r.floodWarnPercent);
     r.floodCriticalPercent = number("flood_critical_percent", r.floodCriticalPercent);
     r.ownerSharePercent = number("owner_share_percent", r.ownerSharePercent);
+    r.connectStormPerSecond = number("connect_storm_per_second", r.connectStormPerSecond);
+    r.slowStatementAfter = number("slow_statement_after", r.slowStatementAfter);
+    // Files from before ignore rules were recorded judged every session: no rule then.
+    r.ignore = IgnoreRules{{}, {}, {}};
+    for (const QJsonValue &rule : o.value(QStringLiteral("ignore")).toArray())
+        r.ignore.add(rule.toString());
     return r;
 }
 

@@ -182,6 +182,7 @@ QByteArray encodeSummary(const SampleSummary &summary)
         out.putBytes(finding.code.toUtf8());
         out.putBytes(finding.message.toUtf8());
     }
+    out.putDouble(p.connectsPerSecond); // added after the first release: absent from older files
     return out.take();
 }
 
@@ -224,6 +225,8 @@ bool decodeSummary(const QByteArray &bytes, SampleSummary *summary)
         finding.message = QString::fromUtf8(in.getBytes());
         summary->trendFindings.append(finding);
     }
+    if (!in.failed() && !in.atEnd())
+        p.connectsPerSecond = float(in.getDouble());
     return !in.failed() && in.atEnd();
 }
 

@@ -1,0 +1,27 @@
+#pragma once
+
+// What `poolscope diagnose` and `poolscope advise` share: they judge from a past (growth,
+// rates, counts that stay put), so they sample their targets for a while before they answer.
+#include "readsetup.h"
+
+#include <chrono>
+
+namespace poolscope::cli {
+
+struct Observation
+{
+    std::chrono::milliseconds duration{10000};
+    std::chrono::milliseconds interval{1000};
+};
+
+void addObservationOptions(QCommandLineParser &parser, const char *defaultDuration);
+std::optional<Observation> observationFrom(const QCommandLineParser &parser);
+
+// Samples every target (PostgreSQL or PgBouncer, told apart on connect; a console links to a
+// server among them) over one connection each for `observation.duration`, or until Ctrl-C,
+// telling a terminal how far it is. `last` gets each target's last sample, in the order given
+// (null for one never sampled). Returns an exit code when no target could be sampled at all.
+std::optional<int> observe(const ReadSetup &setup, const QList<ConnInfo> &targets, const Observation &observation,
+                           QList<AnalysedSamplePtr> *last);
+
+} // namespace poolscope::cli
