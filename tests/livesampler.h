@@ -18,6 +18,8 @@ public:
             m_error = m_connection.open(*target, QByteArrayLiteral("poolscope-test")).message;
         else
             m_error = error;
+        // The reader writes its SQL for the server's version: made once the connection knows it.
+        m_reader = std::make_unique<poolscope::PgReader>(m_connection);
     }
     bool ok() const { return m_error.isEmpty(); }
     QString error() const { return m_error; }
@@ -37,13 +39,13 @@ public:
                                                                         poolscope::AnalysisSettings{rules, {}, {}});
         }
         poolscope::AnalysedSamplePtr sample;
-        m_error = poolscope::sampleOnce(m_connection, m_reader, *m_pipeline, std::chrono::seconds(5), &sample).message;
+        m_error = poolscope::sampleOnce(m_connection, *m_reader, *m_pipeline, std::chrono::seconds(5), &sample).message;
         return sample;
     }
 
 private:
     poolscope::PgConnection m_connection;
-    poolscope::PgReader m_reader{m_connection};
+    std::unique_ptr<poolscope::PgReader> m_reader;
     poolscope::LeakRules m_rules;
     std::unique_ptr<poolscope::AnalysisPipeline> m_pipeline;
     QString m_error;

@@ -285,7 +285,7 @@ void Diagnoser::addForgottenCheckouts(const Snapshot &snapshot, Diagnosis &diagn
     QList<const Session *> held;
     for (const Session &s : snapshot.sessions) {
         if (judged(s) && s.sessionClass == SessionClass::IdleInTransaction && s.blocking.isEmpty()
-            && s.stateSeconds >= m_rules.idleInTxWarnAfter)
+            && (s.stateSeconds >= m_rules.idleInTxWarnAfter || s.leak != LeakVerdict::None))
             held.append(&s);
     }
     for (const auto &[owner, sessions] : byOwner(held)) {
