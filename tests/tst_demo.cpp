@@ -27,6 +27,28 @@ namespace {
 
 constexpr int kSignatureMs = 30000; // what the issue promises a presenter
 
+// The diagnosis names `kind` first, with its owner and a code location beginning so; a
+// message for the failure otherwise.
+QString firstCauseDiffers(const AnalysedSamplePtr &sample, CauseKind kind, QStringView owner, QStringView location)
+{
+    if (!sample || !sample->diagnosis || sample->diagnosis->causes.isEmpty())
+        return QStringLiteral("no cause");
+    const Cause &first = sample->diagnosis->causes.first();
+    if (first.kind == kind && (owner.isEmpty() || first.owner == owner) && first.codeLocation.startsWith(location))
+        return {};
+    return QStringLiteral("first cause: %1 %2 at '%3': %4")
+        .arg(causeKey(first.kind), first.owner, first.codeLocation, first.summary);
+}
+
+bool hasCause(const AnalysedSamplePtr &sample, CauseKind kind)
+{
+    return sample && sample->diagnosis
+        && std::any_of(sample->diagnosis->causes.cbegin(), sample->diagnosis->causes.cend(),
+                       [kind](const Cause &c) { return c.kind == kind; });
+}
+
+int remainingOf(const QElapsedTimer &since) { return int(qMax<qint64>(1000, kSignatureMs - since.elapsed())); }
+
 QString binaryBeside(const char *name)
 {
     return QFileInfo(qEnvironmentVariable("POOLSCOPE_BINARY")).absolutePath() + u'/' + QLatin1String(name);
@@ -135,6 +157,12 @@ private Q_SLOTS:
             QVERIFY2(!s->stack.isEmpty() && s->stack.first().startsWith(u"poolscope::workload::Shop::checkout shop.cpp:"),
                      qPrintable(s->stack.join(u'|')));
         }
+        // The diagnosis names it first, with the owner and the code, within the presenter's time.
+        QString differs;
+        QTRY_VERIFY2_WITH_TIMEOUT((differs = firstCauseDiffers(m_sampler->readAnalysed(), CauseKind::Leak, u"billing",
+                                                               u"poolscope::workload::Shop::checkout shop.cpp:")).isEmpty(),
+                                  qPrintable(differs), remainingOf(chosen));
+        qInfo("leak diagnosed after %lld ms", chosen.elapsed());
         QTRY_VERIFY_WITH_TIMEOUT(m_director.shop().stats().pools[2].timeouts > 0, kSignatureMs); // the pool drained
         // The fix, then terminating the leaked sessions from PoolScope frees the pool.
         // The fix stops new leaks; the ones already made are ended as from the owners view
@@ -144,6 +172,7 @@ private Q_SLOTS:
             return s.applicationName == u"billing" && s.sessionClass == SessionClass::IdleInTransactionAborted;
         }) == 0, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(m_director.shop().stats().pools[2].abandoned, 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!hasCause(m_sampler->readAnalysed(), CauseKind::Leak), 10000); // the fix cleared it
         const qint64 timeouts = m_director.shop().stats().pools[2].timeouts;
         QTest::qWait(4000);
         QCOMPARE(m_sampler->read().totals.count(SessionClass::IdleInTransactionAborted), 0); // no new leaks
@@ -162,6 +191,12 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT((snapshot = m_sampler->read(rules), held = leakedOf(snapshot, u"orders"), held.size() >= 3),
                                  kSignatureMs);
         qInfo("forgotten-checkout signature (3 orders sessions idle in transaction for 5 s) after %lld ms", chosen.elapsed());
+        QString differs;
+        QTRY_VERIFY2_WITH_TIMEOUT((differs = firstCauseDiffers(m_sampler->readAnalysed(rules), CauseKind::ForgottenCheckout,
+                                                               u"orders", u"poolscope::workload::Shop::placeOrder shop.cpp:"))
+                                      .isEmpty(),
+                                  qPrintable(differs), remainingOf(chosen));
+        qInfo("forgotten checkout diagnosed after %lld ms", chosen.elapsed());
         for (const Session *s : std::as_const(held)) {
             QCOMPARE(s->sessionClass, SessionClass::IdleInTransaction);
             QVERIFY2(!s->stack.isEmpty() && s->stack.first().startsWith(u"poolscope::workload::Shop::placeOrder shop.cpp:"),
@@ -172,6 +207,7 @@ private Q_SLOTS:
             return s.applicationName == u"orders" && s.sessionClass == SessionClass::IdleInTransaction;
         }) == 0, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(m_director.shop().stats().pools[1].abandoned, 0, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!hasCause(m_sampler->readAnalysed(rules), CauseKind::ForgottenCheckout), 10000);
     }
 
     void oversizedPoolFlood()
@@ -186,6 +222,19 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(atLimit(), kSignatureMs);
         qInfo("flood signature (sessions at the usable-slot limit) after %lld ms", chosen.elapsed());
+        AnalysedSamplePtr flooded;
+        QString differs;
+        QTRY_VERIFY2_WITH_TIMEOUT((flooded = m_sampler->readAnalysed(),
+                                   differs = firstCauseDiffers(flooded, CauseKind::Flood, {}, {})).isEmpty(),
+                                  qPrintable(differs), remainingOf(chosen));
+        qInfo("flood diagnosed after %lld ms: %s", chosen.elapsed(), qPrintable(flooded->diagnosis->causes.first().summary));
+        // The owner named is one that grew since the healthy baseline, with its growth as evidence.
+        const Cause &flood = flooded->diagnosis->causes.first();
+        QVERIFY(!flood.owner.isEmpty());
+        QVERIFY2(std::any_of(flood.evidence.cbegin(), flood.evidence.cend(), [&](const Evidence &e) {
+                     return e.text.startsWith(u"since the baseline") && e.text.contains(flood.owner + u" +");
+                 }),
+                 qPrintable(flood.summary));
         QTRY_VERIFY_WITH_TIMEOUT(m_director.shop().stats().refused > 0, kSignatureMs);
         QVERIFY2(std::any_of(snapshot.findings.cbegin(), snapshot.findings.cend(),
                              [](const Finding &f) { return f.severity == Finding::Severity::Critical; }),
@@ -194,6 +243,7 @@ private Q_SLOTS:
         m_director.fix();
         const int capped = DemoDirector::kCappedBouncerPoolSize + DemoDirector::kCappedPoolSize;
         QTRY_VERIFY_WITH_TIMEOUT(m_sampler->read().totals.total <= capped + 2, kSignatureMs); // + PoolScope's own
+        QTRY_VERIFY_WITH_TIMEOUT(!hasCause(m_sampler->readAnalysed(), CauseKind::Flood), kSignatureMs);
         QTest::qWait(2000);
         const qint64 refused = m_director.shop().stats().refused;
         QTest::qWait(4000);
@@ -223,6 +273,19 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT(pileUp(), kSignatureMs);
         qInfo("lock pile-up signature (a leaked holder, 3 sessions blocked) after %lld ms", chosen.elapsed());
+        QString differs;
+        QTRY_VERIFY2_WITH_TIMEOUT((differs = firstCauseDiffers(m_sampler->readAnalysed(), CauseKind::LockPileUp, u"orders",
+                                                               u"poolscope::workload::Shop::reserveHotItem shop.cpp:"))
+                                      .isEmpty(),
+                                  qPrintable(differs), remainingOf(chosen));
+        qInfo("lock pile-up diagnosed after %lld ms", chosen.elapsed());
+        snapshot = *m_sampler->readAnalysed()->postgres;
+        holder = nullptr;
+        for (const Session &s : snapshot.sessions) {
+            if (s.sessionClass == SessionClass::IdleInTransaction && !s.blocking.isEmpty())
+                holder = &s;
+        }
+        QVERIFY(holder);
         QCOMPARE(holder->applicationName, QStringLiteral("orders"));
         QVERIFY2(!holder->stack.isEmpty() && holder->stack.first().startsWith(u"poolscope::workload::Shop::reserveHotItem shop.cpp:"),
                  qPrintable(holder->stack.join(u'|')));
@@ -236,6 +299,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(nobodyBlocked(), 15000);
         QTest::qWait(3000);
         QVERIFY(nobodyBlocked()); // the one leaked holder was the whole pile-up
+        QVERIFY(!hasCause(m_sampler->readAnalysed(), CauseKind::LockPileUp));
     }
 
     // The leak recorded from the command line and written up as a timeline: the leaking owner

@@ -501,10 +501,16 @@ void Diagnoser::addFlood(const Snapshot &snapshot, Diagnosis &diagnosis) const
                         .arg(growth[i].second)
                         .arg(total.value(growth[i].first))
                         .arg(idle.value(growth[i].first)));
+    // Mostly idle: more connections than work. Mostly busy: the pools together allow more
+    // connections than the server has slots, and the load fills them.
+    const bool mostlyIdle = idleAll * 10 >= used * 3;
     cause.summary = QStringLiteral("The server is nearly out of connection slots: %1 of %2 usable (%3 %), %4 of them "
-                                   "idle: the pools are larger than the work needs%5.")
+                                   "idle: %5%6.")
                         .arg(used).arg(usable).arg(qRound(percent)).arg(idleAll)
-                        .arg(grew.isEmpty() ? QString() : QStringLiteral("; %1 grew most").arg(cause.owner));
+                        .arg(mostlyIdle ? QStringLiteral("the pools hold more connections than the work needs")
+                                        : QStringLiteral("the pools together may open more connections than the server "
+                                                         "has slots, and the load fills them"),
+                             grew.isEmpty() ? QString() : QStringLiteral("; %1 grew most").arg(cause.owner));
     cause.evidence.append({QStringLiteral("%1 of %2 usable slots in use (max_connections %3, %4 reserved)")
                                .arg(used).arg(usable).arg(snapshot.limits.maxConnections)
                                .arg(snapshot.limits.superuserReserved + snapshot.limits.reserved),
