@@ -387,6 +387,12 @@ private Q_SLOTS:
         QVERIFY2(markdown.contains(QStringLiteral("poolscope::workload::Shop::checkout shop.cpp:")), qPrintable(markdown));
         QVERIFY2(markdown.contains(QStringLiteral("Action from PoolScope: terminate")), qPrintable(markdown));
         QVERIFY2(markdown.contains(QStringLiteral("**Recovered**")), qPrintable(markdown));
+        // The diagnosis as it stood at the peak names the leak, its owner and code.
+        const qsizetype diagnosis = markdown.indexOf(QStringLiteral("## Diagnosis at the peak: "));
+        QVERIFY2(diagnosis >= 0, qPrintable(markdown));
+        const QString atPeak = markdown.mid(diagnosis);
+        QVERIFY2(atPeak.contains(QStringLiteral("1. **Connection leak** (critical), billing: ")), qPrintable(atPeak));
+        QVERIFY2(atPeak.contains(QStringLiteral("   - at `poolscope::workload::Shop::checkout shop.cpp:")), qPrintable(atPeak));
         QVERIFY(QFileInfo(dir.filePath(QStringLiteral("leak.png"))).size() > 10000);
         // When the leak began: after the scenario was chosen, and within its first seconds.
         const QRegularExpression began(QStringLiteral(R"(\| (\d\d:\d\d:\d\d) \| [^|]+ \| \*\*Leak began\*\*)"));

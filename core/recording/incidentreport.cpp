@@ -79,6 +79,16 @@ QString dateTimeText(qint64 ms)
 // or bring a control or bidi character back through an entity.
 QString cell(const QString &text) { return markdownInline(text); }
 
+const char *severityWord(Finding::Severity severity)
+{
+    switch (severity) {
+    case Finding::Severity::Critical: return "critical";
+    case Finding::Severity::Warning: return "warning";
+    case Finding::Severity::Info: return "info";
+    }
+    return "";
+}
+
 struct Event
 {
     qint64 timeMs = 0;
@@ -148,6 +158,25 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
         timeline.peakWhat += QStringLiteral(" (limit %1)").arg(top.limit);
 
     if (target.kind == TargetKind::PostgreSQL) {
+        // The diagnosis as the window showed it at the peak: the quietest sample before it as
+        // the baseline, then the minute that led to it.
+        Diagnoser diagnoser(recording.rules());
+        int quietest = 0;
+        for (int i = 0; i < peak; ++i) {
+            if (levels[i].total < levels[quietest].total)
+                quietest = i;
+        }
+        const int windowStart = qMax(0, peak - options.diagnosisSamples);
+        QList<int> fed;
+        if (quietest < windowStart)
+            fed.append(quietest);
+        for (int i = windowStart; i <= peak; ++i)
+            fed.append(i);
+        for (int i : std::as_const(fed)) {
+            Snapshot earlier;
+            if (recording.snapshotAt(targetIndex, i, &earlier))
+                timeline.peakDiagnosis = diagnoser.diagnose(earlier);
+        }
         Snapshot snapshot;
         if (recording.snapshotAt(targetIndex, peak, &snapshot)) {
             timeline.peakOwners = groupOwners(snapshot, options.ownerKey);
@@ -294,17 +323,48 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
         s << "\n";
         for (const OwnerSummary &o : tl.peakOwners.mid(0, options.owners)) {
             for (const StackGroup &stack : o.stacks) {
-                // With a leak, the stacks that leaked; without one, where the sessions came from.
-                if (stack.frames.isEmpty() || (tl.leakBeganMs > 0 && stack.leaked == 0))
+                // With a leak, the stacks that leaked, and those held idle in a transaction long
+                // enough to be evidence before the rules call them leaked; without a leak, where
+                // the sessions came from.
+                const int held = stack.byClass[int(SessionClass::IdleInTransaction)]
+                    + stack.byClass[int(SessionClass::IdleInTransactionAborted)];
+                const bool evidence = held > 0 && stack.oldestTransactionSeconds >= options.heldEvidenceSeconds;
+                if (stack.frames.isEmpty() || (tl.leakBeganMs > 0 && stack.leaked == 0 && !evidence))
                     continue;
                 s << "**" << (o.owner.isEmpty() ? QStringLiteral("(none)") : cell(o.owner)) << "**: " << stack.sessions
-                  << " sessions, " << stack.leaked << " leaked, checked out at:\n\n";
+                  << " sessions, " << stack.leaked << " leaked";
+                if (evidence && held > stack.leaked)
+                    s << ", " << held << " idle in transaction (the oldest "
+                      << formatDuration(stack.oldestTransactionSeconds) << ")";
+                s << ", checked out at:\n\n";
                 QStringList frames = stack.frames.mid(0, options.stackFrames);
                 if (stack.frames.size() > options.stackFrames)
                     frames.append(QStringLiteral("… %1 more frames").arg(stack.frames.size() - options.stackFrames));
                 s << markdownCodeBlock(frames) << "\n";
             }
         }
+    }
+    for (const TargetTimeline &tl : std::as_const(timelines)) {
+        if (!tl.peakDiagnosis)
+            continue;
+        s << "## Diagnosis at the peak: " << cell(tl.target) << ", " << timeText(tl.peakMs) << "\n\n";
+        if (tl.peakDiagnosis->causes.isEmpty())
+            s << "Nothing wrong found.\n\n";
+        int number = 0;
+        for (const Cause &cause : tl.peakDiagnosis->causes) {
+            s << ++number << ". **" << causeTitle(cause.kind) << "** (" << severityWord(cause.severity) << ")";
+            if (!cause.owner.isEmpty())
+                s << ", " << cell(cause.owner);
+            s << ": " << cell(cause.summary) << "\n";
+            if (!cause.codeLocation.isEmpty())
+                s << "   - at " << markdownCode(cause.codeLocation) << "\n";
+            for (const Evidence &evidence : cause.evidence)
+                s << "   - " << timeText(evidence.atMs) << " " << cell(evidence.text) << "\n";
+            s << "   - next: " << cell(cause.nextStep) << "\n";
+        }
+        if (!tl.peakDiagnosis->ignoredBecause.isEmpty())
+            s << "\nIgnored by rule: " << cell(tl.peakDiagnosis->ignoredBecause.join(QStringLiteral("; "))) << "\n";
+        s << "\n";
     }
     if (!recording.actions().isEmpty()) {
         s << "## Actions taken from PoolScope\n\n";

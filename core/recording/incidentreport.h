@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/diagnosis.h"
 #include "analysis/owners.h"
 #include "recording/recordingreader.h"
 
@@ -11,6 +12,10 @@ struct TimelineOptions
     OwnerKey ownerKey = OwnerKey::Application;
     int owners = 5;                          // owners named at the peak
     int stackFrames = 6;
+    // Idle in transaction this long, with a stack, is evidence at the peak even before the
+    // rules call it leaked.
+    double heldEvidenceSeconds = 20;
+    int diagnosisSamples = 60; // samples before the peak the diagnosis looks back on
 };
 
 // What the timeline found in one target, for the report and for tests.
@@ -24,6 +29,7 @@ struct TargetTimeline
     qint64 peakMs = 0;
     QString peakWhat;        // "31 leaked", "46 of 47 slots"
     QList<OwnerSummary> peakOwners;
+    DiagnosisPtr peakDiagnosis; // as it stood at the peak, from the minute before it
     qint64 leakBeganMs = 0;  // the oldest leaked session's state change at the peak (0: no leak)
     QString leakBeganOwner;
     QString leakBeganState;  // what it became: "idle in transaction (aborted)"
