@@ -171,7 +171,10 @@ void ChartPanel::setUpSeries()
     for (int i = 0; i < kOwnerLines; ++i)
         owners.append({QString(), ownerColors[i]});
     owners.append({tr("other"), ownerColors[kOwnerLines], Qt::DotLine});
-    m_second->setSeries({}, owners);
+    // The connect rate beside the owners: a storm shows as this line rising while the counts
+    // stay put (connections opened and closed between two samples).
+    owners.append({tr("new connections/s"), QColor(0x37, 0x47, 0x4f), Qt::DashDotLine, true});
+    m_second->setSeries({}, owners, tr("new/s"));
 }
 
 void ChartPanel::redraw()
@@ -214,7 +217,7 @@ void ChartPanel::redraw()
     const int bandCount = bouncer ? 4 : kSessionClassCount;
     classes.bands.resize(bandCount);
     classes.lines.resize(bouncer ? 1 : 3);
-    second.lines.resize(bouncer ? 2 : kOwnerLines + 1);
+    second.lines.resize(bouncer ? 2 : kOwnerLines + 2);
     const QList<std::pair<quint16, int>> top = bouncer ? QList<std::pair<quint16, int>>() : topOwners(history, first, last, kOwnerLines);
     const double warn = m_thresholdShown / 100.0;
     for (int k = 0; k < kept.size(); ++k) {
@@ -249,13 +252,14 @@ void ChartPanel::redraw()
         for (int o = int(top.size()); o < kOwnerLines; ++o)
             second.lines[o].append(0);
         second.lines[kOwnerLines].append(p.total() - named);
+        second.lines[kOwnerLines + 1].append(p.connectsPerSecond);
     }
     second.gaps = classes.gaps;
     if (!bouncer) {
         QStringList names;
         for (const auto &[owner, peak] : top)
             names.append(history.ownerNames().value(owner));
-        m_second->setLineNames(names);
+        m_second->setLineNames(names, kOwnerLines);
     }
     m_second->setTitleText(bouncer ? tr("Clients waiting for a server") : tr("Connections per application (top %1 and other)").arg(kOwnerLines));
     m_classes->setData(classes);

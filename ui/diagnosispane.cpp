@@ -87,8 +87,8 @@ DiagnosisPane::DiagnosisPane(QWidget *parent)
     // Room for a cause's summary, location, three figures and the next step without scrolling;
     // fixed, so that the charts below do not jump as causes come and go.
     const int lines = fontMetrics().lineSpacing();
-    m_causes->setFixedHeight(lines * 7);
-    m_details->setFixedHeight(lines * 7);
+    m_causes->setFixedHeight(lines * 5 + 6);
+    m_details->setFixedHeight(lines * 5 + 6);
     m_details->setReadOnly(true);
     m_details->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     m_remedy->setVisible(false);
@@ -107,7 +107,11 @@ DiagnosisPane::DiagnosisPane(QWidget *parent)
     layout->addLayout(left, 3);
     layout->addLayout(right, 2);
 
-    connect(m_causes, &QTreeWidget::currentItemChanged, this, &DiagnosisPane::showDetails);
+    connect(m_causes, &QTreeWidget::currentItemChanged, this, [this] {
+        if (!m_rebuilding)
+            m_followWorst = selectedCause() <= 0;
+        showDetails();
+    });
     connect(m_remedy, &QPushButton::clicked, this, [this] {
         const int index = selectedCause();
         if (m_diagnosis && index >= 0 && m_diagnosis->causes[index].remedy.kind != Remedy::Kind::None)
@@ -149,6 +153,7 @@ void DiagnosisPane::setDiagnosis(const DiagnosisPtr &diagnosis)
     if (keys != m_shownKeys) {
         // Rebuilt only when the causes change: the operator's selection survives the samples
         // that merely update figures.
+        m_rebuilding = true;
         m_causes->clear();
         for (const Cause &cause : causes) {
             auto *item = new QTreeWidgetItem(m_causes);
@@ -157,9 +162,12 @@ void DiagnosisPane::setDiagnosis(const DiagnosisPtr &diagnosis)
             item->setText(1, safeLine(cause.owner));
         }
         m_shownKeys = keys;
-        const int again = keys.indexOf(selectedKey);
+        const int again = m_followWorst ? -1 : keys.indexOf(selectedKey);
+        if (again < 0)
+            m_followWorst = true; // the operator's choice has gone: back to the worst
         if (!keys.isEmpty())
             m_causes->setCurrentItem(m_causes->topLevelItem(again >= 0 ? again : 0));
+        m_rebuilding = false;
     }
     for (int i = 0; i < causes.size(); ++i) {
         QTreeWidgetItem *item = m_causes->topLevelItem(i);

@@ -45,6 +45,10 @@ private:
     DiagnosisPtr m_diagnosis;
     QStringList m_shownKeys; // what the list shows, so that an unchanged list keeps its selection
     bool m_actionsVisible = true;
+    // The worst cause is selected until the operator picks another; then theirs stays selected
+    // while it lasts.
+    bool m_followWorst = true;
+    bool m_rebuilding = false;
 };
 
 // The details of one cause as plain text: summary, code location with its stack, evidence

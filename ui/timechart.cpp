@@ -148,9 +148,9 @@ void TimeChart::setTitleText(const QString &title)
     m_title = title;
 }
 
-void TimeChart::setLineNames(const QStringList &names)
+void TimeChart::setLineNames(const QStringList &names, int count)
 {
-    for (int i = 0; i < m_lines.size(); ++i) {
+    for (int i = 0; i < m_lines.size() && i < count; ++i) {
         const QString name = safeLine(names.value(i)); // owners' names
         m_lines[i]->setName(name);
     }

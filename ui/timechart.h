@@ -54,7 +54,9 @@ public:
 
     void setSeries(const QList<Series> &bands, const QList<Series> &lines, const QString &rightAxisTitle = {});
     void setTitleText(const QString &title);
-    void setLineNames(const QStringList &names); // e.g. the top owners of the window
+    // Names the first `count` lines, e.g. after the top owners of the window; those without
+    // a name in `names` go unnamed.
+    void setLineNames(const QStringList &names, int count);
     void setData(const Data &data);
     // The chart as a picture, for export and for tests that look at it.
     QImage render(const QSize &size);

@@ -553,7 +553,11 @@ void Diagnoser::addConnectStorm(const Snapshot &snapshot, const Moment &now, Dia
     cause.kind = CauseKind::ConnectStorm;
     cause.severity = rate >= 5 * m_rules.connectStormPerSecond ? Finding::Severity::Critical : Finding::Severity::Warning;
     cause.score = severityWeight(cause.severity) + qMin(rate, 90.0);
-    if (!owners.isEmpty())
+    // An owner is named only when its young sessions account for a fair share of the storm:
+    // connections that come and go between samples leave nothing to attribute, and naming
+    // whoever happened to connect lately would be a guess.
+    const double openedInWindow = rate * kRateWindowMs / 1000.0;
+    if (!owners.isEmpty() && owners.first().second >= qMax(3.0, openedInWindow / 4))
         cause.owner = owners.first().first;
     cause.summary = QStringLiteral("A connect storm: %1 new connections a second%2; each costs the server a process "
                                    "and an authentication.")
@@ -564,8 +568,13 @@ void Diagnoser::addConnectStorm(const Snapshot &snapshot, const Moment &now, Dia
                            snapshot.takenAtMs});
     cause.evidence.append({named.isEmpty()
                                ? QStringLiteral("none of them is still connected: they live less than a sample")
-                               : QStringLiteral("%1 of them still connected: %2").arg(young).arg(named.join(QStringLiteral(", "))),
+                               : QStringLiteral("sessions begun in that time and still connected: %1 (%2)")
+                                     .arg(young).arg(named.join(QStringLiteral(", "))),
                            snapshot.takenAtMs});
+    if (cause.owner.isEmpty() && young > 0)
+        cause.evidence.append({QStringLiteral("most came and went between samples: too few stayed to say whose they are "
+                                              "(a server log with log_connections names them)"),
+                               snapshot.takenAtMs});
     cause.nextStep = QStringLiteral("Connect once and reuse: a pool in the application (check that its idle timeout "
                                     "and max lifetime are not churning it) or PgBouncer in front.");
     diagnosis.causes.append(cause);
