@@ -247,6 +247,39 @@ private Q_SLOTS:
         QCOMPARE(QJsonDocument::fromJson(watch.out.trimmed(), &error).isObject(), true);
     }
 
+    // The diagnosis names owners and code from the same hostile sessions: visible and harmless
+    // in its text, exact in its JSON.
+    void diagnosisOutputs()
+    {
+        const QStringList common{QStringLiteral("--for"), QStringLiteral("1s"), QStringLiteral("--interval"),
+                                 QStringLiteral("0.5s"), QStringLiteral("--idle-tx-leaked-after"), QStringLiteral("1s")};
+        const CliRun text = runPoolscope(QStringList{QStringLiteral("diagnose"), m_pg} + common);
+        QVERIFY2(text.exitCode == 0, qPrintable(text.describe()));
+        QVERIFY2(rawControlIn(text.out, false).isEmpty(), qPrintable(rawControlIn(text.out, false) + text.describe()));
+        QVERIFY2(rawControlIn(text.err, false).isEmpty(), qPrintable(text.describe()));
+        const QString out = QString::fromUtf8(text.out);
+        QVERIFY2(out.contains(u"Forgotten checkout - " + safeLine(QStringLiteral("hostile|escapes"))), qPrintable(out));
+        QVERIFY2(out.contains(u"   at        " + safeLine(kLinkFrame) + u'\n'), qPrintable(out));
+        QVERIFY2(out.contains(u" - " + safeLine(kFormula)), qPrintable(out));
+
+        const CliRun json = runPoolscope(QStringList{QStringLiteral("diagnose"), m_pg, QStringLiteral("--json")} + common);
+        QVERIFY2(json.exitCode == 0, qPrintable(json.describe()));
+        QVERIFY2(rawControlIn(json.out, true).isEmpty(), qPrintable(rawControlIn(json.out, true)));
+        QJsonParseError error;
+        const QJsonObject root = QJsonDocument::fromJson(json.out, &error).object();
+        QCOMPARE(error.error, QJsonParseError::NoError);
+        const QJsonArray causes = root.value(u"targets").toArray().first().toObject().value(u"diagnosis").toObject()
+                                      .value(u"causes").toArray();
+        bool escapes = false, formula = false;
+        for (const QJsonValue &value : causes) {
+            const QJsonObject cause = value.toObject();
+            if (cause.value(u"owner").toString() == u"hostile|escapes")
+                escapes = cause.value(u"code_location").toString() == kLinkFrame;
+            formula = formula || cause.value(u"owner").toString() == kFormula;
+        }
+        QVERIFY2(escapes && formula, json.out.constData());
+    }
+
     void pgbouncerOutputs()
     {
         const CliRun text = runPoolscope({QStringLiteral("snapshot"), m_bouncer, QStringLiteral("--postgres"), m_pg,
