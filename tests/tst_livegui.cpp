@@ -5,6 +5,7 @@
 #include "confirmdialog.h"
 #include "connectiondialog.h"
 #include "diagnosispane.h"
+#include "fleetview.h"
 #include "keyedtreemodel.h"
 #include "limitspanel.h"
 #include "mainwindow.h"
@@ -297,6 +298,63 @@ private Q_SLOTS:
         // Read-only hides the button.
         m_window->setReadOnly(true);
         QVERIFY(!pane->remedyButton()->isVisible());
+    }
+
+    // Several targets in one table, worst first: the unreachable one, then the one with a leak;
+    // a row opens its target, and Ctrl+C copies the rows.
+    void fleetOverviewPutsTheWorstFirst()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_SMALL);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        ClientSession leaker(POOLSCOPE_TEST_PG_APP, "billing-api");
+        QVERIFY(leaker.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!leaker.exec(QString::fromLatin1(kLeakingQuery)));
+        open(POOLSCOPE_TEST_SMALL);
+        open(POOLSCOPE_TEST_BOUNCER);
+        open(POOLSCOPE_TEST_PG);
+        open(QStringLiteral("host=127.0.0.1 port=1 dbname=gone user=nobody connect_timeout=2"));
+        QAction *showFleet = nullptr;
+        for (QAction *action : m_window->findChildren<QAction *>()) {
+            if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F))
+                showFleet = action;
+        }
+        QVERIFY(showFleet);
+        showFleet->trigger();
+        FleetView *fleet = m_window->fleet();
+        QTRY_VERIFY(fleet->isVisible());
+        QAbstractItemModel *rows = fleet->table()->model();
+        QCOMPARE(rows->rowCount(), 4);
+        const auto cell = [rows](int row, int column) { return rows->index(row, column).data().toString(); };
+        QTRY_VERIFY_WITH_TIMEOUT(cell(0, FleetModel::Worst) == u"unreachable"
+                                     && cell(1, FleetModel::Worst).startsWith(u"Connection leak · billing-api"),
+                                 15000);
+        QVERIFY2(cell(0, FleetModel::State).startsWith(u"reconnecting"), qPrintable(cell(0, FleetModel::State)));
+        QVERIFY(cell(1, FleetModel::Target).contains(u"postgres"));
+        QCOMPARE(cell(1, FleetModel::Leaked), QStringLiteral("1"));
+        QVERIFY(cell(1, FleetModel::Kind).startsWith(u"PostgreSQL "));
+        QTRY_VERIFY_WITH_TIMEOUT(cell(2, FleetModel::Kind).startsWith(u"P") && cell(3, FleetModel::Kind).startsWith(u"P"), 10000);
+        QVERIFY(cell(2, FleetModel::Slots).contains(u" of "));
+        QCOMPARE(fleet->findChild<QLabel *>()->text(), QStringLiteral("2 of 4 targets critical or unreachable"));
+        saveScreenshot(m_window.get(), QStringLiteral("fleet"), m_dir);
+
+        // Sorting by another column works, and back.
+        fleet->table()->sortByColumn(FleetModel::Target, Qt::AscendingOrder);
+        QVERIFY(cell(0, FleetModel::Target) <= cell(1, FleetModel::Target));
+        fleet->table()->sortByColumn(FleetModel::Worst, Qt::DescendingOrder);
+
+        fleet->table()->selectRow(1);
+        fleet->table()->setFocus();
+        QTest::keyClick(fleet->table(), Qt::Key_C, Qt::ControlModifier);
+        const QString copied = QApplication::clipboard()->text();
+        QVERIFY2(copied.startsWith(u"Target\tKind\tIn use") && copied.contains(u"Connection leak · billing-api"),
+                 qPrintable(copied));
+        // Enter on the leaking target's row opens its view.
+        QTest::keyClick(fleet->table(), Qt::Key_Return);
+        QTRY_VERIFY(m_window->currentView() && m_window->currentView()->isVisible());
+        QVERIFY(m_window->currentView()->target().displayName().contains(u"postgres"));
+        QVERIFY(m_window->currentView()->target().postgres());
     }
 
     // Recording from the window: the target's samples and the terminate done meanwhile land in

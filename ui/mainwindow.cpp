@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "alertviews.h"
+#include "fleetview.h"
 #include "auditlogdialog.h"
 #include "chartpanel.h"
 #include "connectiondialog.h"
@@ -27,6 +28,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTableView>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTimer>
@@ -65,6 +67,7 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     , m_sidebar(new QListWidget(this))
     , m_stack(new QStackedWidget(this))
     , m_welcome(new QWidget(this))
+    , m_fleet(new FleetView(this))
     , m_banner(new AlertBanner(this))
     , m_alertRules(loadAlertRules())
     , m_servers(std::make_shared<ServerDirectory>())
@@ -91,6 +94,13 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     welcomeLayout->addWidget(addButton, 0, Qt::AlignCenter);
     welcomeLayout->addStretch();
     m_stack->addWidget(m_welcome);
+    m_stack->addWidget(m_fleet);
+    connect(m_fleet, &FleetView::targetActivated, this, [this](TargetController *controller) {
+        for (int i = 0; i < m_entries.size(); ++i) {
+            if (m_entries[i].controller == controller)
+                selectTarget(i);
+        }
+    });
 
     auto *splitter = new QSplitter(this);
     splitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -191,12 +201,17 @@ void MainWindow::createActions()
     });
     find->setShortcut(QKeySequence::Find);
     QAction *copy = view->addAction(tr("&Copy selection"), this, [this] {
-        if (TargetView *v = currentView())
+        if (m_stack->currentWidget() == m_fleet)
+            m_fleet->copySelection();
+        else if (TargetView *v = currentView())
             v->copySelection();
     });
     copy->setShortcut(QKeySequence::Copy);
     copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     m_stack->addAction(copy);
+    QAction *fleet = view->addAction(tr("F&leet overview"), this, &MainWindow::showFleet);
+    fleet->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    fleet->setToolTip(tr("Every open target in one table, worst first (Ctrl+Shift+F)"));
     view->addSeparator();
     view->addAction(tr("Server &budget…"), this, &MainWindow::editServerBudget);
 
@@ -237,6 +252,7 @@ void MainWindow::createActions()
     toolBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     toolBar->addAction(add);
     toolBar->addAction(refresh);
+    toolBar->addAction(fleet);
     toolBar->addAction(pause);
     toolBar->addAction(m_readOnlyAction);
     m_targetActions = {edit, duplicate, remove, refresh, pause, terminate};
@@ -253,6 +269,7 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
     entry.controller = new TargetController(std::make_unique<Sampler>(target, sampling), target.displayName(), target, this);
     entry.controller->setAlertRules(m_alertRules);
     m_recorder->watch(entry.controller);
+    m_fleet->addTarget(entry.controller);
     entry.view = new TargetView(*entry.controller, m_options.auditLogPath, m_stack);
     entry.view->setReadOnly(m_readOnly);
     entry.conninfoText = conninfoText;
@@ -289,7 +306,7 @@ void MainWindow::updateItem(const Entry &entry)
     case SamplerStatus::State::Connected: {
         color = QColor(0x43, 0xa0, 0x47);
         if (const SnapshotPtr p = c.postgres(); p && c.kind() == TargetKind::PostgreSQL) {
-            detail = tr("%1 sessions").arg(p->totals.total);
+            detail = p->totals.total == 1 ? tr("1 session") : tr("%1 sessions").arg(p->totals.total);
             if (p->totals.leaked > 0) {
                 detail += tr(", %1 leaked").arg(p->totals.leaked);
                 color = QColor(0xe5, 0x39, 0x35);
@@ -358,6 +375,13 @@ void MainWindow::duplicateTarget()
         openTarget(m_entries[row].controller->connInfo(), m_entries[row].conninfoText, m_entries[row].remember);
 }
 
+void MainWindow::showFleet()
+{
+    m_sidebar->setCurrentRow(-1);
+    m_stack->setCurrentWidget(m_fleet);
+    m_fleet->table()->setFocus();
+}
+
 void MainWindow::removeTarget()
 {
     const int row = currentEntry();
@@ -366,6 +390,7 @@ void MainWindow::removeTarget()
     Entry entry = m_entries.takeAt(row);
     const QString name = entry.controller->displayName();
     entry.controller->stop(); // the sampling connection closes on its own thread
+    m_fleet->removeTarget(entry.controller);
     m_stack->removeWidget(entry.view);
     delete entry.item;
     delete entry.view;

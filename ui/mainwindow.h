@@ -17,6 +17,7 @@ QT_END_NAMESPACE
 namespace poolscope::ui {
 
 class AlertBanner;
+class FleetView;
 class TargetController;
 class TargetView;
 class WindowRecorder;
@@ -50,6 +51,8 @@ public:
     const QList<Alert> &alertLog() const { return m_alertLog; }
     AlertBanner *alertBanner() const { return m_banner; }
     WindowRecorder *recorder() const { return m_recorder; }
+    FleetView *fleet() const { return m_fleet; }
+    void showFleet(); // every open target in one table, worst first
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -90,6 +93,7 @@ private:
     QListWidget *m_sidebar;
     QStackedWidget *m_stack;
     QWidget *m_welcome;
+    FleetView *m_fleet;
     AlertBanner *m_banner;
     QSystemTrayIcon *m_tray = nullptr;
     AlertRules m_alertRules;
