@@ -298,6 +298,7 @@ private Q_SLOTS:
         // Read-only hides the button.
         m_window->setReadOnly(true);
         QVERIFY(!pane->remedyButton()->isVisible());
+        m_window->setReadOnly(false); // the mode is kept in the settings: the next test acts
     }
 
     // Several targets in one table, worst first: the unreachable one, then the one with a leak;
@@ -484,6 +485,8 @@ private Q_SLOTS:
     void windowNeverWaitsOnALostNetwork()
     {
         POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        // The targets of the tests before have closed their connections by now, each thread gone.
+        QTRY_COMPARE_WITH_TIMEOUT(workerthreads::running(), 0, 5000);
         const int threadsBefore = workerthreads::running();
         LossyRelay relay(QStringLiteral("127.0.0.1"), portOf(POOLSCOPE_TEST_PG));
         TargetView *view = open(throughRelay(POOLSCOPE_TEST_PG, relay));

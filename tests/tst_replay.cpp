@@ -22,6 +22,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QImage>
+#include <QTabWidget>
 #include <QTemporaryDir>
 
 #include <memory>
@@ -278,10 +279,19 @@ private Q_SLOTS:
         QVERIFY(window);
         window->show();
         QCOMPARE(window->views().size(), 3);
+        // Read as the operator reads it: on the target's own tab (a view behind another tab
+        // catches up when it comes to the front).
         const auto healthOf = [&](const QString &name) {
             for (TargetView *view : window->views()) {
-                if (view->target().displayName() == name)
-                    return view->overview()->healthText();
+                if (view->target().displayName() != name)
+                    continue;
+                for (QWidget *up = view->parentWidget(); up; up = up->parentWidget()) {
+                    if (auto *tabs = qobject_cast<QTabWidget *>(up)) {
+                        tabs->setCurrentWidget(view);
+                        break;
+                    }
+                }
+                return view->overview()->healthText();
             }
             return QString();
         };

@@ -104,6 +104,8 @@ int runGui(int argc, char **argv)
                       QStringLiteral("name"), QStringLiteral("leak")});
     parser.addOption({QStringLiteral("replay"), QStringLiteral("Open a recording to replay it, instead of live targets."),
                       QStringLiteral("file")});
+    parser.addOption({QStringLiteral("fleet"),
+                      QStringLiteral("Start on the fleet overview: every target in one table, worst first.")});
     parser.process(app);
     // Logout, systemctl stop or kill: closed as Ctrl+Q closes it (settings saved, recordings
     // ended, connections closed), not killed mid-write.
@@ -161,6 +163,8 @@ int runGui(int argc, char **argv)
     for (const auto &[info, text] : std::as_const(targets))
         window->openTarget(info, text, false);
     window->selectTarget(0); // the first one named, as the user listed them
+    if (parser.isSet(QStringLiteral("fleet")))
+        window->showFleet();
     std::unique_ptr<DemoSession> session;
     if (demo) {
         session = std::make_unique<DemoSession>();

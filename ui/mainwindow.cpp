@@ -332,12 +332,22 @@ void MainWindow::updateItem(const Entry &entry)
         const qint64 age = (QDateTime::currentMSecsSinceEpoch() - c.lastSampleAtMs()) / 1000;
         detail += tr(" · last sample %1 s ago").arg(age);
     }
-    entry.item->setText(safeLine(c.displayName()) + u'\n' + detail);
-    entry.item->setIcon(dot(color));
+    // Set only what changed: each change of a word-wrapped item lays out the whole list again,
+    // and with twenty targets this runs forty times a second.
+    const QString text = safeLine(c.displayName()) + u'\n' + detail;
+    if (entry.item->text() != text)
+        entry.item->setText(text);
+    constexpr int kDotColorRole = Qt::UserRole + 7;
+    if (entry.item->data(kDotColorRole).value<QColor>() != color) {
+        entry.item->setIcon(dot(color));
+        entry.item->setData(kDotColorRole, color);
+    }
     QString tip = c.connInfo().redacted();
     if (!status.error.message.isEmpty())
         tip += u'\n' + status.error.message;
-    entry.item->setToolTip(richFromPlain(tip));
+    tip = richFromPlain(tip);
+    if (entry.item->toolTip() != tip)
+        entry.item->setToolTip(tip);
 }
 
 void MainWindow::addTarget()

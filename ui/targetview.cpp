@@ -88,6 +88,10 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
 
     connect(&m_target, &TargetController::sampled, this, &TargetView::onSampled);
     connect(&m_target, &TargetController::statusChanged, this, [this] {
+        if (!isVisible()) {
+            m_behind = true;
+            return;
+        }
         m_overview->refresh();
         arrangeTabs();
     });
@@ -153,6 +157,11 @@ void TargetView::arrangeTabs()
 
 void TargetView::onSampled()
 {
+    if (!isVisible()) {
+        m_behind = true;
+        return;
+    }
+    m_behind = false;
     m_sinceSample.start();
     arrangeTabs();
     m_overview->refresh();
@@ -198,7 +207,10 @@ void TargetView::refreshPanels()
 void TargetView::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
-    refreshPanels();
+    if (m_behind)
+        onSampled(); // the overview, diagnosis, charts and the panel in front, as of now
+    else
+        refreshPanels();
 }
 
 void TargetView::setReadOnly(bool readOnly)
