@@ -1,4 +1,5 @@
 #include "analysis/classifier.h"
+#include "analysis/querytags.h"
 #include "model/duration.h"
 
 #include <QTest>
@@ -179,6 +180,124 @@ private Q_SLOTS:
         snapshot.limits.roles = {{QStringLiteral("app"), 10}};
         classify(snapshot, LeakRules{});
         QCOMPARE(snapshot.totals.suspected, 0);
+    }
+
+    // Both ages of a session in a transaction: time in its state and since the transaction
+    // began. A transaction held long across short pauses is a checkout held across other work.
+    void bothAges_data()
+    {
+        QTest::addColumn<double>("stateSeconds");
+        QTest::addColumn<double>("transactionSeconds");
+        QTest::addColumn<LeakVerdict>("expected");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("short pause, young transaction") << 7.0 << 7.0 << LeakVerdict::None << QStringLiteral("idle in transaction for 7.0 s");
+        QTest::newRow("short pause, transaction held 90 s") << 7.0 << 90.0 << LeakVerdict::Suspected
+                                                             << QStringLiteral("idle in transaction for 7.0 s, its transaction open for 90 s");
+        QTest::newRow("between statements, old transaction") << 3.0 << 300.0 << LeakVerdict::None << QString();
+        QTest::newRow("long pause, old transaction") << 31.0 << 300.0 << LeakVerdict::Suspected
+                                                      << QStringLiteral("its transaction open for 5 min 00 s");
+    }
+
+    void bothAges()
+    {
+        QFETCH(double, stateSeconds);
+        QFETCH(double, transactionSeconds);
+        QFETCH(LeakVerdict, expected);
+        QFETCH(QString, reason);
+        Session subject = session(100, "", stateSeconds);
+        subject.state = QStringLiteral("idle in transaction");
+        subject.xactStartMs = kNow - qint64(transactionSeconds * 1000);
+        Snapshot snapshot = snapshotOf({subject});
+        classify(snapshot, LeakRules{});
+        const Session &s = snapshot.sessions.first();
+        QCOMPARE(s.transactionSeconds, transactionSeconds);
+        QCOMPARE(s.stateSeconds, stateSeconds);
+        QCOMPARE(s.leak, expected);
+        if (reason.isEmpty())
+            QVERIFY2(s.reasons.isEmpty(), qPrintable(s.reasons.join(u';')));
+        else
+            QVERIFY2(anyReasonContains(s, reason), qPrintable(s.reasons.join(u';')));
+    }
+
+    void ignoreRules_data()
+    {
+        QTest::addColumn<QString>("application");
+        QTest::addColumn<QString>("user");
+        QTest::addColumn<QString>("query");
+        QTest::addColumn<QStringList>("rules");
+        QTest::addColumn<QString>("ignoredBecause");
+        const auto row = [](const char *name, const char *application, const char *user, const char *query,
+                            const QStringList &rules, const char *because) {
+            QTest::newRow(name) << QString::fromUtf8(application) << QString::fromUtf8(user) << QString::fromUtf8(query)
+                                << rules << QString::fromUtf8(because);
+        };
+        const QStringList none;
+        row("pg_dump by default", "pg_dump", "dba", "COPY t TO stdout", none, "application pg_dump");
+        row("pg_basebackup by default", "pg_basebackup", "dba", "", none, "application pg_basebackup");
+        row("an application", "billing", "app", "SELECT 1", none, "");
+        row("user rule", "etl", "batch", "SELECT 1", {QStringLiteral("user=batch")}, "user batch");
+        row("database rule", "etl", "app", "SELECT 1", {QStringLiteral("database=shop")}, "database shop");
+        row("application rule", "nightly", "app", "SELECT 1", {QStringLiteral("application=nightly")}, "application nightly");
+        row("query comment", "etl", "app", "SELECT 1 /* poolscope:ignore */", none, "its query comment poolscope:ignore");
+        row("comment among tags", "etl", "app", "SELECT 1 /*controller='x',poolscope='ignore'*/", none,
+            "its query comment poolscope:ignore");
+        row("another comment", "etl", "app", "SELECT 1 /* poolscope:watch */", none, "");
+        row("defaults dropped", "pg_dump", "dba", "", {QStringLiteral("none")}, "");
+    }
+
+    void ignoreRules()
+    {
+        QFETCH(QString, application);
+        QFETCH(QString, user);
+        QFETCH(QString, query);
+        QFETCH(QStringList, rules);
+        QFETCH(QString, ignoredBecause);
+        LeakRules leakRules;
+        for (const QString &rule : rules) {
+            if (rule == u"none")
+                leakRules.ignore = IgnoreRules{{}, {}, {}};
+            else
+                QVERIFY(leakRules.ignore.add(rule));
+        }
+        Session subject = session(100, "", 120); // idle in transaction for 2 min: leaked unless ignored
+        subject.state = QStringLiteral("idle in transaction");
+        subject.applicationName = application;
+        subject.user = user;
+        subject.query = query;
+        subject.tags = parseQueryTags(query).tags;
+        Snapshot snapshot = snapshotOf({subject});
+        classify(snapshot, leakRules);
+        const Session &s = snapshot.sessions.first();
+        QCOMPARE(s.ignoredBecause, ignoredBecause);
+        QCOMPARE(s.leak, ignoredBecause.isEmpty() ? LeakVerdict::Leaked : LeakVerdict::None);
+        QCOMPARE(snapshot.totals.ignored, ignoredBecause.isEmpty() ? 0 : 1);
+        QCOMPARE(snapshot.totals.leaked, ignoredBecause.isEmpty() ? 1 : 0);
+        QCOMPARE(snapshot.totals.total, 1); // shown, counted, not judged
+    }
+
+    void ignoreRuleSyntax_data()
+    {
+        QTest::addColumn<QString>("rule");
+        QTest::addColumn<bool>("accepted");
+        const auto row = [](const char *name, const char *rule, bool accepted) {
+            QTest::newRow(name) << QString::fromUtf8(rule) << accepted;
+        };
+        row("application", "application=pg_dump", true);
+        row("spaces", " user = batch ", true);
+        row("database", "database=warehouse", true);
+        row("unknown kind", "host=10.0.0.1", false);
+        row("no value", "user=", false);
+        row("no kind", "=x", false);
+        row("no equals", "pg_dump", false);
+    }
+
+    void ignoreRuleSyntax()
+    {
+        QFETCH(QString, rule);
+        QFETCH(bool, accepted);
+        IgnoreRules rules{{}, {}, {}};
+        QCOMPARE(rules.add(rule), accepted);
+        QCOMPARE(rules.toStrings().size(), accepted ? 1 : 0);
     }
 
     void flood_data()

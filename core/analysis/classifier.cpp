@@ -62,11 +62,17 @@ void judgeIdleInTransaction(Session &s, const LeakRules &rules)
     } else if (s.stateSeconds >= rules.idleInTxSuspectAfter) {
         s.leak = blocks ? LeakVerdict::Leaked : LeakVerdict::Suspected;
     } else if (s.stateSeconds >= rules.idleInTxWarnAfter) {
-        s.leak = blocks ? LeakVerdict::Suspected : LeakVerdict::None;
+        // The other age: a transaction open for longer than a leak's threshold, idle again, is
+        // a checkout held across other work even if each pause is short.
+        const bool heldLong = s.transactionSeconds >= rules.idleInTxLeakedAfter;
+        s.leak = blocks || heldLong ? LeakVerdict::Suspected : LeakVerdict::None;
     } else {
         return; // a transaction between two statements: normal
     }
-    s.reasons.append(u"idle in transaction for " + formatDuration(s.stateSeconds));
+    QString reason = u"idle in transaction for " + formatDuration(s.stateSeconds);
+    if (s.transactionSeconds >= s.stateSeconds + 1)
+        reason += u", its transaction open for " + formatDuration(s.transactionSeconds);
+    s.reasons.append(reason);
 }
 
 } // namespace

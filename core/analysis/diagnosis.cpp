@@ -168,7 +168,7 @@ double Diagnoser::connectRate(const Moment &now, QString *source) const
         *source = QStringLiteral("pg_stat_database.sessions");
         return (now.sessionsOpened - before->sessionsOpened) / seconds;
     }
-    int started = 0;
+    int started = now.startedSincePrevious; // `now` is not among the moments yet
     for (const Moment &moment : m_moments) {
         if (moment.atMs > before->atMs)
             started += moment.startedSincePrevious;
