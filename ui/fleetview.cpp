@@ -47,7 +47,7 @@ FleetModel::Row FleetModel::rowFor(TargetController *controller)
         row.state += QStringLiteral(": ") + safeLine(status.error.message.section(u'\n', 0, 0));
     const AnalysedSamplePtr sample = controller->sample();
     if (const SnapshotPtr p = sample ? sample->postgres : nullptr) {
-        row.kind = QStringLiteral("PostgreSQL ") + p->serverVersion;
+        row.kind = QStringLiteral("PostgreSQL ") + p->serverVersion.section(u' ', 0, 0); // "15.18", not its build
         const int usable = p->limits.usableSlots();
         row.slots = QObject::tr("%1 of %2").arg(number(p->totals.slotsUsed), number(usable));
         row.slotsShare = usable > 0 ? double(p->totals.slotsUsed) / usable : 0;
