@@ -301,6 +301,43 @@ private Q_SLOTS:
         m_window->setReadOnly(false); // the mode is kept in the settings: the next test acts
     }
 
+    // View > Ignore rules: a batch job's transaction, leaked by the rules, is shown as ignored
+    // once a rule names it, from the next sample on, and the rule is kept in the settings.
+    void ignoreRulesFromTheWindow()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession batch(POOLSCOPE_TEST_PG_APP, "nightly-export");
+        QVERIFY(batch.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!batch.exec(QStringLiteral("SELECT 1/0"))); // aborted: leaked after a second here
+        TargetView *view = open(POOLSCOPE_TEST_PG);
+        QAbstractItemModel *sessions = view->sessions()->view()->model();
+        const auto verdict = [&] {
+            const int row = proxyRowOfPid(sessions, batch.pid());
+            return row < 0 ? QString() : sessions->index(row, SessionTableModel::Verdict).data().toString();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(verdict().startsWith(u"leaked: "), 10000);
+
+        QAction *edit = nullptr;
+        for (QAction *action : m_window->findChildren<QAction *>()) {
+            if (action->text() == u"&Ignore rules…")
+                edit = action;
+        }
+        QVERIFY(edit);
+        QTimer::singleShot(200, qApp, [] {
+            auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            QVERIFY(dialog->textValue().contains(u"application=pg_dump")); // the defaults, to keep or drop
+            dialog->setTextValue(dialog->textValue() + QStringLiteral("\napplication=nightly-export"));
+            dialog->accept();
+        });
+        edit->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(verdict(), QStringLiteral("ignored: application nightly-export"), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(view->diagnosis()->diagnosis() && view->diagnosis()->diagnosis()->causes.isEmpty(), 5000);
+        QVERIFY(QSettings().value(QStringLiteral("analysis/ignore")).toStringList().contains(u"application=nightly-export"));
+        QSettings().remove(QStringLiteral("analysis/ignore")); // the next tests judge every session
+    }
+
     // Several targets in one table, worst first: the unreachable one, then the one with a leak;
     // a row opens its target, and Ctrl+C copies the rows.
     void fleetOverviewPutsTheWorstFirst()

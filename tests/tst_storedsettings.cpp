@@ -103,6 +103,32 @@ private Q_SLOTS:
         QTEST(int(stored.problems.size()), "problems");
     }
 
+    void ignoreRules_data()
+    {
+        QTest::addColumn<QByteArray>("ini");
+        QTest::addColumn<QStringList>("rules");
+        QTest::addColumn<int>("problems");
+        const QStringList defaults = IgnoreRules{}.toStrings();
+        QTest::newRow("never set: the defaults") << QByteArray("[alerts]\nrisingSamples=3\n") << defaults << 0;
+        QTest::newRow("as the window writes them")
+            << QByteArray("[analysis]\nignore=application=pg_dump, user=batch\n")
+            << QStringList{QStringLiteral("application=pg_dump"), QStringLiteral("user=batch")} << 0;
+        QTest::newRow("one rule") << QByteArray("[analysis]\nignore=database=warehouse\n")
+                                  << QStringList{QStringLiteral("database=warehouse")} << 0;
+        QTest::newRow("emptied: nothing ignored") << QByteArray("[analysis]\nignore=\n") << QStringList() << 0;
+        QTest::newRow("a bad line is left out")
+            << QByteArray("[analysis]\nignore=host=10.0.0.1, user=batch\n") << QStringList{QStringLiteral("user=batch")} << 1;
+    }
+
+    void ignoreRules()
+    {
+        QFETCH(QByteArray, ini);
+        QFETCH(QStringList, rules);
+        const StoredSettings stored = read(ini);
+        QCOMPARE(stored.ignoreRules.toStrings(), rules);
+        QTEST(int(stored.problems.size()), "problems");
+    }
+
     void problemNamesKeyAndValue()
     {
         const StoredSettings stored = read("[alerts]\nrisingSamples=-3\n");

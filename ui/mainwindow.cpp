@@ -156,6 +156,7 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     m_savedTargets = stored.targets;
     if (stored.serverBudgetPercent && !options.serverBudgetGiven)
         m_options.sampler.serverBudgetPercent = *stored.serverBudgetPercent;
+    m_options.sampler.rules.ignore = stored.ignoreRules;
     if (options.restoreTargets)
         restoreTargets(stored.targets);
     if (!stored.problems.isEmpty()) {
@@ -214,6 +215,7 @@ void MainWindow::createActions()
     fleet->setToolTip(tr("Every open target in one table, worst first (Ctrl+Shift+F)"));
     view->addSeparator();
     view->addAction(tr("Server &budget…"), this, &MainWindow::editServerBudget);
+    view->addAction(tr("&Ignore rules…"), this, &MainWindow::editIgnoreRules);
 
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
     QAction *terminate = actions->addAction(tr("&Terminate selected sessions…"), this, [this] {
@@ -529,6 +531,41 @@ void MainWindow::editServerBudget()
         entry.controller->setServerBudget(percent);
     showMessage(percent > 0 ? tr("Server budget %1 % of the interval; it applies from the next sample.").arg(percent)
                             : tr("The interval asked for is kept whatever a read costs the server."));
+}
+
+void MainWindow::editIgnoreRules()
+{
+    QString shown = m_options.sampler.rules.ignore.toStrings().join(u'\n');
+    for (;;) {
+        bool ok = false;
+        const QString text = QInputDialog::getMultiLineText(
+            this, tr("Ignore rules"),
+            tr("Sessions that legitimately hold transactions (dumps, replication, batch jobs) are shown as ignored "
+               "and never judged leaked, alerted on or diagnosed.\nOne rule a line: application=NAME, user=NAME or "
+               "database=NAME. A query commented /* poolscope:ignore */ is always ignored.\n\nRules:"),
+            shown, &ok);
+        if (!ok)
+            return;
+        IgnoreRules rules{{}, {}, {}};
+        QStringList wrong;
+        for (const QString &line : text.split(u'\n')) {
+            if (!line.trimmed().isEmpty() && !rules.add(line))
+                wrong.append(line.trimmed());
+        }
+        if (!wrong.isEmpty()) {
+            QMessageBox::warning(this, tr("Ignore rules"),
+                                 richFromPlain(tr("These lines are not application=, user= or database=NAME; nothing "
+                                                  "was changed:\n\n%1").arg(wrong.join(u'\n'))));
+            shown = text; // the dialog again, with what the operator typed, to correct
+            continue;
+        }
+        m_options.sampler.rules.ignore = rules;
+        QSettings().setValue(QStringLiteral("analysis/ignore"), rules.toStrings());
+        for (const Entry &entry : std::as_const(m_entries))
+            entry.controller->setIgnoreRules(rules);
+        showMessage(tr("%n ignore rule(s) saved; they apply from the next sample.", nullptr, int(rules.toStrings().size())));
+        return;
+    }
 }
 
 void MainWindow::showMessage(const QString &text)

@@ -85,6 +85,7 @@ private:
     void refreshBanner();
     void editAlertRules();
     void editServerBudget();
+    void editIgnoreRules();
 
     WindowOptions m_options;
     QStringList m_savedTargets; // as in the settings file, opened or not

@@ -47,6 +47,7 @@ public:
     QString health() const { return m_sample ? m_sample->health : QString(); }
     const AlertRules &alertRules() const { return m_alertRules; }
     void setAlertRules(const AlertRules &rules);
+    void setIgnoreRules(const IgnoreRules &rules) { m_source->setIgnoreRules(rules); }
     void setServerBudget(double percent) { m_source->setServerBudget(percent); }
 
     // A sample from the source: what its signal calls, and how a benchmark feeds one in.

@@ -72,6 +72,7 @@ class Diagnoser
 {
 public:
     explicit Diagnoser(const LeakRules &rules = {}) : m_rules(rules) {}
+    void setRules(const LeakRules &rules) { m_rules = rules; }
 
     DiagnosisPtr diagnose(const Snapshot &snapshot);
     // `linked`: the linker's findings and links, with `server` the PostgreSQL sample behind the

@@ -55,6 +55,12 @@ public:
     AnalysedSamplePtr regroup(OwnerKey key);
 
     void setAlertRules(const AlertRules &rules) { m_alerts.setRules(rules); }
+    // Sessions matched from the next sample on are shown as ignored and judged no more.
+    void setIgnoreRules(const IgnoreRules &rules)
+    {
+        m_settings.rules.ignore = rules;
+        m_diagnoser.setRules(m_settings.rules);
+    }
     const AnalysisSettings &settings() const { return m_settings; }
     const QString &target() const { return m_target; }
 

@@ -153,6 +153,13 @@ public:
             m_pipeline->setAlertRules(rules);
     }
 
+    void setIgnoreRules(const IgnoreRules &rules)
+    {
+        m_options.rules.ignore = rules;
+        if (m_pipeline)
+            m_pipeline->setIgnoreRules(rules);
+    }
+
 Q_SIGNALS:
     void sampled(const poolscope::AnalysedSamplePtr &sample);
     void statusChanged(const poolscope::SamplerStatus &status);
@@ -378,6 +385,14 @@ void Sampler::setServerBudget(double percent)
     m_options.serverBudgetPercent = percent;
     if (m_worker)
         QMetaObject::invokeMethod(m_worker, [worker = m_worker, percent] { worker->setServerBudget(percent); },
+                                  Qt::QueuedConnection);
+}
+
+void Sampler::setIgnoreRules(const IgnoreRules &rules)
+{
+    m_options.rules.ignore = rules;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, rules] { worker->setIgnoreRules(rules); },
                                   Qt::QueuedConnection);
 }
 

@@ -59,6 +59,7 @@ public:
     void restart() override;
     void setOwnerKey(OwnerKey key) override;
     void setAlertRules(const AlertRules &rules) override;
+    void setIgnoreRules(const IgnoreRules &rules) override;
     void setServerBudget(double percent) override;
     bool canAct() const override { return true; }
     qint64 nowMs() const override;

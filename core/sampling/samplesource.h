@@ -50,6 +50,8 @@ public:
     // The owners are grouped by `key` from now on; the last sample comes again, regrouped.
     virtual void setOwnerKey(OwnerKey key) = 0;
     virtual void setAlertRules(const AlertRules &rules) = 0;
+    // Sessions to show as ignored and never judge (a recording keeps the rules it was made with).
+    virtual void setIgnoreRules(const IgnoreRules &rules) { Q_UNUSED(rules); }
     // The share of the interval one read may cost the server before the interval stretches
     // (0: never stretch). A recording has no server to spare.
     virtual void setServerBudget(double percent) { Q_UNUSED(percent); }

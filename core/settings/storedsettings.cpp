@@ -91,6 +91,19 @@ StoredSettings readStoredSettings(QSettings &settings)
                                                StoredSettings::kMaxRecordingCapMegabytes);
     if (settings.contains(QStringLiteral("sampling/serverBudgetPercent")))
         stored.serverBudgetPercent = check.number(QStringLiteral("sampling/serverBudgetPercent"), 2, 0, 100);
+    if (settings.contains(QStringLiteral("analysis/ignore"))) {
+        // Saved as the rules' text, one a line ("application=pg_dump"); an empty list is a
+        // choice (nothing ignored), not a missing one.
+        stored.ignoreRules = IgnoreRules{{}, {}, {}};
+        const QVariant value = settings.value(QStringLiteral("analysis/ignore"));
+        const QStringList rules = value.typeId() == QMetaType::QStringList ? value.toStringList()
+                                                                            : QStringList{value.toString()};
+        for (const QString &rule : rules) {
+            if (!rule.trimmed().isEmpty() && !stored.ignoreRules.add(rule))
+                stored.problems.append(QStringLiteral("analysis/ignore: \"%1\" is not application=, user= or database=NAME; "
+                                                      "left out").arg(rule));
+        }
+    }
     const QVariant targets = settings.value(QStringLiteral("targets"));
     const QStringList texts = targets.typeId() == QMetaType::QStringList ? targets.toStringList()
                               : targets.isValid()                        ? QStringList{targets.toString()}

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/alerts.h"
+#include "analysis/classifier.h"
 
 #include <QSettings>
 #include <QStringList>
@@ -25,6 +26,7 @@ struct StoredSettings
     bool alwaysRecord = false;
     int recordingCapMegabytes = kDefaultRecordingCapMegabytes;
     std::optional<double> serverBudgetPercent; // set in the window (View > Server budget…)
+    IgnoreRules ignoreRules; // View > Ignore rules…; the defaults when never set
     QStringList problems; // "alerts/risingSamples: "-3" is not a whole number from 0 to 100; 3 is used"
 };
 
