@@ -15,6 +15,7 @@ namespace poolscope::cli {
 int runSnapshot(const QStringList &arguments);
 int runWatch(const QStringList &arguments);
 int runDiagnose(const QStringList &arguments);
+int runAdvise(const QStringList &arguments);
 int runSignal(const QStringList &arguments, bool terminate);
 int runLimit(const QStringList &arguments);
 int runBouncerSet(const QStringList &arguments);

@@ -31,6 +31,7 @@ const char kUsage[] =
     "  record CONNINFO… -o FILE record samples, alerts and actions to one file [--duration D]\n"
     "  report FILE [-o OUT.md]  the incident timeline of a recording, in Markdown, with a chart\n"
     "  diagnose CONNINFO…       watch a while [--for 10s], then name what is wrong, why, and what to do\n"
+    "  advise CONNINFO…         watch a while [--for 60s], then recommend pool sizes that fit the slots\n"
     "Acting (each asks first, or needs --yes; every action goes to the audit log):\n"
     "  terminate CONNINFO --pid N [--pid M …]   end sessions (pg_terminate_backend)\n"
     "  cancel CONNINFO --pid N [--pid M …]      cancel running queries\n"
@@ -48,7 +49,7 @@ const char kUsage[] =
 
 bool isCommandLineVerb(const char *argument)
 {
-    static const char *const verbs[] = {"snapshot", "watch",  "record", "report", "diagnose", "terminate", "cancel", "limit",  "set", "pause",
+    static const char *const verbs[] = {"snapshot", "watch",  "record", "report", "diagnose", "advise", "terminate", "cancel", "limit",  "set", "pause",
                                         "resume",   "reconnect", "disable", "enable", "kill", "reload", "help",
                                         "--version", "-v",    "--help",    "-h"};
     for (const char *verb : verbs) {
@@ -152,6 +153,8 @@ int runVerb()
         return runRecord(verbArguments);
     if (verb == QLatin1String("diagnose"))
         return runDiagnose(verbArguments);
+    if (verb == QLatin1String("advise"))
+        return runAdvise(verbArguments);
     if (verb == QLatin1String("report"))
         return runReport(verbArguments, [](const poolscope::Recording &recording, const QString &path) {
             return poolscope::ui::writeRecordingCharts(recording, path);

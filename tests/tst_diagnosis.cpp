@@ -10,6 +10,7 @@
 #include <QProcess>
 #include <QUrl>
 
+#include <cmath>
 #include <functional>
 
 using namespace poolscope;
@@ -371,6 +372,52 @@ private Q_SLOTS:
         QVERIFY(std::any_of(serverCauses.cbegin(), serverCauses.cend(), [](const QJsonValue &c) {
             return c.toObject().value(QStringLiteral("cause")).toString() == u"forgotten-checkout";
         }));
+    }
+
+    // `poolscope advise` on the console and its server under real load through PgBouncer: the
+    // recommendation follows from its inputs by the formula it prints, and fits the slots.
+    void adviseFromTheCommandLine()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        QProcess advise;
+        advise.start(binary(), {QStringLiteral("advise"), POOLSCOPE_TEST_BOUNCER, POOLSCOPE_TEST_PG, QStringLiteral("--for"),
+                                QStringLiteral("21s"), QStringLiteral("--json")});
+        QVERIFY(advise.waitForStarted());
+        ClientSession load(POOLSCOPE_TEST_BOUNCER_APP, "advised-app");
+        QVERIFY2(load.ok(), qPrintable(load.error()));
+        while (advise.state() == QProcess::Running) {
+            QVERIFY(load.exec(QStringLiteral("SELECT pg_sleep(0.01)")));
+            advise.waitForFinished(1);
+        }
+        QCOMPARE(advise.exitCode(), 0);
+        const QJsonArray targets = QJsonDocument::fromJson(advise.readAllStandardOutput()).object()
+                                       .value(QStringLiteral("targets")).toArray();
+        QCOMPARE(targets.size(), 2);
+        const QJsonObject advice = targets[0].toObject().value(QStringLiteral("advice")).toObject();
+        QVERIFY2(advice.value(QStringLiteral("enough")).toBool(), QJsonDocument(advice).toJson().constData());
+        const int budget = advice.value(QStringLiteral("budget")).toInt();
+        QVERIFY(budget > 0 && budget < 3100);
+        QJsonObject appdb;
+        for (const QJsonValue &pool : advice.value(QStringLiteral("pools")).toArray()) {
+            if (pool.toObject().value(QStringLiteral("database")).toString() == u"appdb")
+                appdb = pool.toObject();
+        }
+        QVERIFY(!appdb.isEmpty());
+        const double rate = appdb.value(QStringLiteral("xacts_per_second")).toDouble();
+        const double meanMs = appdb.value(QStringLiteral("mean_xact_ms")).toDouble();
+        const double busy = appdb.value(QStringLiteral("busy_servers")).toDouble();
+        QVERIFY2(rate > 10 && meanMs >= 10, qPrintable(QStringLiteral("%1/s, %2 ms").arg(rate).arg(meanMs)));
+        QVERIFY(qAbs(busy - rate * meanMs / 1000) < 1e-6);
+        const int recommended = appdb.value(QStringLiteral("recommended")).toInt();
+        QCOMPARE(recommended, std::max(2, int(std::ceil(busy * 1.5))));
+        QVERIFY(recommended <= budget);
+        QCOMPARE(advice.value(QStringLiteral("default_pool_size")).toInt(), recommended);
+        // The server's own advice names the application by its peak.
+        const QJsonArray applications = targets[1].toObject().value(QStringLiteral("advice")).toObject()
+                                            .value(QStringLiteral("applications")).toArray();
+        QVERIFY(!applications.isEmpty());
     }
 
     // The small cluster (8 slots, 2 reserved) filled by real sessions: the flood, its owner,

@@ -1,5 +1,6 @@
 // The window against the real bench, drawn offscreen: what an operator sees and does.
 #include "actions/auditreader.h"
+#include "advisorpanel.h"
 #include "alertviews.h"
 #include "chartpanel.h"
 #include "confirmdialog.h"
@@ -701,6 +702,57 @@ private Q_SLOTS:
         QVERIFY(holder.exec(QStringLiteral("ROLLBACK")));
         QVERIFY(waiter.finished(5000));
         QTRY_VERIFY_WITH_TIMEOUT(tree->rowCount() == 0, 10000);
+    }
+
+    // The Pool sizing tab of a console with its server open too: under load through PgBouncer,
+    // after the advisor's minimum watch, a recommendation with its arithmetic, applied through
+    // the verified SET (and put back).
+    void poolSizingAdvisesAndApplies()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_BOUNCER_APP);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        open(POOLSCOPE_TEST_PG); // the server behind: its slots are the budget
+        TargetView *view = open(POOLSCOPE_TEST_BOUNCER);
+        QTRY_VERIFY_WITH_TIMEOUT(view->target().kind() == TargetKind::PgBouncer, 10000);
+        view->tabs()->setCurrentWidget(view->advisor());
+        AdvisorPanel *advisor = view->advisor();
+        QVERIFY(advisor->summary()->text().startsWith(u"No recommendation yet"));
+        ClientSession load(POOLSCOPE_TEST_BOUNCER_APP, "sized-app");
+        QVERIFY2(load.ok(), qPrintable(load.error()));
+        QElapsedTimer watching;
+        watching.start();
+        // Transactions of ~20 ms through the pool, until the advisor has watched long enough.
+        while (!advisor->applyButton()->isVisible() && watching.elapsed() < 60000) {
+            QVERIFY(load.exec(QStringLiteral("SELECT pg_sleep(0.02)")));
+            QCoreApplication::processEvents();
+        }
+        QVERIFY2(advisor->applyButton()->isVisible(), qPrintable(advisor->summary()->text()));
+        QVERIFY2(advisor->summary()->text().startsWith(u"default_pool_size = "), qPrintable(advisor->summary()->text()));
+        const QString formula = advisor->formula()->toPlainText();
+        QVERIFY2(formula.contains(u"budget = ") && formula.contains(u"Little's law") && formula.contains(u"appdb/ps_app: "),
+                 qPrintable(formula));
+        int row = -1;
+        for (int r = 0; r < advisor->table()->rowCount(); ++r) {
+            if (advisor->table()->item(r, 0)->text() == u"appdb/ps_app")
+                row = r;
+        }
+        QVERIFY(row >= 0);
+        const double rate = advisor->table()->item(row, 1)->text().toDouble();
+        QVERIFY2(rate > 5, qPrintable(advisor->table()->item(row, 1)->text()));
+        const int recommended = advisor->table()->item(row, 5)->text().toInt();
+        QVERIFY(recommended >= 2);
+        QCOMPARE(advisor->applyButton()->text(), QStringLiteral("Set default_pool_size = %1…").arg(recommended));
+        saveScreenshot(m_window.get(), QStringLiteral("advisor"), m_dir);
+
+        applyNextChange();
+        advisor->applyButton()->click();
+        // The limits panel's outcome: SET, read back from SHOW CONFIG, and audited.
+        auto *outcome = view->limits()->findChild<QLabel *>(QStringLiteral("limitsOutcome"));
+        QTRY_VERIFY_WITH_TIMEOUT(outcome->text().contains(u"done"), 10000);
+        QVERIFY2(outcome->text().contains(QStringLiteral("default_pool_size = '%1'").arg(recommended)), qPrintable(outcome->text()));
+        ClientSession console(POOLSCOPE_TEST_BOUNCER, "advisor-check");
+        QVERIFY(console.exec(QStringLiteral("SET default_pool_size = 5"))); // the bench's, for the tests after
     }
 
     void bouncerPoolsShowClientsAndServers()

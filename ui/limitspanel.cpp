@@ -281,9 +281,15 @@ void LimitsPanel::applySetting()
         m_outcome->setText(tr("Select a setting first."));
         return;
     }
-    const QString key = m_table->item(row, 0)->data(Qt::UserRole).toString();
+    setBouncerSetting(m_table->item(row, 0)->data(Qt::UserRole).toString(), m_settingValue->text().trimmed());
+}
+
+void LimitsPanel::setBouncerSetting(const QString &key, const QString &text)
+{
+    if (m_readOnly)
+        return;
     // The same check as `poolscope set`: PgBouncer would wrap an out-of-range size silently.
-    const CheckedSetting checked = checkBouncerSetting(key, m_settingValue->text().trimmed());
+    const CheckedSetting checked = checkBouncerSetting(key, text);
     if (!checked.ok()) {
         setPlainLabel(m_outcome, checked.error);
         return;

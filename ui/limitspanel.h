@@ -28,6 +28,8 @@ public:
 
     void refresh();
     void setReadOnly(bool readOnly);
+    // Checked, confirmed, SET and read back, audited: what Apply does for the selected setting.
+    void setBouncerSetting(const QString &key, const QString &value);
     void showOutcome(const ActionOutcome &outcome);
 
 private:

@@ -1,6 +1,7 @@
 #include "targetview.h"
 
 #include "actionrunner.h"
+#include "advisorpanel.h"
 #include "chartpanel.h"
 #include "confirmdialog.h"
 #include "diagnosispane.h"
@@ -39,6 +40,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     , m_blocking(new TreePanel(blockingColumns(), true, this))
     , m_pools(new TreePanel(poolColumns(), false, this))
     , m_limits(new LimitsPanel(target, *m_runner, this))
+    , m_advisor(new AdvisorPanel(this))
 {
     m_tabs->setObjectName(QStringLiteral("targetTabs"));
     m_owners->setObjectName(QStringLiteral("ownersPanel"));
@@ -76,7 +78,8 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     layout->addWidget(splitter, 1);
     // Until the target says what it is, no tab is shown; the panels wait hidden.
     for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
-                           static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools), static_cast<QWidget *>(m_limits)})
+                           static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools), static_cast<QWidget *>(m_limits),
+                           static_cast<QWidget *>(m_advisor)})
         panel->hide();
     arrangeTabs();
     // Ages tick on the source's clock: the wall clock live, the replay's position for a recording.
@@ -104,6 +107,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     connect(m_terminateLeaked, &QPushButton::clicked, this, &TargetView::terminateLeakedOfCurrentOwner);
     connect(m_runner, &ActionRunner::outcome, this, &TargetView::onOutcome);
     connect(m_diagnosis, &DiagnosisPane::remedyRequested, this, &TargetView::runRemedy);
+    connect(m_advisor, &AdvisorPanel::applyRequested, m_limits, &LimitsPanel::setBouncerSetting);
     connect(m_runner, &ActionRunner::busyChanged, this, [this](bool busy) {
         m_sessions->setActionsBusy(busy);
         m_terminateLeaked->setEnabled(!busy);
@@ -147,6 +151,7 @@ void TargetView::arrangeTabs()
         m_tabs->addTab(m_blocking, tr("&Blocking"));
     }
     m_tabs->addTab(m_limits, tr("Li&mits"));
+    m_tabs->addTab(m_advisor, tr("Pool si&zing"));
     // The panels of the other kind stay hidden children of this view.
     for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
                            static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools)}) {
@@ -190,6 +195,8 @@ void TargetView::refreshPanels()
         shown = sample;
         return true;
     };
+    if (due(m_advisor, m_advisorShows))
+        m_advisor->setAdvice(sample->advice);
     if (sample->bouncer) {
         // Linked on the sampler's thread to the PostgreSQL server behind, when that is open too.
         if (due(m_pools, m_poolsShows))
@@ -219,6 +226,7 @@ void TargetView::setReadOnly(bool readOnly)
     m_sessions->setActionsVisible(!readOnly);
     m_terminateLeaked->setVisible(!readOnly);
     m_diagnosis->setActionsVisible(!readOnly);
+    m_advisor->setReadOnly(readOnly);
     m_limits->setReadOnly(readOnly);
 }
 

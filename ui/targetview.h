@@ -18,6 +18,7 @@ QT_END_NAMESPACE
 namespace poolscope::ui {
 
 class ActionRunner;
+class AdvisorPanel;
 class ChartPanel;
 class DiagnosisPane;
 class LimitsPanel;
@@ -54,6 +55,7 @@ public:
     TreePanel *blocking() const { return m_blocking; }
     TreePanel *pools() const { return m_pools; }
     LimitsPanel *limits() const { return m_limits; }
+    AdvisorPanel *advisor() const { return m_advisor; }
     QTabWidget *tabs() const { return m_tabs; }
 
 Q_SIGNALS:
@@ -84,10 +86,11 @@ private:
     TreePanel *m_blocking;
     TreePanel *m_pools;
     LimitsPanel *m_limits;
+    AdvisorPanel *m_advisor;
     bool m_readOnly = false;
     std::optional<bool> m_arrangedForBouncer;
     // The sample each panel shows: a panel behind another tab catches up when it is shown.
-    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows;
+    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows, m_advisorShows;
     QElapsedTimer m_sinceSample; // the 1 s clock works only when no sample came in that second
     // A view behind another target's takes no sample: with twenty targets open, laying out
     // nineteen hidden overviews a second was most of the window's time. Shown, it catches up.

@@ -14,6 +14,9 @@
 
 namespace poolscope {
 
+struct PoolAdvice; // analysis/pooladvisor.h
+using PoolAdvicePtr = std::shared_ptr<const PoolAdvice>;
+
 // One sample of one target with everything derived from it, made once on the sampler's thread
 // (or the replay's decoding thread) and read by every view: the window's tables, tree, charts
 // and overview, `watch`, `record`. Immutable once published, so threads share it freely.
@@ -38,6 +41,7 @@ struct AnalysedSample
     QList<Finding> findings;      // all of them: the snapshot's, owner shares, the linker's, the trend's
     QString health;               // the overview's one line
     DiagnosisPtr diagnosis;       // the causes found, worst first, with evidence and next steps
+    PoolAdvicePtr advice;         // pool sizes that fit, from the samples so far (live targets)
 
     // PgBouncer targets whose PostgreSQL server is open too: the sample its clients were
     // linked to (LinkedLayers indexes into its sessions).

@@ -100,6 +100,8 @@ AnalysedSamplePtr AnalysisPipeline::analyseClassified(SnapshotPtr snapshot, qint
     sample->chart.point.connectsPerSecond = float(qMax(0.0, sample->diagnosis->connectsPerSecond));
     sample->alerts = m_alerts.update(m_target, *snapshot, sample->byApplication, timeMs,
                                      alertingFindings(*sample->diagnosis));
+    m_advisor.add(*sample);
+    sample->advice = m_advisor.advice();
     if (m_servers)
         m_servers->publish(quintptr(this), sample->postgres);
     keep(sample);
@@ -118,6 +120,8 @@ AnalysedSamplePtr AnalysisPipeline::analyse(std::shared_ptr<BouncerSnapshot> raw
     sample->diagnosis = m_diagnoser.diagnose(*raw, sample->linked, sample->server.get());
     sample->chart = chartSampleOf(*raw, timeMs);
     sample->alerts = m_alerts.update(m_target, *raw, sample->linked.findings, timeMs);
+    m_advisor.add(*sample);
+    sample->advice = m_advisor.advice();
     keep(sample);
     return sample;
 }

@@ -2,6 +2,7 @@
 
 #include "analysis/analysedsample.h"
 #include "analysis/classifier.h"
+#include "analysis/pooladvisor.h"
 
 #include <QHash>
 
@@ -71,6 +72,7 @@ private:
     TagMemory m_tags;
     LeakTrend m_trend;
     Diagnoser m_diagnoser;
+    PoolAdvisor m_advisor;
     AlertTracker m_alerts;
     void keep(const AnalysedSamplePtr &sample);
 

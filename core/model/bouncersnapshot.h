@@ -86,12 +86,14 @@ struct BouncerStats
     qint64 totalXacts = 0;
     qint64 totalQueries = 0;
     qint64 totalWaitUs = 0;
+    qint64 totalXactTimeUs = 0;
     qint64 totalReceived = 0;
     qint64 totalSent = 0;
     // Per second since the previous sample; 0 after a counter went backwards.
     double xactsPerSecond = 0;
     double queriesPerSecond = 0;
     double waitMsPerSecond = 0;
+    double avgXactMs = 0; // mean transaction time over the interval (0: no transaction in it)
 };
 
 // Sums over a console's pools, its own pseudo-pool left out (its one client is the inspector).

@@ -198,7 +198,8 @@ QList<BouncerStats> parseStats(const ResultTable &t)
 {
     const Columns c{t};
     const int database = c["database"], xacts = c["total_xact_count"], queries = c["total_query_count"],
-              wait = c["total_wait_time"], received = c["total_received"], sent = c["total_sent"];
+              wait = c["total_wait_time"], received = c["total_received"], sent = c["total_sent"],
+              xactTime = c["total_xact_time"];
     QList<BouncerStats> stats;
     for (int r = 0; r < t.rows.size(); ++r) {
         BouncerStats s;
@@ -206,6 +207,7 @@ QList<BouncerStats> parseStats(const ResultTable &t)
         s.totalXacts = toTotal(t, r, xacts);
         s.totalQueries = toTotal(t, r, queries);
         s.totalWaitUs = toTotal(t, r, wait);
+        s.totalXactTimeUs = toTotal(t, r, xactTime);
         s.totalReceived = toTotal(t, r, received);
         s.totalSent = toTotal(t, r, sent);
         stats.append(s);
@@ -309,6 +311,10 @@ void computeRates(QList<BouncerStats> &current, const QList<BouncerStats> &previ
         s.xactsPerSecond = rate(s.totalXacts, before->totalXacts);
         s.queriesPerSecond = rate(s.totalQueries, before->totalQueries);
         s.waitMsPerSecond = rate(s.totalWaitUs, before->totalWaitUs) / 1000.0;
+        // The mean transaction of this interval: what Little's law multiplies by the rate.
+        const qint64 xacts = s.totalXacts - before->totalXacts;
+        const qint64 xactTime = s.totalXactTimeUs - before->totalXactTimeUs;
+        s.avgXactMs = xacts > 0 && xactTime >= 0 ? xactTime / 1000.0 / double(xacts) : 0;
     }
 }
 
