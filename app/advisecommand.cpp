@@ -126,39 +126,19 @@ int runAdvise(const QStringList &arguments)
     QList<AnalysedSamplePtr> last;
     if (auto exit = observe(setup, setup.targets, *observation, &last))
         return *exit;
-    if (setup.json) {
-        QByteArray document;
-        JsonWriter json(&document, true);
-        json.beginObject();
-        json.key("targets");
-        json.beginArray();
-        for (int i = 0; i < setup.targets.size(); ++i) {
-            json.beginObject();
-            json.field("target", setup.targets[i].displayName());
+    return printObserved(
+        setup, last, QStringLiteral("Pool sizing"),
+        [](JsonWriter &json, const AnalysedSample *sample) {
             json.key("advice");
-            if (last[i] && last[i]->advice)
-                writeAdvice(json, *last[i]->advice);
+            if (sample && sample->advice)
+                writeAdvice(json, *sample->advice);
             else
                 json.null();
-            json.endObject();
-        }
-        json.endArray();
-        json.endObject();
-        document.append('\n');
-        writeOut(document);
-    } else {
-        for (int i = 0; i < setup.targets.size(); ++i) {
-            if (i > 0)
-                out() << "\n";
-            if (last[i] && last[i]->advice)
-                printAdvice(setup.targets[i].displayName(), *last[i]->advice);
-            else
-                out() << "Pool sizing for " << setup.targets[i].displayName() << ": not sampled (see above)\n";
-        }
-        out().flush();
-    }
-    const bool all = std::all_of(last.cbegin(), last.cend(), [](const AnalysedSamplePtr &s) { return bool(s); });
-    return all ? ExitOk : ExitConnection;
+        },
+        [](const AnalysedSample &sample) {
+            if (sample.advice)
+                printAdvice(sample.target, *sample.advice);
+        });
 }
 
 } // namespace poolscope::cli

@@ -100,16 +100,9 @@ int runDiagnose(const QStringList &arguments)
     if (auto exit = observe(setup, setup.targets, *observation, &last))
         return *exit;
 
-    if (setup.json) {
-        QByteArray document;
-        JsonWriter json(&document, true);
-        json.beginObject();
-        json.key("targets");
-        json.beginArray();
-        for (int i = 0; i < setup.targets.size(); ++i) {
-            json.beginObject();
-            json.field("target", setup.targets[i].displayName());
-            const AnalysedSamplePtr &sample = last[i];
+    return printObserved(
+        setup, last, QStringLiteral("Diagnosis"),
+        [](JsonWriter &json, const AnalysedSample *sample) {
             json.key("kind");
             json.textOrNull(!sample ? QString()
                                     : sample->kind == TargetKind::PgBouncer ? QStringLiteral("pgbouncer")
@@ -121,25 +114,11 @@ int runDiagnose(const QStringList &arguments)
                 writeDiagnosisJson(json, *sample->diagnosis);
             else
                 json.null();
-            json.endObject();
-        }
-        json.endArray();
-        json.endObject();
-        document.append('\n');
-        writeOut(document);
-    } else {
-        for (int i = 0; i < setup.targets.size(); ++i) {
-            if (i > 0)
-                out() << "\n";
-            if (last[i] && last[i]->diagnosis)
-                printDiagnosis(*last[i], *observation);
-            else
-                out() << "Diagnosis of " << setup.targets[i].displayName() << ": not sampled (see above)\n";
-        }
-        out().flush();
-    }
-    const bool all = std::all_of(last.cbegin(), last.cend(), [](const AnalysedSamplePtr &s) { return bool(s); });
-    return all ? ExitOk : ExitConnection;
+        },
+        [&](const AnalysedSample &sample) {
+            if (sample.diagnosis)
+                printDiagnosis(sample, *observation);
+        });
 }
 
 } // namespace poolscope::cli

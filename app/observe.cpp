@@ -131,4 +131,39 @@ std::optional<int> observe(const ReadSetup &setup, const QList<ConnInfo> &target
     return std::nullopt;
 }
 
+int printObserved(const ReadSetup &setup, const QList<AnalysedSamplePtr> &last, const QString &title,
+                  const std::function<void(JsonWriter &, const AnalysedSample *)> &json,
+                  const std::function<void(const AnalysedSample &)> &text)
+{
+    if (setup.json) {
+        QByteArray document;
+        JsonWriter writer(&document, true);
+        writer.beginObject();
+        writer.key("targets");
+        writer.beginArray();
+        for (int i = 0; i < setup.targets.size(); ++i) {
+            writer.beginObject();
+            writer.field("target", setup.targets[i].displayName());
+            json(writer, last.value(i).get());
+            writer.endObject();
+        }
+        writer.endArray();
+        writer.endObject();
+        document.append('\n');
+        writeOut(document);
+    } else {
+        for (int i = 0; i < setup.targets.size(); ++i) {
+            if (i > 0)
+                out() << "\n";
+            if (const AnalysedSamplePtr &sample = last.value(i))
+                text(*sample);
+            else
+                out() << title << " of " << setup.targets[i].displayName() << ": not sampled (see above)\n";
+        }
+        out().flush();
+    }
+    const bool all = std::all_of(last.cbegin(), last.cend(), [](const AnalysedSamplePtr &s) { return bool(s); });
+    return all ? ExitOk : ExitConnection;
+}
+
 } // namespace poolscope::cli

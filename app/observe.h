@@ -4,7 +4,10 @@
 // rates, counts that stay put), so they sample their targets for a while before they answer.
 #include "readsetup.h"
 
+#include "output/jsonwriter.h"
+
 #include <chrono>
+#include <functional>
 
 namespace poolscope::cli {
 
@@ -23,5 +26,13 @@ std::optional<Observation> observationFrom(const QCommandLineParser &parser);
 // (null for one never sampled). Returns an exit code when no target could be sampled at all.
 std::optional<int> observe(const ReadSetup &setup, const QList<ConnInfo> &targets, const Observation &observation,
                            QList<AnalysedSamplePtr> *last);
+
+// What an observation found, per target in the order given: with --json one document,
+// {"targets": [{"target": NAME, KIND: …, HEALTH: …, …}]}, whose members after "target" `json`
+// writes (for a sample, or null for a target never sampled); else `text` prints each, a blank
+// line between. Returns the exit code: a target never sampled is a connection failure.
+int printObserved(const ReadSetup &setup, const QList<AnalysedSamplePtr> &last, const QString &title,
+                  const std::function<void(JsonWriter &, const AnalysedSample *)> &json,
+                  const std::function<void(const AnalysedSample &)> &text);
 
 } // namespace poolscope::cli
