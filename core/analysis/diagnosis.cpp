@@ -249,12 +249,9 @@ void Diagnoser::addLeaks(const Snapshot &snapshot, Diagnosis &diagnosis) const
         setStack(cause, sessions);
         const int held = int(sessions.size());
         const int before = earlier ? earlier->aborted.value(owner) : -1;
-        const int aborted = [&] {
-            int n = 0;
-            for (const Session &s : snapshot.sessions)
-                n += judged(s) && s.sessionClass == SessionClass::IdleInTransactionAborted && ownerName(s) == owner;
-            return n;
-        }();
+        int aborted = 0; // leaked or not yet: what the growth compares
+        for (const Session &s : snapshot.sessions)
+            aborted += judged(s) && s.sessionClass == SessionClass::IdleInTransactionAborted && ownerName(s) == owner;
         const bool growing = before >= 0 && aborted > before;
         cause.score = severityWeight(cause.severity) + 10 * held + (growing ? 50 : 0);
         cause.summary = QStringLiteral("%1 leaks connections on an error path: %2 held in failed transactions that "
