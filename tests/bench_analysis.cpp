@@ -7,6 +7,9 @@
 #include "analysis/pipeline.h"
 
 #include <QCoreApplication>
+#include "analysis/diagnosis.h"
+#include "analysis/pooladvisor.h"
+
 #include <QElapsedTimer>
 #include <QTextStream>
 
@@ -99,7 +102,9 @@ int main(int argc, char **argv)
     for (const Session &s : base.sessions)
         bytes += s.query.toUtf8().size();
 
-    QList<double> cold, warm, parseOnly, classifyOnly, groupOnly, pipelineFirst, pipelineNext;
+    QList<double> cold, warm, parseOnly, classifyOnly, groupOnly, pipelineFirst, pipelineNext, diagnosisOnly, adviceOnly;
+    Diagnoser diagnoser;
+    PoolAdvisor advisor;
     TagMemory steady;
     AnalysisPipeline pipeline(QStringLiteral("bench"), AnalysisSettings{{}, {}, OwnerKey::User});
     for (int round = 0; round < rounds; ++round) {
@@ -139,6 +144,15 @@ int main(int argc, char **argv)
         (round == 0 ? pipelineFirst : pipelineNext).append(timer.nsecsElapsed() / 1e6);
         if (!sample || sample->owners.isEmpty())
             return 1;
+
+        // Two parts of it, on the same sample: the diagnosis and the pool advice.
+        timer.restart();
+        diagnoser.diagnose(*sample->postgres, sample->byApplication);
+        diagnosisOnly.append(timer.nsecsElapsed() / 1e6);
+        timer.restart();
+        advisor.add(*sample);
+        advisor.advice();
+        adviceOnly.append(timer.nsecsElapsed() / 1e6);
     }
     out << "bench_analysis: " << sessions << " sessions, " << QString::number(bytes / double(sessions), 'f', 0)
         << " bytes of tagged query each, median of " << rounds << " rounds\n";
@@ -150,6 +164,7 @@ int main(int argc, char **argv)
         << QString::number(medianOf(groupOnly), 'f', 2) << " ms (" << QString::number(medianOf(cold), 'f', 2)
         << " ms in all)\n";
     out << "  parts, next samples (unchanged queries not lexed again), one grouping: "
-        << QString::number(medianOf(warm), 'f', 2) << " ms\n";
+        << QString::number(medianOf(warm), 'f', 2) << " ms; diagnosis " << QString::number(medianOf(diagnosisOnly), 'f', 2)
+        << " ms, pool advice " << QString::number(medianOf(adviceOnly), 'f', 2) << " ms\n";
     return 0;
 }

@@ -34,6 +34,12 @@ Snapshot classified(QList<Session> sessions, qint64 now, int maxConnections = 10
     return snapshot;
 }
 
+// As the pipeline calls it: with the snapshot grouped by application.
+DiagnosisPtr diagnoseWith(Diagnoser &diagnoser, const Snapshot &snapshot)
+{
+    return diagnoser.diagnose(snapshot, groupOwners(snapshot, OwnerKey::Application, OwnerDetail::CountsOnly));
+}
+
 QStringList kinds(const Diagnosis &d)
 {
     QStringList keys;
@@ -57,7 +63,7 @@ private Q_SLOTS:
         sessions.append(session(2, "orders", "idle in transaction", 45, now));
         sessions.append(session(3, "billing", "idle in transaction (aborted)", 20, now)); // leaked: critical
         Diagnoser diagnoser;
-        const DiagnosisPtr d = diagnoser.diagnose(classified(sessions, now));
+        const DiagnosisPtr d = diagnoseWith(diagnoser, classified(sessions, now));
         QCOMPARE(kinds(*d), (QStringList{QStringLiteral("leak:billing"), QStringLiteral("forgotten-checkout:orders")}));
         QCOMPARE(d->causes[0].severity, Finding::Severity::Critical);
         QCOMPARE(d->causes[1].severity, Finding::Severity::Warning);
@@ -70,13 +76,13 @@ private Q_SLOTS:
         Diagnoser diagnoser;
         QList<Session> quiet{session(1, "web", "idle", 5, kStart), session(2, "web", "idle", 5, kStart),
                              session(3, "cron", "idle", 5, kStart)};
-        diagnoser.diagnose(classified(quiet, kStart));
+        diagnoseWith(diagnoser, classified(quiet, kStart));
         QList<Session> flooded;
         for (int i = 0; i < 80; ++i)
             flooded.append(session(100 + i, "web", "idle", 2, kStart + 60'000));
         for (int i = 0; i < 14; ++i)
             flooded.append(session(200 + i, "cron", "active", 1, kStart + 60'000));
-        const DiagnosisPtr d = diagnoser.diagnose(classified(flooded, kStart + 60'000));
+        const DiagnosisPtr d = diagnoseWith(diagnoser, classified(flooded, kStart + 60'000));
         QVERIFY(!d->causes.isEmpty());
         const Cause &flood = d->causes.first();
         QCOMPARE(flood.kind, CauseKind::Flood);
@@ -102,7 +108,7 @@ private Q_SLOTS:
                 s.backendStartMs = now - 500;
                 sessions.append(s);
             }
-            d = diagnoser.diagnose(classified(sessions, now, 1000));
+            d = diagnoseWith(diagnoser, classified(sessions, now, 1000));
         }
         QVERIFY2(qAbs(d->connectsPerSecond - 15) < 0.01, qPrintable(QString::number(d->connectsPerSecond)));
         QCOMPARE(kinds(*d).value(0), QStringLiteral("connect-storm:php-fpm"));
@@ -116,7 +122,7 @@ private Q_SLOTS:
         for (int tick = 0; tick <= 6; ++tick) {
             Snapshot snapshot = classified({}, kStart + tick * 1000);
             snapshot.sessionsOpened = 5000 + tick * 40; // 40 a second, none of them still there
-            d = diagnoser.diagnose(snapshot);
+            d = diagnoseWith(diagnoser, snapshot);
         }
         QVERIFY(qAbs(d->connectsPerSecond - 40) < 0.01);
         QCOMPARE(kinds(*d), QStringList{QStringLiteral("connect-storm:")}); // nobody stayed to be named
@@ -130,10 +136,10 @@ private Q_SLOTS:
         Diagnoser diagnoser;
         Snapshot first = classified({}, kStart + 10'000);
         first.sessionsOpened = 100;
-        diagnoser.diagnose(first);
+        diagnoseWith(diagnoser, first);
         Snapshot earlier = classified({}, kStart);
         earlier.sessionsOpened = 5;
-        const DiagnosisPtr d = diagnoser.diagnose(earlier);
+        const DiagnosisPtr d = diagnoseWith(diagnoser, earlier);
         QCOMPARE(d->connectsPerSecond, -1.0);
         QVERIFY(d->causes.isEmpty());
     }

@@ -153,9 +153,11 @@ private Q_SLOTS:
                 Session session;
                 session.pid = 100 + s;
                 session.applicationName = QStringLiteral("web");
-                session.sessionClass = s < busyNow ? SessionClass::Active : SessionClass::Idle;
+                session.state = s < busyNow ? QStringLiteral("active") : QStringLiteral("idle");
+                session.stateChangeMs = snapshot->takenAtMs - 1000;
                 snapshot->sessions.append(session);
             }
+            classify(*snapshot, LeakRules{}); // classes and totals, as the pipeline has them
             auto sample = std::make_shared<AnalysedSample>();
             sample->timeMs = snapshot->takenAtMs;
             sample->postgres = snapshot;

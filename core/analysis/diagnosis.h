@@ -74,7 +74,8 @@ public:
     explicit Diagnoser(const LeakRules &rules = {}) : m_rules(rules) {}
     void setRules(const LeakRules &rules) { m_rules = rules; }
 
-    DiagnosisPtr diagnose(const Snapshot &snapshot);
+    // `byApplication`: the snapshot's sessions grouped by application (counts only will do).
+    DiagnosisPtr diagnose(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication);
     // `linked`: the linker's findings and links, with `server` the PostgreSQL sample behind the
     // console when it is open too (its sessions' stacks name the code holding a pool's servers).
     DiagnosisPtr diagnose(const BouncerSnapshot &bouncer, const LinkedLayers &linked, const Snapshot *server);
@@ -100,10 +101,10 @@ private:
     const Moment *momentAtOrBefore(qint64 atMs) const;
     double connectRate(const Moment &now, QString *source) const;
 
-    void addLeaks(const Snapshot &snapshot, Diagnosis &diagnosis) const;
+    void addLeaks(const Snapshot &snapshot, const Moment &now, Diagnosis &diagnosis) const;
     void addForgottenCheckouts(const Snapshot &snapshot, Diagnosis &diagnosis) const;
     void addLockPileUps(const Snapshot &snapshot, Diagnosis &diagnosis) const;
-    void addPinnedPools(const Snapshot &snapshot, Diagnosis &diagnosis) const;
+    void addPinnedPools(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, Diagnosis &diagnosis) const;
     void addFlood(const Snapshot &snapshot, Diagnosis &diagnosis) const;
     void addConnectStorm(const Snapshot &snapshot, const Moment &now, Diagnosis &diagnosis) const;
     void addSlowServer(const Snapshot &snapshot, Diagnosis &diagnosis) const;

@@ -95,7 +95,7 @@ AnalysedSamplePtr AnalysisPipeline::analyseClassified(SnapshotPtr snapshot, qint
     groupOwnersOf(*sample, m_settings.ownerKey);
     sample->trendFindings = m_trend.update(sample->byCodeLocation);
     describePostgres(*sample, m_settings.rules);
-    sample->diagnosis = m_diagnoser.diagnose(*snapshot);
+    sample->diagnosis = m_diagnoser.diagnose(*snapshot, sample->byApplication);
     sample->chart = chartSampleOf(*snapshot, sample->byApplication, timeMs);
     sample->chart.point.connectsPerSecond = float(qMax(0.0, sample->diagnosis->connectsPerSecond));
     sample->alerts = m_alerts.update(m_target, *snapshot, sample->byApplication, timeMs,

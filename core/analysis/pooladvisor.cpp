@@ -9,12 +9,6 @@ namespace poolscope {
 
 namespace {
 
-bool busy(SessionClass c)
-{
-    return c == SessionClass::Active || c == SessionClass::Waiting || c == SessionClass::IdleInTransaction
-        || c == SessionClass::IdleInTransactionAborted;
-}
-
 int busyOf(const OwnerSummary &o)
 {
     return o.byClass[int(SessionClass::Active)] + o.byClass[int(SessionClass::Waiting)]
@@ -60,9 +54,11 @@ void PoolAdvisor::add(const AnalysedSample &sample)
         m_firstMs = sample.timeMs;
     m_lastMs = sample.timeMs;
     if (const SnapshotPtr p = sample.postgres) {
-        int busyNow = 0;
-        for (const Session &s : p->sessions)
-            busyNow += !s.own && s.ignoredBecause.isEmpty() && busy(s.sessionClass);
+        // From the totals the classifier made (PoolScope's own session left out): no pass over
+        // thousands of sessions here.
+        const Totals &t = p->totals;
+        const int busyNow = t.count(SessionClass::Active) + t.count(SessionClass::Waiting)
+            + t.count(SessionClass::IdleInTransaction) + t.count(SessionClass::IdleInTransactionAborted);
         m_busy.push_back({sample.timeMs, busyNow});
         while (!m_busy.empty() && m_busy.front().atMs < sample.timeMs - kKeepMs)
             m_busy.pop_front();

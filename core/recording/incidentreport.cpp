@@ -175,7 +175,7 @@ TargetTimeline analyseTarget(Recording &recording, int targetIndex, const Timeli
         for (int i : std::as_const(fed)) {
             Snapshot earlier;
             if (recording.snapshotAt(targetIndex, i, &earlier))
-                timeline.peakDiagnosis = diagnoser.diagnose(earlier);
+                timeline.peakDiagnosis = diagnoser.diagnose(earlier, groupOwners(earlier, OwnerKey::Application, OwnerDetail::CountsOnly));
         }
         Snapshot snapshot;
         if (recording.snapshotAt(targetIndex, peak, &snapshot)) {
