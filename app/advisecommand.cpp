@@ -114,17 +114,10 @@ int runAdvise(const QStringList &arguments)
         "busy at once), per pool and default_pool_size for a PgBouncer console (Little's law on SHOW STATS). Give the "
         "console and its PostgreSQL server together to check the pools against the server's slots. The inputs, the "
         "arithmetic and the margin are printed with the figures."));
-    addReadOptions(parser);
-    parser.addPositionalArgument(QStringLiteral("[CONNINFO…]"), QStringLiteral("More targets."));
-    addObservationOptions(parser, "60s");
     ReadSetup setup;
-    if (auto exit = readSetup(parser, arguments, &setup, -1))
-        return *exit;
-    const std::optional<Observation> observation = observationFrom(parser);
-    if (!observation)
-        return ExitUsage;
+    Observation observation;
     QList<AnalysedSamplePtr> last;
-    if (auto exit = observe(setup, setup.targets, *observation, &last))
+    if (auto exit = parseAndObserve(parser, arguments, "60s", &setup, &observation, &last))
         return *exit;
     return printObserved(
         setup, last, QStringLiteral("Pool sizing"),

@@ -87,17 +87,10 @@ int runDiagnose(const QStringList &arguments)
         "worst first: a connection leak, a forgotten checkout, an exhausted pool, oversized pools flooding the "
         "server, a connect storm, a lock pile-up or a slow server, each with its evidence, owner, code location "
         "and next step. A console given with its server links its clients to the server's sessions."));
-    addReadOptions(parser);
-    parser.addPositionalArgument(QStringLiteral("[CONNINFO…]"), QStringLiteral("More targets."));
-    addObservationOptions(parser, "10s");
     ReadSetup setup;
-    if (auto exit = readSetup(parser, arguments, &setup, -1))
-        return *exit;
-    const std::optional<Observation> observation = observationFrom(parser);
-    if (!observation)
-        return ExitUsage;
+    Observation observation;
     QList<AnalysedSamplePtr> last;
-    if (auto exit = observe(setup, setup.targets, *observation, &last))
+    if (auto exit = parseAndObserve(parser, arguments, "10s", &setup, &observation, &last))
         return *exit;
 
     return printObserved(
@@ -117,7 +110,7 @@ int runDiagnose(const QStringList &arguments)
         },
         [&](const AnalysedSample &sample) {
             if (sample.diagnosis)
-                printDiagnosis(sample, *observation);
+                printDiagnosis(sample, observation);
         });
 }
 

@@ -131,6 +131,21 @@ std::optional<int> observe(const ReadSetup &setup, const QList<ConnInfo> &target
     return std::nullopt;
 }
 
+std::optional<int> parseAndObserve(QCommandLineParser &parser, const QStringList &arguments, const char *defaultDuration,
+                                   ReadSetup *setup, Observation *observation, QList<AnalysedSamplePtr> *last)
+{
+    addReadOptions(parser);
+    parser.addPositionalArgument(QStringLiteral("[CONNINFO…]"), QStringLiteral("More targets."));
+    addObservationOptions(parser, defaultDuration);
+    if (auto exit = readSetup(parser, arguments, setup, -1))
+        return exit;
+    const std::optional<Observation> parsed = observationFrom(parser);
+    if (!parsed)
+        return ExitUsage;
+    *observation = *parsed;
+    return observe(*setup, setup->targets, *observation, last);
+}
+
 int printObserved(const ReadSetup &setup, const QList<AnalysedSamplePtr> &last, const QString &title,
                   const std::function<void(JsonWriter &, const AnalysedSample *)> &json,
                   const std::function<void(const AnalysedSample &)> &text)

@@ -27,6 +27,12 @@ std::optional<Observation> observationFrom(const QCommandLineParser &parser);
 std::optional<int> observe(const ReadSetup &setup, const QList<ConnInfo> &targets, const Observation &observation,
                            QList<AnalysedSamplePtr> *last);
 
+// The whole front of `diagnose` and `advise`: the read options and several CONNINFOs parsed
+// into `setup`, --for and --interval into `observation`, then observe(). An exit code when the
+// verb must stop (usage, help, no target sampled).
+std::optional<int> parseAndObserve(QCommandLineParser &parser, const QStringList &arguments, const char *defaultDuration,
+                                   ReadSetup *setup, Observation *observation, QList<AnalysedSamplePtr> *last);
+
 // What an observation found, per target in the order given: with --json one document,
 // {"targets": [{"target": NAME, KIND: …, HEALTH: …, …}]}, whose members after "target" `json`
 // writes (for a sample, or null for a target never sampled); else `text` prints each, a blank
