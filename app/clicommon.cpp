@@ -116,6 +116,28 @@ void addAnalysisOptions(QCommandLineParser &parser)
                                      "pg_restore, pg_basebackup and queries commented /* poolscope:ignore */; "
                                      "--ignore none drops those defaults."),
                       QStringLiteral("rule")});
+    parser.addOption({QStringLiteral("leak-log"),
+                      QStringLiteral("A connection pool's log to read leak reports from (HikariCP, c3p0, DBCP2, Tomcat "
+                                     "JDBC, SQLAlchemy) and join to the sessions they explain: FILE, OWNER=FILE "
+                                     "(only sessions of that application_name), and ,threshold=DURATION for the "
+                                     "pool's leak threshold (HikariCP, c3p0); repeat for more."),
+                      QStringLiteral("spec")});
+}
+
+std::optional<QList<LeakLogSpec>> leakLogsFrom(const QCommandLineParser &parser)
+{
+    QList<LeakLogSpec> specs;
+    for (const QString &text : parser.values(QStringLiteral("leak-log"))) {
+        QString error;
+        const std::optional<LeakLogSpec> spec = LeakLogSpec::parse(text, &error);
+        if (!spec) {
+            err() << "poolscope: --leak-log: '" << safeLine(text) << "': " << safeLine(error) << "\n";
+            err().flush();
+            return std::nullopt;
+        }
+        specs.append(*spec);
+    }
+    return specs;
 }
 
 std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser)

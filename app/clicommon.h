@@ -5,6 +5,7 @@
 #include "exitcodes.h"
 #include "analysis/owners.h"
 #include "postgres/pgconnection.h"
+#include "leaklog/leaklogparser.h"
 #include "model/duration.h" // parseSeconds and parseDuration: the one duration reader
 
 #include <QCommandLineParser>
@@ -33,6 +34,9 @@ void addAnalysisOptions(QCommandLineParser &parser);
 // Returns std::nullopt after printing the error.
 std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser);
 std::optional<OwnerKey> ownerKeyFrom(const QCommandLineParser &parser);
+// --leak-log [OWNER=]FILE[,threshold=DURATION], repeatable. Returns std::nullopt after printing
+// the error; a file that cannot be read is not an error here (it is followed until it can).
+std::optional<QList<LeakLogSpec>> leakLogsFrom(const QCommandLineParser &parser);
 
 QCommandLineOption timeoutOption();
 // --server-budget PERCENT: the share of the interval one read may cost before the interval is

@@ -34,6 +34,7 @@ std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &argu
     auto target = std::optional<ConnInfo>(setup->targets.constFirst());
     auto rules = rulesFrom(parser);
     auto ownerKey = ownerKeyFrom(parser);
+    auto leakLogs = leakLogsFrom(parser);
     bool timeoutOk = false;
     setup->timeout = timeoutFrom(parser, &timeoutOk);
     bool rowsOk = false;
@@ -43,8 +44,9 @@ std::optional<int> readSetup(QCommandLineParser &parser, const QStringList &argu
         err().flush();
         return ExitUsage;
     }
-    if (!target || !rules || !ownerKey || !timeoutOk)
+    if (!target || !rules || !ownerKey || !leakLogs || !timeoutOk)
         return ExitUsage;
+    setup->leakLogs = *leakLogs;
     setup->target = *target;
     setup->rules = *rules;
     setup->ownerKey = *ownerKey;
@@ -58,6 +60,7 @@ AnalysisSettings analysisSettings(const ReadSetup &setup)
     AnalysisSettings settings;
     settings.rules = setup.rules;
     settings.ownerKey = setup.ownerKey;
+    settings.leakLogs = setup.leakLogs;
     return settings;
 }
 
@@ -106,6 +109,8 @@ void printSnapshot(const ReadSetup &setup, const AnalysedSample &sample, bool js
     TextReportOptions report = setup.report;
     report.via = via.text;
     printTextReport(out(), *sample.postgres, sample.owners, sample.ownerKey, sample.findings, report);
+    if (sample.leakLog)
+        printLeakLogSummary(out(), *sample.leakLog);
     if (sample.diagnosis)
         printDiagnosisSummary(out(), *sample.diagnosis);
     out().flush();

@@ -17,6 +17,7 @@ struct ReadSetup
     QList<ConnInfo> targets; // all of them, for the verbs that take several
     LeakRules rules;
     OwnerKey ownerKey = OwnerKey::Application;
+    QList<LeakLogSpec> leakLogs;
     std::chrono::milliseconds timeout{5000};
     bool json = false;
     TextReportOptions report;

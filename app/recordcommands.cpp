@@ -74,7 +74,8 @@ int runRecord(const QStringList &arguments)
     bool timeoutOk = false;
     const std::chrono::milliseconds timeout = timeoutFrom(parser, &timeoutOk);
     const std::optional<LeakRules> rules = rulesFrom(parser);
-    if (!timeoutOk || !rules)
+    const std::optional<QList<LeakLogSpec>> leakLogs = leakLogsFrom(parser);
+    if (!timeoutOk || !rules || !leakLogs)
         return ExitUsage;
     QList<ConnInfo> targets;
     for (const QString &text : parser.positionalArguments()) {
@@ -120,6 +121,7 @@ int runRecord(const QStringList &arguments)
     options.interval = std::chrono::milliseconds(qint64(*interval * 1000));
     options.queryTimeout = timeout;
     options.rules = *rules;
+    options.leakLogs = *leakLogs;
     options.serverBudgetPercent = *budget;
     options.servers = std::make_shared<ServerDirectory>(); // consoles link to the servers recorded beside them
     std::vector<std::unique_ptr<Sampler>> samplers;

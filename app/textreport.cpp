@@ -164,8 +164,14 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
             header = true;
         }
         stream << "  " << s->pid << " " << leakVerdictName(s->leak) << ": " << safeLine(s->reasons.join(QStringLiteral("; ")));
-        if (!s->stack.isEmpty())
-            stream << "\n      at " << safeLine(s->stack.first()) << (s->tagsRemembered ? " (from its last tagged query)" : "");
+        if (!s->stack.isEmpty()) {
+            stream << "\n      at " << safeLine(s->stack.first());
+            if (s->stackFromLeakLog && s->leakReport)
+                stream << " (from " << leakLogPoolName(s->leakReport->pool) << "'s leak log, "
+                       << leakJoinName(s->leakJoin) << ")";
+            else if (s->tagsRemembered)
+                stream << " (from its last tagged query)";
+        }
         stream << "\n";
     }
 
@@ -197,7 +203,10 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
             if (group.leaked == 0 || group.frames.isEmpty())
                 continue;
             stream << "\n" << safeLine(o.owner) << ": " << group.leaked << " leaked of " << group.sessions
-                   << " session(s) checked out at\n";
+                   << " session(s) checked out at";
+            if (group.fromLeakLog != LeakJoin::None)
+                stream << " (stack from the pool's leak log, " << leakJoinName(group.fromLeakLog) << ")";
+            stream << "\n";
             const int frames = int(qMin<qsizetype>(group.frames.size(), options.maxFrames));
             for (int f = 0; f < frames; ++f)
                 stream << "    " << safeLine(group.frames[f]) << "\n";
@@ -210,6 +219,39 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
 } // namespace poolscope::cli
 
 namespace poolscope::cli {
+
+void printLeakLogSummary(QTextStream &stream, const LeakLogState &state, int maxReports)
+{
+    stream << "\nLeak logs: " << state.joined() << " report(s) joined to open sessions, " << state.unmatched()
+           << " matching none\n";
+    for (const LeakLogFileStatus &file : state.files) {
+        stream << "  " << safeLine(file.spec.toString()) << ": ";
+        if (!file.problem.isEmpty())
+            stream << safeLine(file.problem);
+        else
+            stream << file.reports << " report(s) in " << file.lines << " line(s) read"
+                   << (file.startedLate ? " (from its last 32 MiB)" : "");
+        stream << "\n";
+    }
+    TextTable table({QStringLiteral("LOGGED"), QStringLiteral("POOL"), QStringLiteral("THREAD"),
+                     QStringLiteral("SESSION"), QStringLiteral("JOIN"), QStringLiteral("CHECKED OUT AT")});
+    const int shown = int(qMin<qsizetype>(state.reports.size(), maxReports));
+    for (int i = 0; i < shown; ++i) {
+        const JoinedLeakReport &r = state.reports[i];
+        QString session = r.withdrawn ? QStringLiteral("returned to the pool")
+                          : r.pid == 0 ? QStringLiteral("none")
+                                       : QString::number(r.pid);
+        if (r.pid > 0 && !r.withdrawn)
+            session += r.sessionEnded ? QStringLiteral(" (ended)") : QStringLiteral(" (") + r.sessionState + u')';
+        table.addRow({isoTime(r.report->loggedAtMs), leakLogPoolName(r.report->pool), r.report->thread, session,
+                      r.join == LeakJoin::None ? QString() : leakJoinName(r.join),
+                      r.report->stack.isEmpty() ? QStringLiteral("(no stack in the report)") : r.report->stack.first()});
+    }
+    if (shown > 0)
+        table.print(stream, 160);
+    if (state.reports.size() > shown)
+        stream << "… and " << (state.reports.size() - shown) << " more reports (--json lists all)\n";
+}
 
 void printDiagnosisSummary(QTextStream &stream, const Diagnosis &diagnosis)
 {

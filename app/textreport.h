@@ -3,6 +3,7 @@
 #include "analysis/diagnosis.h"
 
 #include "analysis/owners.h"
+#include "leaklog/leaklogbook.h"
 #include "model/snapshot.h"
 
 #include <QHash>
@@ -26,6 +27,8 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
 
 // Orders sessions the way a DBA reads them: leaked, suspected, then longest in a state.
 QList<const Session *> sessionsByUrgency(const Snapshot &snapshot);
+// The leak logs read and their reports, each with the session it explains, after a snapshot's tables.
+void printLeakLogSummary(QTextStream &stream, const LeakLogState &state, int maxReports = 20);
 // The causes of a diagnosis, a line each, after a snapshot's tables.
 void printDiagnosisSummary(QTextStream &stream, const Diagnosis &diagnosis);
 

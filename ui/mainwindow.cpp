@@ -5,6 +5,7 @@
 #include "auditlogdialog.h"
 #include "chartpanel.h"
 #include "connectiondialog.h"
+#include "leaklogdialog.h"
 #include "plaintext.h"
 #include "recordingmenu.h"
 #include "settings/storedsettings.h"
@@ -157,6 +158,7 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
     if (stored.serverBudgetPercent && !options.serverBudgetGiven)
         m_options.sampler.serverBudgetPercent = *stored.serverBudgetPercent;
     m_options.sampler.rules.ignore = stored.ignoreRules;
+    m_options.sampler.leakLogs = stored.leakLogs;
     if (options.restoreTargets)
         restoreTargets(stored.targets);
     if (!stored.problems.isEmpty()) {
@@ -184,6 +186,10 @@ void MainWindow::createActions()
     QAction *duplicate = file->addAction(tr("D&uplicate target"), this, &MainWindow::duplicateTarget);
     QAction *remove = file->addAction(tr("&Remove target"), this, &MainWindow::removeTarget);
     remove->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_W));
+    file->addSeparator();
+    QAction *leakLogs = file->addAction(tr("Open &leak logs…"), this, &MainWindow::editLeakLogs);
+    leakLogs->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    leakLogs->setToolTip(tr("Pools' leak logs to join to the sessions: stacks for applications that send none"));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -289,6 +295,7 @@ TargetView *MainWindow::openTarget(const ConnInfo &target, const QString &connin
     connect(controller, &TargetController::statusChanged, this, refreshItem);
     connect(controller, &TargetController::sampled, this, refreshItem);
     connect(entry.view, &TargetView::message, this, &MainWindow::showMessage);
+    connect(entry.view, &TargetView::leakLogsRequested, this, &MainWindow::editLeakLogs);
     connect(controller, &TargetController::alertsChanged, this, &MainWindow::onAlerts);
     updateItem(entry);
     m_sidebar->setCurrentItem(entry.item);
@@ -566,6 +573,23 @@ void MainWindow::editIgnoreRules()
         showMessage(tr("%n ignore rule(s) saved; they apply from the next sample.", nullptr, int(rules.toStrings().size())));
         return;
     }
+}
+
+void MainWindow::editLeakLogs()
+{
+    LeakLogDialog dialog(m_options.sampler.leakLogs, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QList<LeakLogSpec> specs = dialog.specs();
+    m_options.sampler.leakLogs = specs;
+    QStringList texts;
+    for (const LeakLogSpec &spec : specs)
+        texts.append(spec.toString());
+    QSettings().setValue(QStringLiteral("leaklogs/files"), texts);
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.controller->setLeakLogs(specs);
+    showMessage(tr("%n leak log(s) followed; their reports join the sessions from the next sample.", nullptr,
+                   int(specs.size())));
 }
 
 void MainWindow::showMessage(const QString &text)

@@ -86,6 +86,7 @@ private:
     void editAlertRules();
     void editServerBudget();
     void editIgnoreRules();
+    void editLeakLogs();
 
     WindowOptions m_options;
     QStringList m_savedTargets; // as in the settings file, opened or not

@@ -193,4 +193,17 @@ void SessionsPanel::copySelection() const
     QApplication::clipboard()->setText(lines.join(u'\n') + u'\n');
 }
 
+bool SessionsPanel::selectPid(int pid)
+{
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        if (m_model->session(row).pid == pid) {
+            m_view->selectRow(row);
+            m_view->scrollTo(m_model->index(row, 0), QAbstractItemView::PositionAtCenter);
+            m_view->setFocus();
+            return true;
+        }
+    }
+    return false;
+}
+
 } // namespace poolscope::ui

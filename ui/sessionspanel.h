@@ -32,6 +32,9 @@ public:
     void focusFilter();
     void copySelection() const;
     QList<Session> selectedSessions() const;
+    // Selects and shows the session with that pid; false when it is not in the table (gone, or
+    // filtered out).
+    bool selectPid(int pid);
     SessionTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
 

@@ -284,6 +284,11 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
             lines.append(s.query.left(4000));
         if (column == CodeLocation && !s.stack.isEmpty())
             lines.append(s.stack.join(u'\n'));
+        if (column == CodeLocation && s.stackFromLeakLog && s.leakReport)
+            lines.append(tr("Stack from %1's leak log (%2, line %3): %4")
+                             .arg(leakLogPoolName(s.leakReport->pool), s.leakReport->file)
+                             .arg(s.leakReport->line)
+                             .arg(leakJoinName(s.leakJoin)));
         return lines.isEmpty() ? QVariant() : QVariant(richFromPlain(lines.join(QStringLiteral("\n\n"))));
     }
     if (role == Qt::TextAlignmentRole) {
@@ -336,7 +341,8 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
     case BlockedBy:
         return sort ? QVariant(s.blockedBy.size()) : QVariant(joinPids(s.blockedBy));
     case CodeLocation:
-        return codeLocationOf(s);
+        // A stack the pool's log gave is marked: it is a join, not what the session sent.
+        return s.stackFromLeakLog && !sort ? codeLocationOf(s) + tr("  [leak log]") : codeLocationOf(s);
     case Query:
         return sort ? s.query : oneLine(s.query);
     case LastAction:

@@ -48,6 +48,7 @@ public:
     const AlertRules &alertRules() const { return m_alertRules; }
     void setAlertRules(const AlertRules &rules);
     void setIgnoreRules(const IgnoreRules &rules) { m_source->setIgnoreRules(rules); }
+    void setLeakLogs(const QList<LeakLogSpec> &logs) { m_source->setLeakLogs(logs); }
     void setServerBudget(double percent) { m_source->setServerBudget(percent); }
 
     // A sample from the source: what its signal calls, and how a benchmark feeds one in.

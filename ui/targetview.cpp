@@ -5,6 +5,7 @@
 #include "chartpanel.h"
 #include "confirmdialog.h"
 #include "diagnosispane.h"
+#include "leaklogpanel.h"
 #include "limitspanel.h"
 #include "overviewstrip.h"
 #include "sessionspanel.h"
@@ -41,6 +42,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     , m_pools(new TreePanel(poolColumns(), false, this))
     , m_limits(new LimitsPanel(target, *m_runner, this))
     , m_advisor(new AdvisorPanel(this))
+    , m_leakLog(new LeakLogPanel(this))
 {
     m_tabs->setObjectName(QStringLiteral("targetTabs"));
     m_owners->setObjectName(QStringLiteral("ownersPanel"));
@@ -79,7 +81,7 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     // Until the target says what it is, no tab is shown; the panels wait hidden.
     for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
                            static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools), static_cast<QWidget *>(m_limits),
-                           static_cast<QWidget *>(m_advisor)})
+                           static_cast<QWidget *>(m_advisor), static_cast<QWidget *>(m_leakLog)})
         panel->hide();
     arrangeTabs();
     // Ages tick on the source's clock: the wall clock live, the replay's position for a recording.
@@ -108,6 +110,12 @@ TargetView::TargetView(TargetController &target, const QString &auditLogPath, QW
     connect(m_runner, &ActionRunner::outcome, this, &TargetView::onOutcome);
     connect(m_diagnosis, &DiagnosisPane::remedyRequested, this, &TargetView::runRemedy);
     connect(m_advisor, &AdvisorPanel::applyRequested, m_limits, &LimitsPanel::setBouncerSetting);
+    connect(m_leakLog, &LeakLogPanel::editLogsRequested, this, &TargetView::leakLogsRequested);
+    connect(m_leakLog, &LeakLogPanel::showSessionRequested, this, [this](int pid) {
+        m_tabs->setCurrentWidget(m_sessions);
+        if (!m_sessions->selectPid(pid))
+            Q_EMIT message(tr("pid %1 is not in the table: it has ended, or the filter hides it.").arg(pid));
+    });
     connect(m_runner, &ActionRunner::busyChanged, this, [this](bool busy) {
         m_sessions->setActionsBusy(busy);
         m_terminateLeaked->setEnabled(!busy);
@@ -149,12 +157,14 @@ void TargetView::arrangeTabs()
         m_tabs->addTab(m_sessions, tr("&Sessions"));
         m_tabs->addTab(m_owners, tr("&Owners"));
         m_tabs->addTab(m_blocking, tr("&Blocking"));
+        m_tabs->addTab(m_leakLog, tr("Leak lo&g"));
     }
     m_tabs->addTab(m_limits, tr("Li&mits"));
     m_tabs->addTab(m_advisor, tr("Pool si&zing"));
     // The panels of the other kind stay hidden children of this view.
     for (QWidget *panel : {static_cast<QWidget *>(m_sessions), static_cast<QWidget *>(m_owners),
-                           static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools)}) {
+                           static_cast<QWidget *>(m_blocking), static_cast<QWidget *>(m_pools),
+                           static_cast<QWidget *>(m_leakLog)}) {
         if (m_tabs->indexOf(panel) < 0)
             panel->hide();
     }
@@ -176,6 +186,9 @@ void TargetView::onSampled()
         const auto blocked = std::count_if(p->sessions.cbegin(), p->sessions.cend(),
                                            [](const Session &s) { return !s.blockedBy.isEmpty(); });
         m_tabs->setTabText(m_tabs->indexOf(m_blocking), blocked > 0 ? tr("&Blocking (%1)").arg(blocked) : tr("&Blocking"));
+        const LeakLogStatePtr leakLog = m_target.sample() ? m_target.sample()->leakLog : nullptr;
+        const int joined = leakLog ? leakLog->joined() : 0;
+        m_tabs->setTabText(m_tabs->indexOf(m_leakLog), joined > 0 ? tr("Leak lo&g (%1)").arg(joined) : tr("Leak lo&g"));
     }
     refreshPanels();
     m_limits->refresh();
@@ -208,6 +221,8 @@ void TargetView::refreshPanels()
             m_owners->merge(ownerRows(p, sample->owners));
         if (due(m_blocking, m_blockingShows))
             m_blocking->merge(blockingRows(*p));
+        if (due(m_leakLog, m_leakLogShows))
+            m_leakLog->setState(sample->leakLog);
     }
 }
 

@@ -21,6 +21,7 @@ class ActionRunner;
 class AdvisorPanel;
 class ChartPanel;
 class DiagnosisPane;
+class LeakLogPanel;
 class LimitsPanel;
 class OverviewStrip;
 class SessionsPanel;
@@ -60,6 +61,7 @@ public:
 
 Q_SIGNALS:
     void message(const QString &text); // for the status bar: action results and the like
+    void leakLogsRequested();          // the window's leak log dialog
 
 protected:
     void showEvent(QShowEvent *event) override;
@@ -87,10 +89,11 @@ private:
     TreePanel *m_pools;
     LimitsPanel *m_limits;
     AdvisorPanel *m_advisor;
+    LeakLogPanel *m_leakLog;
     bool m_readOnly = false;
     std::optional<bool> m_arrangedForBouncer;
     // The sample each panel shows: a panel behind another tab catches up when it is shown.
-    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows, m_advisorShows;
+    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows, m_advisorShows, m_leakLogShows;
     QElapsedTimer m_sinceSample; // the 1 s clock works only when no sample came in that second
     // A view behind another target's takes no sample: with twenty targets open, laying out
     // nineteen hidden overviews a second was most of the window's time. Shown, it catches up.

@@ -28,9 +28,13 @@ QString sessionLabel(const Session &s)
     return QStringLiteral("pid %1 · %2 · %3").arg(s.pid).arg(s.user, sessionClassName(s.sessionClass));
 }
 
-QString stackLabel(const QStringList &frames)
+QString stackLabel(const QStringList &frames, LeakJoin fromLeakLog)
 {
-    return frames.isEmpty() ? QStringLiteral("(no stack sent)") : frames.first();
+    if (frames.isEmpty())
+        return QStringLiteral("(no stack sent)");
+    if (fromLeakLog != LeakJoin::None)
+        return QStringLiteral("%1  [leak log, %2]").arg(frames.first(), leakJoinName(fromLeakLog));
+    return frames.first();
 }
 
 TreeRow sessionRow(const Session &s)
@@ -69,10 +73,14 @@ QList<TreeRow> ownerRows(const SnapshotPtr &snapshot, const QList<OwnerSummary> 
         for (const StackGroup &stack : owner.stacks) {
             TreeRow stackRow;
             stackRow.key = stack.frames.join(u'\n');
-            fillCounts(stackRow, stackLabel(stack.frames), stack.sessions, stack.leaked, stack.byClass,
+            fillCounts(stackRow, stackLabel(stack.frames, stack.fromLeakLog), stack.sessions, stack.leaked, stack.byClass,
                        stack.oldestTransactionSeconds);
             stackRow.frames = stack.frames;
             stackRow.toolTip = stack.frames.join(u'\n');
+            if (stack.fromLeakLog != LeakJoin::None)
+                stackRow.toolTip += QStringLiteral("\n\nFrom a pool's leak log, joined to these sessions by %1, not sent "
+                                                   "by them in a query comment.")
+                                        .arg(leakJoinName(stack.fromLeakLog));
             stackRow.pids.reserve(stack.members.size());
             for (int member : stack.members)
                 stackRow.pids.append(snapshot->sessions[member].pid);

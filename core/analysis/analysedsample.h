@@ -3,6 +3,7 @@
 #include "analysis/alerts.h"
 #include "analysis/diagnosis.h"
 #include "analysis/linker.h"
+#include "leaklog/leaklogbook.h"
 #include "analysis/owners.h"
 #include "model/bouncersnapshot.h"
 #include "model/history.h"
@@ -42,6 +43,7 @@ struct AnalysedSample
     QString health;               // the overview's one line
     DiagnosisPtr diagnosis;       // the causes found, worst first, with evidence and next steps
     PoolAdvicePtr advice;         // pool sizes that fit, from the samples so far (live targets)
+    LeakLogStatePtr leakLog;      // the pools' leak reports and the sessions they explain (when logs are set)
 
     // PgBouncer targets whose PostgreSQL server is open too: the sample its clients were
     // linked to (LinkedLayers indexes into its sessions).

@@ -146,6 +146,8 @@ QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key, OwnerDet
             ++group.leaked;
         if (inTransaction)
             group.oldestTransactionSeconds = qMax(group.oldestTransactionSeconds, s.stateSeconds);
+        if (s.stackFromLeakLog)
+            group.fromLeakLog = qMax(group.fromLeakLog, s.leakJoin);
         group.members.append(int(&s - snapshot.sessions.constData()));
     }
     for (OwnerSummary &summary : owners) {

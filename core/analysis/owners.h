@@ -24,6 +24,8 @@ struct StackGroup
     int byClass[kSessionClassCount] = {};
     double oldestTransactionSeconds = 0;
     QList<int> members; // the sessions, as indices into Snapshot::sessions
+    // The frames came from a pool's leak log, not the queries: the surest join among its sessions.
+    LeakJoin fromLeakLog = LeakJoin::None;
 };
 
 struct OwnerSummary

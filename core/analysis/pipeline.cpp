@@ -70,6 +70,7 @@ AnalysisPipeline::AnalysisPipeline(QString target, const AnalysisSettings &setti
     , m_diagnoser(settings.rules)
     , m_alerts(settings.alertRules)
 {
+    m_leakLogs.setLogs(settings.leakLogs);
 }
 
 AnalysisPipeline::~AnalysisPipeline()
@@ -82,12 +83,21 @@ AnalysedSamplePtr AnalysisPipeline::analyse(std::shared_ptr<Snapshot> raw, qint6
 {
     m_tags.apply(*raw);
     classify(*raw, m_settings.rules);
-    return analyseClassified(std::move(raw), timeMs);
+    // After the classes (the join wants idle sessions), before the owners (they group the
+    // stacks the join brings).
+    LeakLogStatePtr leakLog = m_leakLogs.update(*raw);
+    return analysePostgres(std::move(raw), timeMs, std::move(leakLog));
 }
 
 AnalysedSamplePtr AnalysisPipeline::analyseClassified(SnapshotPtr snapshot, qint64 timeMs)
 {
+    return analysePostgres(std::move(snapshot), timeMs, nullptr);
+}
+
+AnalysedSamplePtr AnalysisPipeline::analysePostgres(SnapshotPtr snapshot, qint64 timeMs, LeakLogStatePtr leakLog)
+{
     auto sample = std::make_shared<AnalysedSample>();
+    sample->leakLog = std::move(leakLog);
     sample->target = m_target;
     sample->kind = TargetKind::PostgreSQL;
     sample->timeMs = timeMs;

@@ -3,6 +3,7 @@
 #include "analysis/analysedsample.h"
 #include "analysis/classifier.h"
 #include "analysis/pooladvisor.h"
+#include "leaklog/leaklogbook.h"
 
 #include <QHash>
 
@@ -29,6 +30,7 @@ struct AnalysisSettings
     LeakRules rules;
     AlertRules alertRules;
     OwnerKey ownerKey = OwnerKey::Application;
+    QList<LeakLogSpec> leakLogs; // pools' leak logs to join to the sessions (PostgreSQL targets)
 };
 
 // Turns the samples of one target into AnalysedSamples: tags from the query comments, classes
@@ -62,6 +64,12 @@ public:
         m_settings.rules.ignore = rules;
         m_diagnoser.setRules(m_settings.rules);
     }
+    // Leak logs followed from the next sample on; reports of logs dropped go with them.
+    void setLeakLogs(const QList<LeakLogSpec> &specs)
+    {
+        m_settings.leakLogs = specs;
+        m_leakLogs.setLogs(specs);
+    }
     const AnalysisSettings &settings() const { return m_settings; }
     const QString &target() const { return m_target; }
 
@@ -74,7 +82,9 @@ private:
     Diagnoser m_diagnoser;
     PoolAdvisor m_advisor;
     AlertTracker m_alerts;
+    LeakLogBook m_leakLogs;
     void keep(const AnalysedSamplePtr &sample);
+    AnalysedSamplePtr analysePostgres(SnapshotPtr snapshot, qint64 timeMs, LeakLogStatePtr leakLog);
 
     AnalysedSamplePtr m_last;
     AnalysedSamplePtr m_previous;

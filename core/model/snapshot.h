@@ -1,5 +1,7 @@
 #pragma once
 
+#include "model/leakreport.h"
+
 #include <QDateTime>
 #include <QHash>
 #include <QList>
@@ -76,6 +78,11 @@ struct Session
     Tags tags;
     QStringList stack;
     bool tagsRemembered = false; // tags come from an earlier query of this session
+    // A pool's leak report joined to this session (leaklog/), and how sure the join is. When
+    // its queries carried no stack, `stack` is the report's and stackFromLeakLog says so.
+    LeakReportPtr leakReport;
+    LeakJoin leakJoin = LeakJoin::None;
+    bool stackFromLeakLog = false;
 
     // Rows are keyed by pid + backend_start: pids are reused.
     quint64 key() const { return (quint64(quint32(pid)) << 40) ^ quint64(backendStartMs); }

@@ -1,6 +1,7 @@
 #include "output/snapshotjson.h"
 
 #include "output/diagnosisjson.h"
+#include "output/leaklogjson.h"
 
 #include <QDateTime>
 
@@ -104,6 +105,25 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     json.field("tags_from_earlier_query", s.tagsRemembered);
     json.key("stack");
     json.strings(s.stack);
+    json.key("stack_from");
+    if (s.stack.isEmpty())
+        json.null();
+    else
+        json.value(s.stackFromLeakLog ? "leak_log" : "query_comment");
+    json.key("leak_report");
+    if (s.leakReport) {
+        json.beginObject();
+        json.field("join", leakJoinKey(s.leakJoin));
+        json.field("pool", leakLogPoolName(s.leakReport->pool));
+        json.field("file", s.leakReport->file);
+        json.field("line", s.leakReport->line);
+        json.field("logged_at", isoTime(s.leakReport->loggedAtMs));
+        json.key("thread");
+        json.textOrNull(s.leakReport->thread);
+        json.endObject();
+    } else {
+        json.null();
+    }
     json.key("query");
     json.textOrNull(s.visible ? s.query : QString());
     if (s.leaderPid > 0)
@@ -228,6 +248,11 @@ void writeSnapshotJson(JsonWriter &json, const AnalysedSample &sample, const Ses
         writeDiagnosisJson(json, *sample.diagnosis);
     }
 
+    if (sample.leakLog) {
+        json.key("leak_logs");
+        writeLeakLogJson(json, *sample.leakLog);
+    }
+
     json.key("sessions");
     json.beginArray();
     for (const Session &s : snapshot.sessions)
@@ -252,6 +277,11 @@ void writeSnapshotJson(JsonWriter &json, const AnalysedSample &sample, const Ses
             json.strings(group.frames);
             json.field("sessions", group.sessions);
             json.field("leaked", group.leaked);
+            json.key("from_leak_log");
+            if (group.fromLeakLog == LeakJoin::None)
+                json.null();
+            else
+                json.value(leakJoinKey(group.fromLeakLog));
             json.endObject();
         }
         json.endArray();

@@ -290,6 +290,16 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
         if (!alert.isActive())
             events.append({alert.clearedAtMs, alert.target, QStringLiteral("Alert cleared: %1").arg(cell(alert.code))});
     }
+    for (const recording::RecordedLeakReport &leak : recording.leakReports()) {
+        const JoinedLeakReport &j = leak.joined;
+        QString text = QStringLiteral("Leak report: %1 (thread %2) %3")
+                           .arg(leakLogPoolName(j.report->pool), cell(j.report->thread.isEmpty() ? QStringLiteral("?") : j.report->thread),
+                                j.pid > 0 ? QStringLiteral("explains pid %1 (%2)").arg(j.pid).arg(leakJoinName(j.join))
+                                          : QStringLiteral("matches no session"));
+        if (!j.report->stack.isEmpty())
+            text += QStringLiteral(", checked out at ") + cell(j.report->stack.first()); // a table cell: no code span
+        events.append({j.report->loggedAtMs > 0 ? j.report->loggedAtMs : leak.firstSeenMs, leak.target, text});
+    }
     for (const AuditEntry &action : recording.actions()) {
         QString text = QStringLiteral("Action from PoolScope: %1 %2 → %3")
                            .arg(action.action,
@@ -365,6 +375,32 @@ QString incidentTimeline(Recording &recording, const TimelineOptions &options)
         if (!tl.peakDiagnosis->ignoredBecause.isEmpty())
             s << "\nIgnored by rule: " << cell(tl.peakDiagnosis->ignoredBecause.join(QStringLiteral("; "))) << "\n";
         s << "\n";
+    }
+    if (!recording.leakReports().isEmpty()) {
+        s << "## Leak reports from the pools' logs\n\n";
+        s << "| Logged | Target | Pool | Thread | Session | Join | Log |\n|---|---|---|---|---|---|---|\n";
+        for (const recording::RecordedLeakReport &leak : recording.leakReports()) {
+            const JoinedLeakReport &j = leak.joined;
+            QString session = j.withdrawn ? QStringLiteral("returned to the pool")
+                              : j.pid > 0 ? QStringLiteral("pid %1%2").arg(j.pid).arg(j.sessionEnded ? QStringLiteral(", ended") : QString())
+                                          : QStringLiteral("none");
+            s << "| " << timeText(j.report->loggedAtMs > 0 ? j.report->loggedAtMs : leak.firstSeenMs) << " | "
+              << cell(leak.target) << " | " << leakLogPoolName(j.report->pool) << " | " << cell(j.report->thread) << " | "
+              << session << " | " << (j.pid > 0 ? leakJoinName(j.join) : QStringLiteral("–")) << " | "
+              << cell(QStringLiteral("%1:%2").arg(j.report->file).arg(j.report->line)) << " |\n";
+        }
+        s << "\n";
+        for (const recording::RecordedLeakReport &leak : recording.leakReports()) {
+            const JoinedLeakReport &j = leak.joined;
+            if (j.report->stack.isEmpty() || j.pid == 0)
+                continue;
+            s << "pid " << j.pid << " (" << cell(leak.target) << "), as " << leakLogPoolName(j.report->pool)
+              << " reported its checkout:\n\n";
+            QStringList frames = j.report->stack.mid(0, options.stackFrames);
+            if (j.report->stack.size() > options.stackFrames)
+                frames.append(QStringLiteral("… %1 more frames").arg(j.report->stack.size() - options.stackFrames));
+            s << markdownCodeBlock(frames) << "\n";
+        }
     }
     if (!recording.actions().isEmpty()) {
         s << "## Actions taken from PoolScope\n\n";

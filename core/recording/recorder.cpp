@@ -203,7 +203,19 @@ bool Recorder::append(int id, const AnalysedSample &sample)
     body.putBytes(recording::encodeSummary(summary));
     body.putRaw(qCompress(encoded));
     ++m_samples;
-    return write(keyframe ? RecordType::Keyframe : RecordType::Delta, body.bytes()) && writeAlerts(sample.alerts);
+    return write(keyframe ? RecordType::Keyframe : RecordType::Delta, body.bytes()) && writeAlerts(sample.alerts)
+           && writeLeakReports(id, *target, sample);
+}
+
+bool Recorder::writeLeakReports(int id, Target &target, const AnalysedSample &sample)
+{
+    if (!sample.leakLog)
+        return true;
+    for (const JoinedLeakReport &joined : target.leakReports.changes(*sample.leakLog)) {
+        if (!writeJson(RecordType::LeakReport, recording::leakReportToJson(id, sample.timeMs, joined)))
+            return false;
+    }
+    return true;
 }
 
 bool Recorder::writeAlerts(const AlertTracker::Changes &changes)

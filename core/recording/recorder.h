@@ -4,6 +4,7 @@
 #include "actions/auditreader.h"
 #include "pgbouncer/bouncerreader.h"
 #include "analysis/classifier.h"
+#include "recording/leakrecords.h"
 #include "recording/recordingformat.h"
 #include "recording/snapshotcodec.h"
 
@@ -68,6 +69,7 @@ private:
         SnapshotEncoder encoder;
         int sinceKeyframe = -1; // -1: the next sample is the first
         quint64 sequence = 0;   // per target, so that a reader notices a lost delta
+        recording::LeakRecordTracker leakReports;
     };
     bool write(recording::RecordType type, const QByteArray &body);
     bool writeAll(const QByteArray &bytes, int *error);
@@ -76,6 +78,7 @@ private:
     void closeFile();
     bool writeJson(recording::RecordType type, const QJsonObject &object);
     bool writeAlerts(const AlertTracker::Changes &changes);
+    bool writeLeakReports(int id, Target &target, const AnalysedSample &sample);
     Target *targetAt(int id);
 
     RecorderOptions m_options;

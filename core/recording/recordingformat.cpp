@@ -29,6 +29,7 @@ bool isKnownType(quint8 type)
     case RecordType::Gap:
     case RecordType::Alert:
     case RecordType::Action:
+    case RecordType::LeakReport:
     case RecordType::End:
         return true;
     }

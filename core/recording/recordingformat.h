@@ -28,6 +28,9 @@ namespace poolscope::recording {
 //   'A' alert   JSON: target, code, message, fired, cleared (one record when it fires, one
 //               when it clears)
 //   'X' action  JSON: one audit log entry
+//   'L' leak    JSON: target, time, a pool's leak report and the session it was joined to,
+//               when first read and whenever the join changes (leakrecords.h); readers that
+//               do not know the type skip it
 //   'E' end     JSON: time; a recording without one was cut short (still readable)
 // A sample's body: varint target id, varint sequence number (per target, from 0: a gap means
 // a lost record, and the deltas after it wait for the next keyframe), zigzag varint time (ms since the epoch, client clock),
@@ -50,6 +53,7 @@ enum class RecordType : quint8 {
     Gap = 'G',
     Alert = 'A',
     Action = 'X',
+    LeakReport = 'L',
     End = 'E',
 };
 

@@ -224,6 +224,30 @@ bool Recording::load(QString *error, const Progress &progress)
                 m_alerts.append(alert);
             break;
         }
+        case RecordType::LeakReport: {
+            const QJsonObject object = jsonOf(record.body);
+            const int index = targetOf(object.value(QStringLiteral("target")).toInt(-1));
+            std::optional<recording::RecordedLeakReport> leak =
+                index >= 0 ? recording::leakReportFromJson(object, m_targets[index].name) : std::nullopt;
+            if (!leak) {
+                addProblem(QStringLiteral("byte %1: a leak report that cannot be read, skipped").arg(record.offset));
+                break;
+            }
+            // The same report again: its new state, kept where it was first read.
+            const LeakReport &r = *leak->joined.report;
+            const auto same = std::find_if(m_leakReports.begin(), m_leakReports.end(), [&](const auto &known) {
+                const LeakReport &k = *known.joined.report;
+                return known.target == leak->target && k.file == r.file && k.line == r.line
+                       && k.loggedAtMs == r.loggedAtMs;
+            });
+            if (same != m_leakReports.end()) {
+                leak->firstSeenMs = same->firstSeenMs;
+                *same = std::move(*leak);
+            } else {
+                m_leakReports.append(std::move(*leak));
+            }
+            break;
+        }
         case RecordType::Action: {
             const AuditReadResult read = parseAuditLog(record.body, 0);
             m_actions += read.entries;

@@ -4,6 +4,7 @@
 #include "actions/auditreader.h"
 #include "pgbouncer/bouncerreader.h"
 #include "model/history.h"
+#include "recording/leakrecords.h"
 #include "recording/recordingformat.h"
 #include "recording/snapshotcodec.h"
 
@@ -58,6 +59,8 @@ public:
     const QList<RecordedTarget> &targets() const { return m_targets; }
     const QList<Alert> &alerts() const { return m_alerts; } // in firing order, clears merged in
     const QList<AuditEntry> &actions() const { return m_actions; }
+    // Pools' leak reports, each in its last recorded state, in the order they were first read.
+    const QList<recording::RecordedLeakReport> &leakReports() const { return m_leakReports; }
     const QStringList &problems() const { return m_problems; }
     const QJsonObject &start() const { return m_start; }
     const LeakRules &rules() const { return m_rules; }
@@ -96,6 +99,7 @@ private:
     QList<std::shared_ptr<Cursor>> m_cursors;
     QList<Alert> m_alerts;
     QList<AuditEntry> m_actions;
+    QList<recording::RecordedLeakReport> m_leakReports;
     QStringList m_problems;
     QJsonObject m_start;
     LeakRules m_rules;

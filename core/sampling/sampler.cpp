@@ -98,7 +98,7 @@ public:
 
     void begin()
     {
-        AnalysisSettings settings{m_options.rules, m_options.alertRules, m_options.ownerKey};
+        AnalysisSettings settings{m_options.rules, m_options.alertRules, m_options.ownerKey, m_options.leakLogs};
         m_pipeline = std::make_unique<AnalysisPipeline>(m_target.displayName(), settings, m_options.servers);
         m_timer = new QTimer(this);
         m_timer->setSingleShot(true);
@@ -158,6 +158,13 @@ public:
         m_options.rules.ignore = rules;
         if (m_pipeline)
             m_pipeline->setIgnoreRules(rules);
+    }
+
+    void setLeakLogs(const QList<LeakLogSpec> &logs)
+    {
+        m_options.leakLogs = logs;
+        if (m_pipeline)
+            m_pipeline->setLeakLogs(logs);
     }
 
 Q_SIGNALS:
@@ -393,6 +400,14 @@ void Sampler::setIgnoreRules(const IgnoreRules &rules)
     m_options.rules.ignore = rules;
     if (m_worker)
         QMetaObject::invokeMethod(m_worker, [worker = m_worker, rules] { worker->setIgnoreRules(rules); },
+                                  Qt::QueuedConnection);
+}
+
+void Sampler::setLeakLogs(const QList<LeakLogSpec> &logs)
+{
+    m_options.leakLogs = logs;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, logs] { worker->setLeakLogs(logs); },
                                   Qt::QueuedConnection);
 }
 

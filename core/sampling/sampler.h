@@ -28,6 +28,7 @@ struct SamplerOptions
     LeakRules rules;
     AlertRules alertRules;
     OwnerKey ownerKey = OwnerKey::Application;
+    QList<LeakLogSpec> leakLogs; // pools' leak logs joined to this target's sessions (PostgreSQL)
     // Targets opened side by side share one, so that a console links to its server.
     std::shared_ptr<ServerDirectory> servers;
 
@@ -60,6 +61,7 @@ public:
     void setOwnerKey(OwnerKey key) override;
     void setAlertRules(const AlertRules &rules) override;
     void setIgnoreRules(const IgnoreRules &rules) override;
+    void setLeakLogs(const QList<LeakLogSpec> &logs) override;
     void setServerBudget(double percent) override;
     bool canAct() const override { return true; }
     qint64 nowMs() const override;

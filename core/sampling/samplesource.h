@@ -52,6 +52,8 @@ public:
     virtual void setAlertRules(const AlertRules &rules) = 0;
     // Sessions to show as ignored and never judge (a recording keeps the rules it was made with).
     virtual void setIgnoreRules(const IgnoreRules &rules) { Q_UNUSED(rules); }
+    // Pools' leak logs to follow and join to the sessions (a recording keeps the reports it has).
+    virtual void setLeakLogs(const QList<LeakLogSpec> &logs) { Q_UNUSED(logs); }
     // The share of the interval one read may cost the server before the interval stretches
     // (0: never stretch). A recording has no server to spare.
     virtual void setServerBudget(double percent) { Q_UNUSED(percent); }

@@ -68,6 +68,16 @@ private:
     QStringList &m_problems;
 };
 
+// A list saved by QSettings: a list, one value (INI files keep a one-item list as a plain
+// value), or nothing.
+QStringList stringsAt(QSettings &settings, const QString &key)
+{
+    const QVariant value = settings.value(key);
+    return value.typeId() == QMetaType::QStringList ? value.toStringList()
+           : value.isValid()                        ? QStringList{value.toString()}
+                                                    : QStringList();
+}
+
 } // namespace
 
 StoredSettings readStoredSettings(QSettings &settings)
@@ -95,20 +105,22 @@ StoredSettings readStoredSettings(QSettings &settings)
         // Saved as the rules' text, one a line ("application=pg_dump"); an empty list is a
         // choice (nothing ignored), not a missing one.
         stored.ignoreRules = IgnoreRules{{}, {}, {}};
-        const QVariant value = settings.value(QStringLiteral("analysis/ignore"));
-        const QStringList rules = value.typeId() == QMetaType::QStringList ? value.toStringList()
-                                                                            : QStringList{value.toString()};
-        for (const QString &rule : rules) {
+        for (const QString &rule : stringsAt(settings, QStringLiteral("analysis/ignore"))) {
             if (!rule.trimmed().isEmpty() && !stored.ignoreRules.add(rule))
                 stored.problems.append(QStringLiteral("analysis/ignore: \"%1\" is not application=, user= or database=NAME; "
                                                       "left out").arg(rule));
         }
     }
-    const QVariant targets = settings.value(QStringLiteral("targets"));
-    const QStringList texts = targets.typeId() == QMetaType::QStringList ? targets.toStringList()
-                              : targets.isValid()                        ? QStringList{targets.toString()}
-                                                                         : QStringList();
-    for (const QString &text : texts) {
+    for (const QString &text : stringsAt(settings, QStringLiteral("leaklogs/files"))) {
+        if (text.trimmed().isEmpty())
+            continue;
+        QString error;
+        if (const std::optional<LeakLogSpec> spec = LeakLogSpec::parse(text, &error))
+            stored.leakLogs.append(*spec);
+        else
+            stored.problems.append(QStringLiteral("leaklogs/files: \"%1\": %2; left out").arg(text, error));
+    }
+    for (const QString &text : stringsAt(settings, QStringLiteral("targets"))) {
         if (text.trimmed().isEmpty())
             continue;
         QString error;

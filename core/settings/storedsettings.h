@@ -2,6 +2,7 @@
 
 #include "analysis/alerts.h"
 #include "analysis/classifier.h"
+#include "leaklog/leaklogparser.h"
 
 #include <QSettings>
 #include <QStringList>
@@ -27,6 +28,7 @@ struct StoredSettings
     int recordingCapMegabytes = kDefaultRecordingCapMegabytes;
     std::optional<double> serverBudgetPercent; // set in the window (View > Server budget…)
     IgnoreRules ignoreRules; // View > Ignore rules…; the defaults when never set
+    QList<LeakLogSpec> leakLogs; // File > Leak logs…: pools' logs joined to every PostgreSQL target
     QStringList problems; // "alerts/risingSamples: "-3" is not a whole number from 0 to 100; 3 is used"
 };
 

@@ -1,0 +1,280 @@
+#include "leaklog/leaklogbook.h"
+
+#include "analysis/owners.h"
+
+#include <algorithm>
+
+namespace poolscope {
+
+namespace {
+
+// Clocks of one host agree; a second covers the rounding of a time written to the second
+// (DBCP2) and the moment between a checkout and the statement that opens its transaction.
+constexpr qint64 kExactMs = 1000;
+// A report is tried against the sessions of the samples just after it is read: its session
+// was there when it was written, and a session that comes later is not the one.
+constexpr int kJoinAttempts = 3;
+
+bool eligible(const Session &s)
+{
+    return s.visible && !s.own
+           && (s.sessionClass == SessionClass::IdleInTransaction
+               || s.sessionClass == SessionClass::IdleInTransactionAborted || s.sessionClass == SessionClass::Idle);
+}
+
+} // namespace
+
+int LeakLogState::joined() const
+{
+    return int(std::count_if(reports.cbegin(), reports.cend(), [](const JoinedLeakReport &r) {
+        return r.join != LeakJoin::None && !r.sessionEnded && !r.withdrawn;
+    }));
+}
+
+int LeakLogState::unmatched() const
+{
+    return int(std::count_if(reports.cbegin(), reports.cend(), [](const JoinedLeakReport &r) {
+        return r.join == LeakJoin::None && !r.withdrawn;
+    }));
+}
+
+void LeakLogBook::setLogs(const QList<LeakLogSpec> &specs)
+{
+    std::vector<std::unique_ptr<LeakLogFollower>> kept;
+    for (const LeakLogSpec &spec : specs) {
+        auto same = std::find_if(m_followers.begin(), m_followers.end(),
+                                 [&](const auto &follower) { return follower && follower->spec() == spec; });
+        kept.push_back(same != m_followers.end() ? std::move(*same) : std::make_unique<LeakLogFollower>(spec));
+    }
+    m_followers = std::move(kept);
+    // Reports of logs no longer followed go with them.
+    m_entries.removeIf([&](const Entry &entry) {
+        return std::none_of(specs.cbegin(), specs.cend(),
+                            [&](const LeakLogSpec &spec) { return spec.file == entry.report->file; });
+    });
+    if (m_followers.empty())
+        m_candidates.clear();
+}
+
+QList<LeakLogSpec> LeakLogBook::logs() const
+{
+    QList<LeakLogSpec> specs;
+    for (const auto &follower : m_followers)
+        specs.append(follower->spec());
+    return specs;
+}
+
+void LeakLogBook::add(const QList<LeakReport> &reports)
+{
+    for (const LeakReport &report : reports)
+        take(report);
+}
+
+void LeakLogBook::take(LeakReport report)
+{
+    if (report.withdrawn) {
+        // HikariCP's "(unleaked)": the newest report of that connection is withdrawn.
+        for (auto it = m_entries.rbegin(); it != m_entries.rend(); ++it) {
+            if (it->report->pool == report.pool && !it->report->connection.isEmpty()
+                && it->report->connection == report.connection && !it->shown.withdrawn) {
+                it->shown.withdrawn = true;
+                it->endedAtMs = report.loggedAtMs;
+                break;
+            }
+        }
+        return;
+    }
+    Entry entry;
+    entry.report = std::make_shared<const LeakReport>(std::move(report));
+    entry.shown.report = entry.report;
+    m_entries.append(std::move(entry));
+    while (m_entries.size() > kMaxReports) {
+        const auto done = std::find_if(m_entries.begin(), m_entries.end(), [](const Entry &e) {
+            return e.shown.sessionEnded || e.shown.withdrawn;
+        });
+        m_entries.erase(done != m_entries.end() ? done : m_entries.begin());
+    }
+}
+
+void LeakLogBook::rememberCandidates(const Snapshot &snapshot)
+{
+    for (const Session &s : snapshot.sessions) {
+        if (!eligible(s))
+            continue;
+        Candidate &c = m_candidates[s.key()];
+        c.key = s.key();
+        c.pid = s.pid;
+        c.owner = ownerOf(s, OwnerKey::Application);
+        c.state = sessionClassName(s.sessionClass);
+        c.inTransaction = s.xactStartMs > 0;
+        c.activitySinceMs = c.inTransaction ? s.xactStartMs : s.stateChangeMs;
+        c.lastSeenMs = snapshot.takenAtMs;
+    }
+    m_candidates.removeIf([&](const QHash<quint64, Candidate>::iterator it) {
+        return it->lastSeenMs < snapshot.takenAtMs - kRecentSessionsMs;
+    });
+}
+
+namespace {
+
+struct Match
+{
+    LeakJoin join = LeakJoin::None;
+    qint64 gapMs = 0;
+};
+
+Match matchOf(const LeakReport &report, const QString &owner, qint64 activitySinceMs)
+{
+    if (!report.owner.isEmpty() && report.owner != owner)
+        return {};
+    if (report.loggedAtMs > 0 && activitySinceMs > report.loggedAtMs + kExactMs)
+        return {}; // its transaction began after the report: a later checkout
+    if (report.checkoutAtMs > 0) {
+        const qint64 gap = activitySinceMs - report.checkoutAtMs;
+        if (gap < -kExactMs)
+            return {}; // began before the checkout
+        return {gap <= kExactMs ? LeakJoin::ExactTime : LeakJoin::TimeWindow, gap};
+    }
+    if (report.owner.isEmpty())
+        return {}; // no owner and no time: any idle session would do, so none is named
+    return {LeakJoin::OwnerOnly, report.loggedAtMs > 0 ? report.loggedAtMs - activitySinceMs : 0};
+}
+
+} // namespace
+
+void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexByKey)
+{
+    QSet<quint64> bound;
+    QList<int> open;
+    for (int i = 0; i < m_entries.size(); ++i) {
+        Entry &e = m_entries[i];
+        if (e.sessionKey)
+            bound.insert(e.sessionKey);
+        else if (!e.shown.withdrawn && e.attempts < kJoinAttempts)
+            open.append(i);
+    }
+    if (open.isEmpty())
+        return;
+    struct Pair
+    {
+        Match match;
+        bool inTransaction;
+        int entry;
+        quint64 key;
+    };
+    std::vector<Pair> pairs;
+    for (int i : open) {
+        Entry &e = m_entries[i];
+        ++e.attempts;
+        for (const Candidate &c : std::as_const(m_candidates)) {
+            if (bound.contains(c.key))
+                continue;
+            const bool present = c.lastSeenMs == snapshot.takenAtMs;
+            if (!present && !e.report->closesConnection)
+                continue;
+            const Match match = matchOf(*e.report, c.owner, c.activitySinceMs);
+            if (match.join != LeakJoin::None)
+                pairs.push_back({match, c.inTransaction, i, c.key});
+        }
+    }
+    std::sort(pairs.begin(), pairs.end(), [](const Pair &a, const Pair &b) {
+        if (a.match.join != b.match.join)
+            return a.match.join > b.match.join;
+        if (a.inTransaction != b.inTransaction)
+            return a.inTransaction;
+        if (qAbs(a.match.gapMs) != qAbs(b.match.gapMs))
+            return qAbs(a.match.gapMs) < qAbs(b.match.gapMs);
+        return a.entry < b.entry;
+    });
+    for (const Pair &pair : pairs) {
+        Entry &e = m_entries[pair.entry];
+        if (e.sessionKey || bound.contains(pair.key))
+            continue;
+        bound.insert(pair.key);
+        const Candidate &c = m_candidates[pair.key];
+        e.sessionKey = pair.key;
+        e.shown.join = pair.match.join;
+        e.shown.pid = c.pid;
+        e.shown.sessionState = c.state;
+        e.shown.gapSeconds = pair.match.join == LeakJoin::OwnerOnly ? 0 : pair.match.gapMs / 1000.0;
+        const auto index = indexByKey.constFind(pair.key);
+        if (index == indexByKey.cend()) {
+            e.shown.sessionEnded = true; // closed by the pool as it reported
+            e.endedAtMs = snapshot.takenAtMs;
+        } else {
+            mark(snapshot.sessions[*index], e);
+        }
+    }
+}
+
+void LeakLogBook::mark(Session &session, Entry &entry)
+{
+    session.leakReport = entry.report;
+    session.leakJoin = entry.shown.join;
+    entry.shown.sessionState = sessionClassName(session.sessionClass);
+    if (session.stack.isEmpty() && !entry.report->stack.isEmpty()) {
+        session.stack = entry.report->stack;
+        session.stackFromLeakLog = true;
+    }
+    session.reasons.append(QStringLiteral("%1 reported it leaked (%2)")
+                               .arg(leakLogPoolName(entry.report->pool), leakJoinName(entry.shown.join)));
+}
+
+void LeakLogBook::retire(qint64 nowMs)
+{
+    m_entries.removeIf([&](const Entry &e) {
+        return (e.shown.sessionEnded || e.shown.withdrawn) && e.endedAtMs > 0 && e.endedAtMs < nowMs - kKeepEndedMs;
+    });
+}
+
+LeakLogStatePtr LeakLogBook::update(Snapshot &snapshot)
+{
+    if (isEmpty())
+        return nullptr;
+    auto state = std::make_shared<LeakLogState>();
+    for (const auto &follower : m_followers) {
+        const QList<LeakReport> reports = follower->poll();
+        for (const LeakReport &report : reports)
+            take(report);
+        LeakLogFileStatus status;
+        status.spec = follower->spec();
+        status.problem = follower->problem();
+        status.lines = follower->linesRead();
+        status.startedLate = follower->startedLate();
+        state->files.append(status);
+    }
+    for (Entry &e : m_entries) {
+        if (e.shown.withdrawn && e.endedAtMs <= 0)
+            e.endedAtMs = snapshot.takenAtMs;
+    }
+    rememberCandidates(snapshot);
+    QHash<quint64, int> indexByKey;
+    if (!m_entries.isEmpty()) {
+        indexByKey.reserve(snapshot.sessions.size());
+        for (int i = 0; i < snapshot.sessions.size(); ++i)
+            indexByKey.insert(snapshot.sessions[i].key(), i);
+    }
+    for (Entry &e : m_entries) {
+        if (!e.sessionKey || e.shown.sessionEnded || e.shown.withdrawn)
+            continue;
+        const auto index = indexByKey.constFind(e.sessionKey);
+        if (index == indexByKey.cend()) {
+            e.shown.sessionEnded = true;
+            e.endedAtMs = snapshot.takenAtMs;
+        } else {
+            mark(snapshot.sessions[*index], e);
+        }
+    }
+    joinNew(snapshot, indexByKey);
+    retire(snapshot.takenAtMs);
+    for (auto it = m_entries.crbegin(); it != m_entries.crend(); ++it)
+        state->reports.append(it->shown);
+    for (LeakLogFileStatus &status : state->files) {
+        status.reports = int(std::count_if(m_entries.cbegin(), m_entries.cend(), [&](const Entry &e) {
+            return e.report->file == status.spec.file;
+        }));
+    }
+    return state;
+}
+
+} // namespace poolscope

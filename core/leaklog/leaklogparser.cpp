@@ -1,0 +1,514 @@
+#include "leaklog/leaklogparser.h"
+
+#include "leaklog/javastack.h"
+#include "model/duration.h"
+
+#include <QDateTime>
+#include <QRegularExpression>
+#include <QTimeZone>
+
+namespace poolscope {
+
+namespace {
+
+constexpr qsizetype kMaxLineBytes = 16 * 1024;
+constexpr qsizetype kMaxRecordLines = 400;
+
+// A cursor over the start of a line, for reading a time by hand: it runs on every line of a log
+// that may be an application's whole output.
+struct Cursor
+{
+    QByteArrayView text;
+    qsizetype at = 0;
+
+    bool atEnd() const { return at >= text.size(); }
+    char peek() const { return atEnd() ? '\0' : text[at]; }
+    bool take(char c)
+    {
+        if (peek() != c)
+            return false;
+        ++at;
+        return true;
+    }
+    // Exactly `count` digits (count > 0), or between min and max when max > min.
+    std::optional<int> digits(int min, int max)
+    {
+        int value = 0;
+        int n = 0;
+        while (n < max && !atEnd() && text[at] >= '0' && text[at] <= '9') {
+            value = value * 10 + (text[at] - '0');
+            ++at;
+            ++n;
+        }
+        if (n < min)
+            return std::nullopt;
+        return value;
+    }
+    std::optional<int> month() // "Jan" … "Dec"
+    {
+        static constexpr const char *names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+        if (at + 3 > text.size())
+            return std::nullopt;
+        for (int i = 0; i < 12; ++i) {
+            if (text.sliced(at, 3) == QByteArrayView(names[i], 3)) {
+                at += 3;
+                return i + 1;
+            }
+        }
+        return std::nullopt;
+    }
+};
+
+// hh:mm:ss with optional fractions (.123 or ,123).
+std::optional<QTime> readClock(Cursor &c, int hourDigitsMin)
+{
+    const auto h = c.digits(hourDigitsMin, 2);
+    if (!h || !c.take(':'))
+        return std::nullopt;
+    const auto m = c.digits(2, 2);
+    if (!m || !c.take(':'))
+        return std::nullopt;
+    const auto s = c.digits(2, 2);
+    if (!s)
+        return std::nullopt;
+    int ms = 0;
+    if (c.peek() == '.' || c.peek() == ',') {
+        const qsizetype start = ++c.at;
+        const auto fraction = c.digits(1, 9);
+        if (!fraction)
+            return std::nullopt;
+        const qsizetype n = c.at - start;
+        QByteArrayView f = c.text.sliced(start, qMin<qsizetype>(n, 3));
+        for (char d : f)
+            ms = ms * 10 + (d - '0');
+        for (qsizetype i = f.size(); i < 3; ++i)
+            ms *= 10;
+    }
+    QTime time(*h, *m, qMin(*s, 59), ms);
+    if (!time.isValid())
+        return std::nullopt;
+    return time;
+}
+
+// "Z", "+01:00", "+0100", "-05" after an ISO time; nullopt when there is none.
+std::optional<int> readOffsetSeconds(Cursor &c)
+{
+    if (c.take('Z'))
+        return 0;
+    const char sign = c.peek();
+    if (sign != '+' && sign != '-')
+        return std::nullopt;
+    Cursor probe = c;
+    ++probe.at;
+    const auto hours = probe.digits(2, 2);
+    if (!hours)
+        return std::nullopt;
+    probe.take(':');
+    const auto minutes = probe.digits(2, 2);
+    c = probe;
+    const int seconds = (*hours * 60 + minutes.value_or(0)) * 60;
+    return sign == '-' ? -seconds : seconds;
+}
+
+std::optional<qint64> epochMs(QDate date, QTime time, std::optional<int> offsetSeconds)
+{
+    if (!date.isValid() || !time.isValid())
+        return std::nullopt;
+    const QDateTime at = offsetSeconds ? QDateTime(date, time, QTimeZone(*offsetSeconds)) : QDateTime(date, time);
+    if (!at.isValid())
+        return std::nullopt;
+    return at.toMSecsSinceEpoch();
+}
+
+// What may follow a time at the start of a line: the rest of a log prefix, not more digits.
+bool endsTime(const Cursor &c)
+{
+    const char next = c.peek();
+    return next == '\0' || next == ' ' || next == '\t' || next == ']' || next == '|' || next == ',';
+}
+
+std::optional<qint64> isoTime(Cursor c) // 2026-12-07[ T]01:02:03[.456][Z|+01:00]
+{
+    const auto year = c.digits(4, 4);
+    if (!year || !c.take('-'))
+        return std::nullopt;
+    const auto month = c.digits(2, 2);
+    if (!month || !c.take('-'))
+        return std::nullopt;
+    const auto day = c.digits(2, 2);
+    if (!day || !(c.take(' ') || c.take('T')))
+        return std::nullopt;
+    const auto time = readClock(c, 2);
+    if (!time)
+        return std::nullopt;
+    const auto offset = readOffsetSeconds(c);
+    if (!endsTime(c))
+        return std::nullopt;
+    return epochMs(QDate(*year, *month, *day), *time, offset);
+}
+
+std::optional<qint64> julTime(Cursor c) // Dec 7, 2026 1:02:03 AM (SimpleFormatter, English)
+{
+    const auto month = c.month();
+    if (!month || !c.take(' '))
+        return std::nullopt;
+    const auto day = c.digits(1, 2);
+    if (!day || !c.take(',') || !c.take(' '))
+        return std::nullopt;
+    const auto year = c.digits(4, 4);
+    if (!year || !c.take(' '))
+        return std::nullopt;
+    const auto time = readClock(c, 1);
+    if (!time || !c.take(' '))
+        return std::nullopt;
+    const bool pm = c.take('P');
+    if (!pm && !c.take('A'))
+        return std::nullopt;
+    if (!c.take('M') || !endsTime(c))
+        return std::nullopt;
+    const int hour12 = time->hour() % 12;
+    const QTime clock(pm ? hour12 + 12 : hour12, time->minute(), time->second(), time->msec());
+    return epochMs(QDate(*year, *month, *day), clock, std::nullopt);
+}
+
+std::optional<qint64> tomcatTime(Cursor c) // 07-Dec-2026 01:02:03.456 (OneLineFormatter)
+{
+    const auto day = c.digits(2, 2);
+    if (!day || !c.take('-'))
+        return std::nullopt;
+    const auto month = c.month();
+    if (!month || !c.take('-'))
+        return std::nullopt;
+    const auto year = c.digits(4, 4);
+    if (!year || !c.take(' '))
+        return std::nullopt;
+    const auto time = readClock(c, 2);
+    if (!time || !endsTime(c))
+        return std::nullopt;
+    return epochMs(QDate(*year, *month, *day), *time, std::nullopt);
+}
+
+QString text(QByteArrayView bytes)
+{
+    return QString::fromUtf8(bytes);
+}
+
+QString between(const QString &line, QStringView before, QStringView after)
+{
+    const qsizetype start = line.indexOf(before);
+    if (start < 0)
+        return {};
+    const qsizetype from = start + before.size();
+    const qsizetype end = after.isEmpty() ? line.size() : line.indexOf(after, from);
+    return end < 0 ? QString() : line.mid(from, end - from).trimmed();
+}
+
+// DBCP2 (commons-pool2's DefaultPooledObject) writes the checkout time in its own words:
+// "Pooled object created 2026-12-07 01:02:03 +0000 by the following code has not been returned".
+qint64 dbcpCheckoutMs(const QString &line)
+{
+    const QString when = between(line, u"Pooled object created ", u" by the following code");
+    const QByteArray bytes = when.toLatin1();
+    Cursor c{bytes};
+    const auto year = c.digits(4, 4);
+    if (!year || !c.take('-'))
+        return 0;
+    const auto month = c.digits(2, 2);
+    const auto day = (month && c.take('-')) ? c.digits(2, 2) : std::nullopt;
+    if (!day || !c.take(' '))
+        return 0;
+    const auto clock = readClock(c, 2);
+    if (!clock)
+        return 0;
+    c.take(' ');
+    const auto offset = readOffsetSeconds(c);
+    return epochMs(QDate(*year, *month, *day), *clock, offset).value_or(0);
+}
+
+// The thread a log prefix names: the first "[…]" that is not the time ("[http-nio-8080-exec-3]").
+QString bracketedThread(QByteArrayView header)
+{
+    qsizetype from = 0;
+    while (from < header.size()) {
+        const qsizetype open = header.indexOf('[', from);
+        const qsizetype close = open < 0 ? -1 : header.indexOf(']', open);
+        if (close < 0)
+            return {};
+        const QByteArrayView inside = header.sliced(open + 1, close - open - 1);
+        static const QList<QByteArrayView> levels = {"TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR",
+                                                     "SEVERE", "FINE", "FINER", "FINEST", "CONFIG"};
+        if (!inside.isEmpty() && !logLineTimeMs(inside) && !levels.contains(inside.trimmed()))
+            return QString::fromUtf8(inside).trimmed();
+        from = close + 1;
+    }
+    return {};
+}
+
+struct Signature
+{
+    LeakLogPool pool;
+    const char *marker;
+    bool closes;
+};
+
+// The first line of each report the pools write, in their words (the pools' sources and our
+// recordings of them: tests/fixtures/leaklogs/).
+constexpr Signature kSignatures[] = {
+    {LeakLogPool::HikariCP, "Connection leak detection triggered for ", false},
+    {LeakLogPool::HikariCP, "Previously reported leaked connection ", false},
+    {LeakLogPool::C3P0, "Logging the stack trace by which the overdue resource was checked-out", true},
+    {LeakLogPool::DBCP2, "Pooled object created ", true},
+    {LeakLogPool::TomcatJdbc, "Connection has been marked suspect, possibly abandoned ", false},
+    {LeakLogPool::TomcatJdbc, "Connection has been abandoned ", true},
+    {LeakLogPool::SQLAlchemy, "garbage collector is trying to clean up ", false},
+};
+
+// Records are short in the lines that matter: the marker sits on the first line, or on the
+// second under java.util.logging's two-line format.
+constexpr int kMarkerLines = 3;
+
+const Signature *signatureOf(const QList<QByteArray> &lines, int *markerLine)
+{
+    for (int i = 0; i < qMin<qsizetype>(kMarkerLines, lines.size()); ++i) {
+        for (const Signature &signature : kSignatures) {
+            if (lines[i].contains(signature.marker)) {
+                *markerLine = i;
+                return &signature;
+            }
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+QString leakLogPoolName(LeakLogPool pool)
+{
+    switch (pool) {
+    case LeakLogPool::HikariCP: return QStringLiteral("HikariCP");
+    case LeakLogPool::C3P0: return QStringLiteral("c3p0");
+    case LeakLogPool::DBCP2: return QStringLiteral("DBCP2");
+    case LeakLogPool::TomcatJdbc: return QStringLiteral("Tomcat JDBC");
+    case LeakLogPool::SQLAlchemy: return QStringLiteral("SQLAlchemy");
+    }
+    return {};
+}
+
+QString leakJoinName(LeakJoin join)
+{
+    switch (join) {
+    case LeakJoin::None: return QStringLiteral("no session");
+    case LeakJoin::OwnerOnly: return QStringLiteral("owner only");
+    case LeakJoin::TimeWindow: return QStringLiteral("time window");
+    case LeakJoin::ExactTime: return QStringLiteral("exact time match");
+    }
+    return {};
+}
+
+QString leakJoinKey(LeakJoin join)
+{
+    switch (join) {
+    case LeakJoin::None: return QStringLiteral("none");
+    case LeakJoin::OwnerOnly: return QStringLiteral("owner");
+    case LeakJoin::TimeWindow: return QStringLiteral("window");
+    case LeakJoin::ExactTime: return QStringLiteral("exact");
+    }
+    return {};
+}
+
+std::optional<LeakLogSpec> LeakLogSpec::parse(const QString &input, QString *error)
+{
+    LeakLogSpec spec;
+    QString rest = input.trimmed();
+    // ",threshold=2s" (or ",2s") at the end; a file name with a comma in it is written
+    // without a threshold, or the threshold is spelled out.
+    const qsizetype comma = rest.lastIndexOf(u',');
+    if (comma > 0) {
+        QString option = rest.mid(comma + 1).trimmed();
+        if (option.startsWith(u"threshold="))
+            option = option.mid(10);
+        if (const auto threshold = parseDuration(option)) {
+            spec.thresholdMs = threshold->count();
+            rest = rest.left(comma).trimmed();
+        } else if (rest.mid(comma + 1).trimmed().startsWith(u"threshold=")) {
+            *error = QStringLiteral("'%1' is not a duration (2s, 1500ms, 1min)").arg(option);
+            return std::nullopt;
+        }
+    }
+    // "billing=/var/log/billing.log": an owner is a name, never a path.
+    const qsizetype equals = rest.indexOf(u'=');
+    if (equals > 0 && !rest.left(equals).contains(u'/')) {
+        spec.owner = rest.left(equals).trimmed();
+        rest = rest.mid(equals + 1).trimmed();
+    }
+    if (rest.isEmpty()) {
+        *error = QStringLiteral("no file named: write FILE, OWNER=FILE or OWNER=FILE,threshold=2s");
+        return std::nullopt;
+    }
+    spec.file = rest;
+    return spec;
+}
+
+QString LeakLogSpec::toString() const
+{
+    QString out = owner.isEmpty() ? file : owner + u'=' + file;
+    if (thresholdMs > 0)
+        out += QStringLiteral(",threshold=%1ms").arg(thresholdMs);
+    return out;
+}
+
+std::optional<qint64> logLineTimeMs(QByteArrayView line)
+{
+    Cursor c{line};
+    c.take('[');
+    const char first = c.peek();
+    if (first >= '0' && first <= '9') {
+        if (c.text.size() > c.at + 4 && c.text[c.at + 4] == '-')
+            return isoTime(c);
+        return tomcatTime(c);
+    }
+    if (first >= 'A' && first <= 'S')
+        return julTime(c);
+    return std::nullopt;
+}
+
+std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 loggedAtMs, const LeakLogSpec &spec)
+{
+    int markerLine = 0;
+    const Signature *signature = signatureOf(lines, &markerLine);
+    if (!signature)
+        return std::nullopt;
+    LeakReport report;
+    report.pool = signature->pool;
+    report.file = spec.file;
+    report.owner = spec.owner;
+    report.loggedAtMs = loggedAtMs;
+    report.closesConnection = signature->closes;
+    const QString line = text(lines[markerLine]);
+    report.message = line.mid(qMax<qsizetype>(0, line.indexOf(QLatin1String(signature->marker)))).trimmed();
+
+    switch (signature->pool) {
+    case LeakLogPool::HikariCP:
+        if (line.contains(u"(unleaked)")) {
+            report.withdrawn = true;
+            report.connection = between(line, u"Previously reported leaked connection ", u" on thread ");
+            report.thread = between(line, u" on thread ", u" was returned");
+        } else {
+            report.connection = between(line, u"Connection leak detection triggered for ", u" on thread ");
+            report.thread = between(line, u" on thread ", u", stack trace follows");
+        }
+        break;
+    case LeakLogPool::DBCP2:
+        report.checkoutAtMs = dbcpCheckoutMs(line);
+        report.checkoutExact = report.checkoutAtMs > 0;
+        break;
+    case LeakLogPool::TomcatJdbc: {
+        const QString suspect = between(line, u"possibly abandoned ", u"");
+        const QString abandoned = between(line, u"Connection has been abandoned ", u"");
+        QString connection = suspect.isEmpty() ? abandoned : suspect;
+        // "PooledConnection[org.postgresql.jdbc.PgConnection@1b2c]:java.lang.Exception…" and,
+        // for a suspect, "[4023 ms.]" after it: the time it has been out.
+        static const QRegularExpression elapsed(QStringLiteral("\\[(\\d+) ms\\.\\]"));
+        const QRegularExpressionMatch m = elapsed.match(connection);
+        if (m.hasMatch()) {
+            report.checkoutAtMs = loggedAtMs - m.captured(1).toLongLong();
+            report.checkoutExact = loggedAtMs > 0;
+            connection.truncate(m.capturedStart());
+        }
+        const qsizetype colon = connection.indexOf(u"]:");
+        if (colon >= 0)
+            connection.truncate(colon + 1);
+        report.connection = connection.trimmed();
+        break;
+    }
+    case LeakLogPool::SQLAlchemy: {
+        const QString connection = between(line, u"connection ", u">");
+        report.connection = connection.isEmpty() ? QString() : connection + u'>';
+        break;
+    }
+    case LeakLogPool::C3P0:
+        break;
+    }
+    if (report.checkoutAtMs == 0 && spec.thresholdMs > 0 && loggedAtMs > 0 && !report.withdrawn)
+        report.checkoutAtMs = loggedAtMs - spec.thresholdMs;
+
+    if (!report.withdrawn) {
+        JavaStack stack = readJavaStack(lines, markerLine);
+        report.stack = std::move(stack.applicationFrames);
+        report.framesDropped = stack.libraryFrames;
+        if (report.thread.isEmpty())
+            report.thread = bracketedThread(lines.first());
+    }
+    return report;
+}
+
+QList<LeakReport> LeakLogParser::feed(QByteArrayView bytes)
+{
+    QList<LeakReport> out;
+    qsizetype start = 0;
+    while (start < bytes.size()) {
+        const qsizetype newline = bytes.indexOf('\n', start);
+        const qsizetype end = newline < 0 ? bytes.size() : newline;
+        QByteArrayView piece = bytes.sliced(start, end - start);
+        if (m_partial.size() + piece.size() > kMaxLineBytes)
+            piece = piece.first(qMax<qsizetype>(0, kMaxLineBytes - m_partial.size()));
+        m_partial.append(piece);
+        if (newline < 0)
+            break;
+        takeLine(m_partial, out);
+        m_partial.clear();
+        start = newline + 1;
+    }
+    return out;
+}
+
+QList<LeakReport> LeakLogParser::finish()
+{
+    QList<LeakReport> out;
+    if (!m_partial.isEmpty()) {
+        takeLine(m_partial, out);
+        m_partial.clear();
+    }
+    endRecord(out);
+    return out;
+}
+
+void LeakLogParser::restart()
+{
+    m_partial.clear();
+    m_record.clear();
+    m_lineNumber = 0;
+}
+
+void LeakLogParser::takeLine(QByteArrayView line, QList<LeakReport> &out)
+{
+    ++m_lineNumber;
+    if (line.endsWith('\r'))
+        line.chop(1);
+    const std::optional<qint64> time = logLineTimeMs(line);
+    // DBCP2 prints its report to its log writer without a time; its first line starts a record.
+    const bool startsRecord = time || line.startsWith("Pooled object created ");
+    if (startsRecord) {
+        endRecord(out);
+        m_recordTimeMs = time.value_or(0);
+        m_recordLine = m_lineNumber;
+    } else if (m_record.isEmpty()) {
+        return; // the tail of a record that began before we started reading
+    }
+    if (m_record.size() < kMaxRecordLines)
+        m_record.append(line.toByteArray());
+}
+
+void LeakLogParser::endRecord(QList<LeakReport> &out)
+{
+    if (m_record.isEmpty())
+        return;
+    if (std::optional<LeakReport> report = readLeakRecord(m_record, m_recordTimeMs, m_spec)) {
+        report->line = m_recordLine;
+        out.append(std::move(*report));
+    }
+    m_record.clear();
+}
+
+} // namespace poolscope

@@ -1,0 +1,71 @@
+#pragma once
+
+#include "model/leakreport.h"
+
+#include <QByteArray>
+#include <QList>
+
+#include <optional>
+
+namespace poolscope {
+
+// What the operator says of one leak log: where it is, whose it is, and the pool's threshold
+// when the pool's report does not carry the checkout time (HikariCP's leakDetectionThreshold,
+// c3p0's unreturnedConnectionTimeout, Tomcat's removeAbandonedTimeout).
+struct LeakLogSpec
+{
+    QString file;
+    QString owner;          // application the log belongs to, or empty: any session may match
+    qint64 thresholdMs = 0; // 0: unknown
+
+    // "FILE", "OWNER=FILE", either followed by ",threshold=DURATION" (",2s" also). Empty
+    // optional, with *error set, for what is not that.
+    static std::optional<LeakLogSpec> parse(const QString &text, QString *error);
+    QString toString() const;
+    friend bool operator==(const LeakLogSpec &, const LeakLogSpec &) = default;
+};
+
+// The time at the start of a log line, in the forms Logback, Log4j 2, java.util.logging's
+// SimpleFormatter, Tomcat's OneLineFormatter and Python's logging write by default:
+// "2026-12-07 01:02:03.456", "2026-12-07T01:02:03,456+01:00", "[2026-12-07 01:02:03]",
+// "Dec 7, 2026 1:02:03 AM", "07-Dec-2026 01:02:03.456". Without an offset the time is the
+// machine's local time, as the pool's JVM or interpreter wrote it. nullopt: not a time.
+std::optional<qint64> logLineTimeMs(QByteArrayView line);
+
+// Reads one pool log incrementally: bytes in, reports out once their text is complete. A
+// record is a line that starts with a time (or a pool's own first line, as DBCP2 prints
+// without one) and the lines after it up to the next such line: multi-line stacks, "… N more",
+// "Caused by:" chains. Other threads' records between two reports are read and dropped.
+// Bounded whatever the input: lines past 16 KiB and records past 400 lines are cut.
+class LeakLogParser
+{
+public:
+    explicit LeakLogParser(LeakLogSpec spec = {}) : m_spec(std::move(spec)) {}
+
+    // New bytes of the log; the reports whose record ended in them. `line` counts from here.
+    QList<LeakReport> feed(QByteArrayView bytes);
+    // No more text for now (the end of the file, or a follow found nothing new): the
+    // unfinished last line and the record it belongs to count as complete.
+    QList<LeakReport> finish();
+    // The file was truncated or replaced: forget the partial record, count lines from 1.
+    void restart();
+
+    qint64 linesRead() const { return m_lineNumber; }
+
+private:
+    void takeLine(QByteArrayView line, QList<LeakReport> &out);
+    void endRecord(QList<LeakReport> &out);
+
+    LeakLogSpec m_spec;
+    QByteArray m_partial; // the last line, until its newline comes
+    QList<QByteArray> m_record;
+    qint64 m_recordTimeMs = 0;
+    qint64 m_recordLine = 0;
+    qint64 m_lineNumber = 0;
+};
+
+// One record (its lines, the first being the one that started it) read as a leak report, or
+// nullopt when it is none. Exposed for the data-driven tests.
+std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 loggedAtMs, const LeakLogSpec &spec);
+
+} // namespace poolscope
