@@ -22,6 +22,12 @@ public:
         m_reader = std::make_unique<poolscope::PgReader>(m_connection);
     }
     bool ok() const { return m_error.isEmpty(); }
+    // Pools' leak logs the pipeline follows from the next sample (a new pipeline).
+    void setLeakLogs(const QList<poolscope::LeakLogSpec> &logs)
+    {
+        m_leakLogs = logs;
+        m_pipeline.reset();
+    }
     QString error() const { return m_error; }
 
     // The next sample, analysed; `rules` as the pipeline's from now on.
@@ -36,7 +42,7 @@ public:
         if (!m_pipeline || !(rules == m_rules)) {
             m_rules = rules;
             m_pipeline = std::make_unique<poolscope::AnalysisPipeline>(QStringLiteral("test"),
-                                                                        poolscope::AnalysisSettings{rules, {}, {}});
+                                                                        poolscope::AnalysisSettings{rules, {}, {}, m_leakLogs});
         }
         poolscope::AnalysedSamplePtr sample;
         m_error = poolscope::sampleOnce(m_connection, *m_reader, *m_pipeline, std::chrono::seconds(5), &sample).message;
@@ -47,6 +53,7 @@ private:
     poolscope::PgConnection m_connection;
     std::unique_ptr<poolscope::PgReader> m_reader;
     poolscope::LeakRules m_rules;
+    QList<poolscope::LeakLogSpec> m_leakLogs;
     std::unique_ptr<poolscope::AnalysisPipeline> m_pipeline;
     QString m_error;
 };

@@ -133,7 +133,7 @@ Match matchOf(const LeakReport &report, const QString &owner, qint64 activitySin
         const qint64 gap = activitySinceMs - report.checkoutAtMs;
         if (gap < -kExactMs)
             return {}; // began before the checkout
-        return {gap <= kExactMs ? LeakJoin::ExactTime : LeakJoin::TimeWindow, gap};
+        return {gap <= kExactMs + report.checkoutSlackMs ? LeakJoin::ExactTime : LeakJoin::TimeWindow, gap};
     }
     if (report.owner.isEmpty())
         return {}; // no owner and no time: any idle session would do, so none is named
@@ -155,9 +155,36 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
     }
     if (open.isEmpty())
         return;
+    // A later report of a connection already joined (Tomcat: "marked suspect", then
+    // "abandoned") explains the same session.
+    for (qsizetype n = open.size() - 1; n >= 0; --n) {
+        Entry &e = m_entries[open[n]];
+        if (e.report->connection.isEmpty())
+            continue;
+        const auto earlier = std::find_if(m_entries.cbegin(), m_entries.cend(), [&](const Entry &other) {
+            return other.sessionKey && other.report->pool == e.report->pool && other.report->file == e.report->file
+                   && other.report->connection == e.report->connection;
+        });
+        if (earlier == m_entries.cend())
+            continue;
+        e.sessionKey = earlier->sessionKey;
+        e.shown.join = earlier->shown.join;
+        e.shown.pid = earlier->shown.pid;
+        e.shown.sessionState = earlier->shown.sessionState;
+        e.shown.gapSeconds = earlier->shown.gapSeconds;
+        const auto index = indexByKey.constFind(e.sessionKey);
+        if (index == indexByKey.cend()) {
+            e.shown.sessionEnded = true;
+            e.endedAtMs = snapshot.takenAtMs;
+        } else {
+            mark(snapshot.sessions[*index], e);
+        }
+        open.removeAt(n);
+    }
     struct Pair
     {
         Match match;
+        bool fitsClosing; // gone if the pool closed it as it reported, open if the pool only reported
         bool inTransaction;
         int entry;
         quint64 key;
@@ -174,12 +201,14 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
                 continue;
             const Match match = matchOf(*e.report, c.owner, c.activitySinceMs);
             if (match.join != LeakJoin::None)
-                pairs.push_back({match, c.inTransaction, i, c.key});
+                pairs.push_back({match, present != e.report->closesConnection, c.inTransaction, i, c.key});
         }
     }
     std::sort(pairs.begin(), pairs.end(), [](const Pair &a, const Pair &b) {
         if (a.match.join != b.match.join)
             return a.match.join > b.match.join;
+        if (a.fitsClosing != b.fitsClosing)
+            return a.fitsClosing;
         if (a.inTransaction != b.inTransaction)
             return a.inTransaction;
         if (qAbs(a.match.gapMs) != qAbs(b.match.gapMs))

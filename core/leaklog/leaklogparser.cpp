@@ -226,6 +226,18 @@ qint64 dbcpCheckoutMs(const QString &line)
     return epochMs(QDate(*year, *month, *day), *clock, offset).value_or(0);
 }
 
+// Whether the time starting this line stops at the seconds ("Dec 7, 2026 1:02:03 AM").
+bool wholeSeconds(QByteArrayView line)
+{
+    if (!logLineTimeMs(line))
+        return false;
+    const qsizetype clock = line.indexOf(':');
+    if (clock < 0 || clock + 6 > line.size())
+        return true;
+    const char after = line[clock + 6]; // hh:mm:ss then '.', ',' or something else
+    return after != '.' && after != ',';
+}
+
 // The thread a log prefix names: the first "[…]" that is not the time ("[http-nio-8080-exec-3]").
 QString bracketedThread(QByteArrayView header)
 {
@@ -249,19 +261,22 @@ struct Signature
 {
     LeakLogPool pool;
     const char *marker;
-    bool closes;
+    bool closes;    // the pool closes the connection as it reports
+    bool withdraws; // the line takes an earlier report back: the connection came home
 };
 
 // The first line of each report the pools write, in their words (the pools' sources and our
-// recordings of them: tests/fixtures/leaklogs/).
+// recordings of them: tests/fixtures/leaklogs/README.md).
 constexpr Signature kSignatures[] = {
-    {LeakLogPool::HikariCP, "Connection leak detection triggered for ", false},
-    {LeakLogPool::HikariCP, "Previously reported leaked connection ", false},
-    {LeakLogPool::C3P0, "Logging the stack trace by which the overdue resource was checked-out", true},
-    {LeakLogPool::DBCP2, "Pooled object created ", true},
-    {LeakLogPool::TomcatJdbc, "Connection has been marked suspect, possibly abandoned ", false},
-    {LeakLogPool::TomcatJdbc, "Connection has been abandoned ", true},
-    {LeakLogPool::SQLAlchemy, "garbage collector is trying to clean up ", false},
+    {LeakLogPool::HikariCP, "Connection leak detection triggered for ", false, false},
+    {LeakLogPool::HikariCP, "Previously reported leaked connection ", false, true},
+    {LeakLogPool::C3P0, "Logging the stack trace by which the overdue resource was checked-out", true, false},
+    {LeakLogPool::DBCP2, "Pooled object created ", true, false},
+    {LeakLogPool::TomcatJdbc, "Connection has been marked suspect, possibly abandoned ", false, false},
+    {LeakLogPool::TomcatJdbc, "Connection has been abandoned ", true, false},
+    {LeakLogPool::TomcatJdbc, "that has been marked suspect was returned", false, true},
+    // SQLAlchemy 2.0 (pool/base.py, _finalize_fairy); 1.4 says nothing of it.
+    {LeakLogPool::SQLAlchemy, "garbage collector is trying to clean up non-checked-in connection ", true, false},
 };
 
 // Records are short in the lines that matter: the marker sits on the first line, or on the
@@ -375,6 +390,7 @@ std::optional<qint64> logLineTimeMs(QByteArrayView line)
 
 std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 loggedAtMs, const LeakLogSpec &spec)
 {
+    const bool loggedAtWholeSeconds = !lines.isEmpty() && wholeSeconds(lines.first());
     int markerLine = 0;
     const Signature *signature = signatureOf(lines, &markerLine);
     if (!signature)
@@ -388,10 +404,10 @@ std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 
     const QString line = text(lines[markerLine]);
     report.message = line.mid(qMax<qsizetype>(0, line.indexOf(QLatin1String(signature->marker)))).trimmed();
 
+    report.withdrawn = signature->withdraws;
     switch (signature->pool) {
     case LeakLogPool::HikariCP:
-        if (line.contains(u"(unleaked)")) {
-            report.withdrawn = true;
+        if (report.withdrawn) {
             report.connection = between(line, u"Previously reported leaked connection ", u" on thread ");
             report.thread = between(line, u" on thread ", u" was returned");
         } else {
@@ -402,18 +418,23 @@ std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 
     case LeakLogPool::DBCP2:
         report.checkoutAtMs = dbcpCheckoutMs(line);
         report.checkoutExact = report.checkoutAtMs > 0;
+        report.checkoutSlackMs = 1000; // written to the second
         break;
     case LeakLogPool::TomcatJdbc: {
+        if (report.withdrawn) { // "Connection(PooledConnection[…]) that has been marked suspect was returned."
+            report.connection = between(line, u"Connection(", u") that has been");
+            break;
+        }
         const QString suspect = between(line, u"possibly abandoned ", u"");
         const QString abandoned = between(line, u"Connection has been abandoned ", u"");
         QString connection = suspect.isEmpty() ? abandoned : suspect;
-        // "PooledConnection[org.postgresql.jdbc.PgConnection@1b2c]:java.lang.Exception…" and,
-        // for a suspect, "[4023 ms.]" after it: the time it has been out.
+        // "PooledConnection[org.postgresql.jdbc.PgConnection@1b2c][2714 ms.]:java.lang.Exception":
+        // a suspect says how long the connection has been out.
         static const QRegularExpression elapsed(QStringLiteral("\\[(\\d+) ms\\.\\]"));
         const QRegularExpressionMatch m = elapsed.match(connection);
         if (m.hasMatch()) {
-            report.checkoutAtMs = loggedAtMs - m.captured(1).toLongLong();
-            report.checkoutExact = loggedAtMs > 0;
+            report.checkoutAtMs = loggedAtMs > 0 ? loggedAtMs - m.captured(1).toLongLong() : 0;
+            report.checkoutExact = report.checkoutAtMs > 0;
             connection.truncate(m.capturedStart());
         }
         const qsizetype colon = connection.indexOf(u"]:");
@@ -422,14 +443,14 @@ std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 
         report.connection = connection.trimmed();
         break;
     }
-    case LeakLogPool::SQLAlchemy: {
-        const QString connection = between(line, u"connection ", u">");
-        report.connection = connection.isEmpty() ? QString() : connection + u'>';
+    case LeakLogPool::SQLAlchemy:
+        report.connection = between(line, u"non-checked-in connection ", u", which will be");
         break;
-    }
     case LeakLogPool::C3P0:
         break;
     }
+    if (report.checkoutExact && loggedAtWholeSeconds)
+        report.checkoutSlackMs = 1000; // the log's time is to the second (java.util.logging)
     if (report.checkoutAtMs == 0 && spec.thresholdMs > 0 && loggedAtMs > 0 && !report.withdrawn)
         report.checkoutAtMs = loggedAtMs - spec.thresholdMs;
 
@@ -479,6 +500,7 @@ void LeakLogParser::restart()
     m_partial.clear();
     m_record.clear();
     m_lineNumber = 0;
+    m_lastTimeMs = 0;
 }
 
 void LeakLogParser::takeLine(QByteArrayView line, QList<LeakReport> &out)
@@ -491,7 +513,10 @@ void LeakLogParser::takeLine(QByteArrayView line, QList<LeakReport> &out)
     const bool startsRecord = time || line.startsWith("Pooled object created ");
     if (startsRecord) {
         endRecord(out);
-        m_recordTimeMs = time.value_or(0);
+        // A record without a time of its own was written after the last line that had one.
+        m_recordTimeMs = time.value_or(m_lastTimeMs);
+        if (time)
+            m_lastTimeMs = *time;
         m_recordLine = m_lineNumber;
     } else if (m_record.isEmpty()) {
         return; // the tail of a record that began before we started reading

@@ -60,6 +60,7 @@ private:
     QByteArray m_partial; // the last line, until its newline comes
     QList<QByteArray> m_record;
     qint64 m_recordTimeMs = 0;
+    qint64 m_lastTimeMs = 0; // of the last line that began with a time
     qint64 m_recordLine = 0;
     qint64 m_lineNumber = 0;
 };

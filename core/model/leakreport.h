@@ -28,9 +28,10 @@ struct LeakReport
     LeakLogPool pool = LeakLogPool::HikariCP;
     QString file;        // the log it came from, as the operator named it
     qint64 line = 0;     // of its first line, 1-based
-    qint64 loggedAtMs = 0;
+    qint64 loggedAtMs = 0;    // a report without a time of its own (DBCP2): the last time logged before it
     qint64 checkoutAtMs = 0;  // from the text (DBCP2, Tomcat's elapsed time) or logged − threshold
     bool checkoutExact = false; // the text gave it; false: estimated from the operator's threshold
+    int checkoutSlackMs = 0;    // how much later the true checkout may be: a time written to the second
     bool closesConnection = false; // the pool closed the connection as it reported (c3p0, DBCP2, Tomcat abandon)
     QString connection;  // the pool's name for the connection ("org.postgresql.jdbc.PgConnection@1b2c3d")
     QString thread;      // that checked it out, when the report says
