@@ -21,8 +21,13 @@ PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-charts-dev libqt6ope
 # The fuzz targets need clang and its libFuzzer runtime; the bench needs openssl for its test
 # CA and procps for pkill; the package test needs CPack's helpers (dpkg-shlibdeps, file) and
 # the validators (lintian, desktop-file-validate, appstreamcli, man).
+# tst_liveleaklog leaks connections through real pools (tests/leakapps/): a JDK, the JDBC driver,
+# HikariCP, c3p0, DBCP2 and Tomcat JDBC with the logging each writes through, and SQLAlchemy.
 TEST_PACKAGES=(clang libclang-rt-14-dev openssl procps dpkg-dev file lintian desktop-file-utils appstream man-db
-               pg-activity bsdutils) # bench_sidebyside runs pg_activity under script(1)
+               pg-activity bsdutils # bench_sidebyside runs pg_activity under script(1)
+               default-jdk-headless libpostgresql-jdbc-java libhikaricp-java libslf4j-java liblogback-java
+               libc3p0-java liblog4j2-java libcommons-dbcp2-java libcommons-pool2-java libcommons-logging-java
+               libtomcat9-java python3-sqlalchemy python3-psycopg2)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 

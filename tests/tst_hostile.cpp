@@ -318,6 +318,59 @@ private Q_SLOTS:
         QVERIFY2(md.contains(u"\n````\n" + safeLine(kLinkFrame) + u"\n```fence```\nOuter outer.cpp:2\n````\n"), qPrintable(md));
     }
 
+    // A pool's leak log is written by the application, and by whoever can make it log: its
+    // thread names, connection names and frames reach the text, the JSON and the report visible
+    // and harmless, and exact in the JSON.
+    void leakLogOutputs()
+    {
+        const QString thread = QStringLiteral("\x1b[2Jworker|one\u202e") + QChar(0x9B) + QStringLiteral("[31m");
+        const QString frame = QStringLiteral("Evil\x1b]8;;https://evil.example/\x07click.run(Evil.java:1)");
+        const QString log = m_dir.filePath(QStringLiteral("hostile-leaks.log"));
+        QFile file(log);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        // Logged now, so the idle-in-transaction "escapes" session began before it.
+        const QString now = QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+        file.write((now + QStringLiteral(" [housekeeper] WARN  com.zaxxer.hikari.pool.ProxyLeakTask - Connection leak "
+                                         "detection triggered for conn<img src=x>@1 on thread %1, stack trace follows\n"
+                                         "java.lang.Exception: Apparent connection leak detected\n"
+                                         "\tat com.zaxxer.hikari.HikariDataSource.getConnection(HikariDataSource.java:100)\n"
+                                         "\tat %2\n\tat ```fence```.x(A.java:2)\n\tat Outer|pipe.main(Outer.java:3)\n")
+                                .arg(thread, frame))
+                       .toUtf8());
+        file.close();
+        const QString spec = QStringLiteral("hostile|escapes=") + log;
+
+        const CliRun text = runPoolscope({QStringLiteral("snapshot"), m_pg, QStringLiteral("--leak-log"), spec});
+        QVERIFY2(text.exitCode == 0, qPrintable(text.describe()));
+        QVERIFY2(rawControlIn(text.out, false).isEmpty(), qPrintable(rawControlIn(text.out, false) + text.describe()));
+        const QString out = QString::fromUtf8(text.out);
+        QVERIFY2(out.contains(safeLine(thread)), qPrintable(out));
+        QVERIFY2(out.contains(safeLine(frame).left(40)), qPrintable(out)); // the table's last column, cut to fit
+        QVERIFY2(out.contains(QStringLiteral("Leak logs: 1 report(s) joined")), qPrintable(out));
+
+        const CliRun json = runPoolscope({QStringLiteral("snapshot"), m_pg, QStringLiteral("--json"), QStringLiteral("--leak-log"), spec});
+        QVERIFY2(json.exitCode == 0, qPrintable(json.describe()));
+        QVERIFY2(rawControlIn(json.out, true).isEmpty(), qPrintable(rawControlIn(json.out, true)));
+        const QJsonObject report = QJsonDocument::fromJson(json.out).object().value(u"leak_logs").toObject()
+                                       .value(u"reports").toArray().first().toObject();
+        QCOMPARE(report.value(u"pid").toInt(), m_pids.value(QStringLiteral("escapes")));
+        QCOMPARE(report.value(u"report").toObject().value(u"thread").toString(), thread);
+        QCOMPARE(report.value(u"report").toObject().value(u"stack").toArray().first().toString(), frame);
+
+        const QString recording = m_dir.filePath(QStringLiteral("hostile-leaks.psrec"));
+        const CliRun record = runPoolscope({QStringLiteral("record"), m_pg, QStringLiteral("--duration"), QStringLiteral("2s"),
+                                            QStringLiteral("-o"), recording, QStringLiteral("--leak-log"), spec});
+        QVERIFY2(record.exitCode == 0, qPrintable(record.describe()));
+        const CliRun md = runPoolscope({QStringLiteral("report"), recording, QStringLiteral("--no-chart")});
+        QVERIFY2(md.exitCode == 0, qPrintable(md.describe()));
+        QVERIFY2(rawControlIn(md.out, true).isEmpty(), qPrintable(rawControlIn(md.out, true)));
+        const QString markdown = QString::fromUtf8(md.out);
+        QVERIFY2(markdownTablesIntact(markdown).isEmpty(), qPrintable(markdownTablesIntact(markdown)));
+        QVERIFY2(markdown.contains(QStringLiteral("## Leak reports from the pools' logs")), qPrintable(markdown));
+        // The checkout's frames in a fence their "```" cannot close.
+        QVERIFY2(markdown.contains(u"\n````\n" + safeLine(frame) + u"\n```fence```.x(A.java:2)\n"), qPrintable(markdown));
+    }
+
     void csvExports()
     {
         const Snapshot s = snapshot();
