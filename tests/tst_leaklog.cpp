@@ -221,6 +221,47 @@ private Q_SLOTS:
         QCOMPARE(reports.last().connection, reports.first().connection);
     }
 
+    // SQLAlchemy 2.0's warning, in its words (lib/sqlalchemy/pool/base.py, _finalize_fairy),
+    // logged by its pool logger through Python's logging: an owner and a time, no stack, and
+    // the connection terminated. (Debian 12 packages 1.4, which writes none: tst_liveleaklog.)
+    void sqlalchemy20()
+    {
+        const QByteArray text =
+            "2026-12-07 01:02:03,456 ERROR [MainThread] sqlalchemy.pool.impl.QueuePool: The garbage collector is "
+            "trying to clean up non-checked-in connection <connection object at 0x7f3278675f80; dsn: 'host=db "
+            "application_name=billing', closed: 0>, which will be terminated.  Please ensure that SQLAlchemy pooled "
+            "connections are returned to the pool explicitly, either by calling ``close()`` or by using appropriate "
+            "context managers to manage their lifecycle.\n"
+            "2026-12-07 01:02:03,457 INFO [MainThread] shop: next\n";
+        const QList<LeakReport> reports = parseAll(text, {QStringLiteral("app.log"), QStringLiteral("billing"), 0});
+        QCOMPARE(reports.size(), 1);
+        const LeakReport &r = reports.first();
+        QCOMPARE(r.pool, LeakLogPool::SQLAlchemy);
+        QVERIFY(r.closesConnection);
+        QVERIFY(r.stack.isEmpty());
+        QCOMPARE(r.thread, QStringLiteral("MainThread"));
+        QCOMPARE(r.loggedAtMs, local(2026, 12, 7, 1, 2, 3, 456));
+        QVERIFY(r.connection.startsWith(QStringLiteral("<connection object at 0x7f3278675f80")));
+        QVERIFY(r.connection.endsWith(QStringLiteral("closed: 0>")));
+        // Joined by its owner alone, to the session that went as it was terminated.
+        const qint64 t = r.loggedAtMs;
+        Snapshot before;
+        before.takenAtMs = t - 500;
+        before.sessions = {idleInTransaction(31, QStringLiteral("billing"), t - 60'000, t - 30'000)};
+        LeakLogBook book;
+        LeakReport placeholder;
+        placeholder.file = QStringLiteral("other.log");
+        book.add({placeholder}); // the book remembers sessions once it has something to join
+        book.update(before);
+        book.add(reports);
+        Snapshot after;
+        after.takenAtMs = t + 500;
+        const LeakLogStatePtr state = book.update(after);
+        QCOMPARE(state->reports.first().pid, 31);
+        QCOMPARE(state->reports.first().join, LeakJoin::OwnerOnly);
+        QVERIFY(state->reports.first().sessionEnded);
+    }
+
     void otherRecordsAreDropped()
     {
         QByteArray noise;
@@ -383,7 +424,11 @@ private Q_SLOTS:
                 QCOMPARE(s.stack, report.stack);
                 QVERIFY(s.reasons.last().contains(leakJoinName(joined.join)));
             }
+            // The pool's word makes a time-joined session a suspect at least; a guess does not.
+            const bool suspect = chosen && joined.join >= LeakJoin::TimeWindow;
+            QCOMPARE(s.leak, suspect ? LeakVerdict::Suspected : LeakVerdict::None);
         }
+        QCOMPARE(snapshot->totals.suspected, joined.join >= LeakJoin::TimeWindow ? 1 : 0);
     }
 
     // Two reports, two sessions: each session explains one report, the nearest in time.
@@ -482,6 +527,41 @@ private Q_SLOTS:
         QCOMPARE(joined.pid, 8);
         QVERIFY(joined.sessionEnded);
         QCOMPARE(joined.join, LeakJoin::ExactTime);
+    }
+
+    // Another run of the same program names its connections the same (their hash codes):
+    // a report of the second run is not pinned on the first run's session, nor the reverse.
+    void sameConnectionNameAnotherRun()
+    {
+        const qint64 t = utc(2026, 12, 7, 1, 2, 3);
+        LeakReport first;
+        first.file = QStringLiteral("app.log");
+        first.connection = QStringLiteral("org.postgresql.jdbc.PgConnection@75c072cb");
+        first.loggedAtMs = t + 2000;
+        first.checkoutAtMs = t;
+        LeakReport second = first;
+        second.line = 90;
+        second.loggedAtMs = t + 62'000;
+        second.checkoutAtMs = t + 60'000;
+
+        LeakLogBook book;
+        book.add({first});
+        Snapshot run1;
+        run1.takenAtMs = t + 3000;
+        run1.sessions = {idleInTransaction(41, QStringLiteral("app"), t - 1000, t + 50)};
+        QCOMPARE(book.update(run1)->reports.first().pid, 41);
+        Snapshot gap;
+        gap.takenAtMs = t + 30'000; // the first run has ended
+        book.update(gap);
+        Snapshot run2;
+        run2.takenAtMs = t + 63'000;
+        run2.sessions = {idleInTransaction(42, QStringLiteral("app"), t + 59'000, t + 60'040)};
+        book.add({second});
+        const LeakLogStatePtr state = book.update(run2);
+        QCOMPARE(state->reports[0].pid, 42); // newest first
+        QVERIFY(!state->reports[0].sessionEnded);
+        QCOMPARE(state->reports[1].pid, 41);
+        QVERIFY(state->reports[1].sessionEnded);
     }
 
     void withdrawn()

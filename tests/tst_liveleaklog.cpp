@@ -4,10 +4,28 @@
 // that holds (or held) the connection, with the stack of the checkout. Then the command line
 // does the same read.
 #include "livesampler.h"
+#include "screenshots.h"
 #include "testsupport.h"
 
+#include "leaklogdialog.h"
+#include "leaklogpanel.h"
+#include "mainwindow.h"
+#include "sessionspanel.h"
+#include "sessiontablemodel.h"
+#include "targetcontroller.h"
+#include "targetview.h"
+#include "treepanel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDateTime>
 #include <QFile>
 #include <QJsonArray>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QTableView>
+#include <QTableWidget>
+#include <QTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -16,6 +34,7 @@
 #include <QTemporaryDir>
 
 using namespace poolscope;
+using namespace poolscope::ui;
 
 namespace {
 
@@ -40,6 +59,7 @@ struct LeakingApp
     std::unique_ptr<QProcess> process = std::make_unique<QProcess>();
     QList<int> pids;
     QString log;
+    qint64 startedAtMs = 0;
 
     ~LeakingApp()
     {
@@ -64,6 +84,7 @@ private:
     bool start(LeakingApp &app, const QString &pool, int leaks, int hold)
     {
         app.log = m_dir.filePath(pool + QStringLiteral(".log"));
+        app.startedAtMs = QDateTime::currentMSecsSinceEpoch();
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert(QStringLiteral("PGPASSWORD"), m_app.value(QStringLiteral("password")));
         app.process->setProcessEnvironment(environment);
@@ -101,6 +122,7 @@ private Q_SLOTS:
         // test fails rather than passing with nothing run.
         QVERIFY2(!QStandardPaths::findExecutable(QStringLiteral("javac")).isEmpty(),
                  "javac is missing: install default-jdk-headless (installer/dev.sh test does)");
+        qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8()); // not the user's settings
     }
 
     void pools_data()
@@ -222,6 +244,81 @@ private Q_SLOTS:
         app.waitForFinished(15'000);
     }
 
+    // The window: File > Open leak logs, the Leak log tab with the report joined to its session
+    // and the stack below it, the Owners view by code location marking the log's stack, and a
+    // double-click that finds the session.
+    void window()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        LeakingApp app;
+        QVERIFY(start(app, QStringLiteral("hikari"), 2, 20));
+        WindowOptions options;
+        options.auditLogPath = m_dir.filePath(QStringLiteral("audit.jsonl"));
+        options.sampler.interval = std::chrono::milliseconds(500);
+        options.restoreTargets = false;
+        MainWindow window(options);
+        window.resize(1280, 800);
+        window.show();
+        QString error;
+        TargetView *view = window.openTarget(*ConnInfo::parse(POOLSCOPE_TEST_PG, &error), POOLSCOPE_TEST_PG, false);
+        QVERIFY(view);
+
+        QAction *open = nullptr;
+        for (QAction *action : window.findChildren<QAction *>()) {
+            if (action->text() == u"Open &leak logs…")
+                open = action;
+        }
+        QVERIFY(open);
+        QCOMPARE(open->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+        const QString spec = QStringLiteral("leakapp-hikari=%1,threshold=2s").arg(app.log);
+        QTimer::singleShot(200, qApp, [spec] {
+            auto *dialog = qobject_cast<LeakLogDialog *>(QApplication::activeModalWidget());
+            QVERIFY(dialog);
+            dialog->editor()->setPlainText(QStringLiteral("not a log,threshold=soon"));
+            dialog->accept(); // refused: the line does not read, the dialog stays
+            QVERIFY(dialog->isVisible());
+            dialog->editor()->setPlainText(spec);
+            dialog->accept();
+        });
+        open->trigger();
+        QCOMPARE(QSettings().value(QStringLiteral("leaklogs/files")).toStringList(),
+                 QStringList{QStringLiteral("leakapp-hikari=%1,threshold=2000ms").arg(app.log)});
+
+        view->tabs()->setCurrentWidget(view->leakLog());
+        QTableWidget *table = view->leakLog()->table();
+        const auto joinedRow = [&] {
+            for (int row = 0; row < table->rowCount(); ++row) {
+                if (table->item(row, LeakLogPanel::Join)->text() == u"exact time match"
+                    && table->item(row, LeakLogPanel::Session)->text().contains(QString::number(app.pids.last())))
+                    return row;
+            }
+            return -1;
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(joinedRow() >= 0, 20000);
+        // The log holds the earlier runs' reports too (the same file, appended; the same
+        // connection names, Java's hash codes being what they are): none is pinned on this
+        // run's sessions.
+        for (const JoinedLeakReport &r : view->target().sample()->leakLog->reports) {
+            const bool thisRun = r.report->loggedAtMs >= app.startedAtMs;
+            QVERIFY2(thisRun || !app.pids.contains(r.pid) || r.sessionEnded,
+                     qPrintable(QStringLiteral("line %1 joined to pid %2").arg(r.report->line).arg(r.pid)));
+        }
+        table->selectRow(joinedRow());
+        const QString details = view->leakLog()->details()->toPlainText();
+        QVERIFY2(details.contains(u"    at " + kLeakSite) && details.contains(u"joined to pid"), qPrintable(details));
+        QVERIFY2(view->tabs()->tabText(view->tabs()->currentIndex()).startsWith(u"Leak lo&g ("),
+                 qPrintable(view->tabs()->tabText(view->tabs()->currentIndex())));
+        saveScreenshot(&window, QStringLiteral("leaklog"), m_dir);
+
+        // A double-click finds the session in the Sessions tab, its code location marked.
+        Q_EMIT table->itemDoubleClicked(table->item(joinedRow(), LeakLogPanel::Session));
+        QCOMPARE(view->tabs()->currentWidget(), view->sessions());
+        const QModelIndexList selected = view->sessions()->view()->selectionModel()->selectedRows();
+        QCOMPARE(selected.size(), 1);
+        QCOMPARE(selected.first().data(SessionTableModel::PidRole).toInt(), app.pids.last());
+        QVERIFY(selected.first().siblingAtColumn(SessionTableModel::CodeLocation).data().toString().endsWith(u"[leak log]"));
+    }
+
     // The command line reads the same: `snapshot --json --leak-log` names the report on the
     // session and marks its stack as the log's.
     void commandLine()
@@ -255,5 +352,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestLiveLeakLog)
+QTEST_MAIN(TestLiveLeakLog)
 #include "tst_liveleaklog.moc"

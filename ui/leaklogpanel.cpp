@@ -4,6 +4,7 @@
 #include "plaintext.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -30,6 +31,15 @@ public:
 QString localTime(qint64 ms)
 {
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")) : QString();
+}
+
+// The time alone when it is today's: the column stays narrow during an incident.
+QString shortTime(qint64 ms)
+{
+    if (ms <= 0)
+        return {};
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(ms);
+    return at.date() == QDate::currentDate() ? at.toString(QStringLiteral("HH:mm:ss")) : at.toString(QStringLiteral("MM-dd HH:mm:ss"));
 }
 
 QString sessionText(const JoinedLeakReport &r)
@@ -60,7 +70,9 @@ LeakLogPanel::LeakLogPanel(QWidget *parent)
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setWordWrap(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(CheckedOutAt, QHeaderView::Stretch);
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(Logged, Qt::DescendingOrder);
     m_table->setToolTip(tr("Double-click a joined report to find its session in the Sessions tab"));
@@ -119,8 +131,9 @@ void LeakLogPanel::setState(const LeakLogStatePtr &state)
         const JoinedLeakReport &r = state->reports[row];
         const LeakReport &report = *r.report;
         const QString key = QStringLiteral("%1:%2").arg(report.file).arg(report.line);
-        auto *logged = new SortedItem(localTime(report.loggedAtMs), double(report.loggedAtMs));
+        auto *logged = new SortedItem(shortTime(report.loggedAtMs), double(report.loggedAtMs));
         logged->setData(Qt::UserRole + 1, key);
+        logged->setToolTip(localTime(report.loggedAtMs));
         if (key == selectedKey)
             reselect = row;
         m_table->setItem(row, Logged, logged);
@@ -133,8 +146,10 @@ void LeakLogPanel::setState(const LeakLogStatePtr &state)
         m_table->setItem(row, CheckedOutAt,
                          new QTableWidgetItem(safeLine(report.stack.isEmpty() ? tr("(no stack in the report)")
                                                                               : report.stack.first())));
-        m_table->setItem(row, Log, new QTableWidgetItem(safeLine(key)));
-        m_table->item(row, Log)->setData(Qt::UserRole, row); // the report's index in the state
+        auto *log = new QTableWidgetItem(safeLine(QStringLiteral("%1:%2").arg(QFileInfo(report.file).fileName()).arg(report.line)));
+        log->setToolTip(safeLine(key));
+        log->setData(Qt::UserRole, row); // the report's index in the state
+        m_table->setItem(row, Log, log);
     }
     m_table->setSortingEnabled(true);
     if (reselect >= 0) {
@@ -167,11 +182,14 @@ void LeakLogPanel::showDetails()
                              report.checkoutExact ? tr("the report's own time") : tr("logged time less the threshold")));
     if (!report.connection.isEmpty())
         text.append(tr("connection %1").arg(safeLine(report.connection)));
-    if (r.pid > 0)
-        text.append(tr("joined to pid %1 by %2%3").arg(r.pid).arg(leakJoinName(r.join))
-                        .arg(r.join >= LeakJoin::TimeWindow ? tr(": its transaction began %1 s after the checkout")
-                                                                   .arg(r.gapSeconds, 0, 'f', 1)
-                                                             : QString()));
+    if (r.pid > 0) {
+        QString how = leakJoinName(r.join);
+        if (r.join >= LeakJoin::TimeWindow)
+            how += r.gapSeconds >= -0.05 ? tr(": its transaction began %1 s after the checkout").arg(qMax(0.0, r.gapSeconds), 0, 'f', 1)
+                                         : tr(": its transaction began %1 s before the checkout the log implies")
+                                               .arg(-r.gapSeconds, 0, 'f', 1);
+        text.append(tr("joined to pid %1 by %2").arg(r.pid).arg(how));
+    }
     text.append(QString());
     for (const QString &frame : report.stack)
         text.append(QStringLiteral("    at ") + safeLine(frame));

@@ -57,6 +57,7 @@ public:
     TreePanel *pools() const { return m_pools; }
     LimitsPanel *limits() const { return m_limits; }
     AdvisorPanel *advisor() const { return m_advisor; }
+    LeakLogPanel *leakLog() const { return m_leakLog; }
     QTabWidget *tabs() const { return m_tabs; }
 
 Q_SIGNALS:

@@ -161,9 +161,13 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
         Entry &e = m_entries[open[n]];
         if (e.report->connection.isEmpty())
             continue;
+        // Only a report written after the one joined, while its session lived: a connection's
+        // name is its object's hash, which another run of the same program may give again.
         const auto earlier = std::find_if(m_entries.cbegin(), m_entries.cend(), [&](const Entry &other) {
-            return other.sessionKey && other.report->pool == e.report->pool && other.report->file == e.report->file
-                   && other.report->connection == e.report->connection;
+            return other.sessionKey && &other != &e && other.report->pool == e.report->pool
+                   && other.report->file == e.report->file && other.report->connection == e.report->connection
+                   && other.report->loggedAtMs <= e.report->loggedAtMs
+                   && (!other.shown.sessionEnded || other.endedAtMs + kExactMs >= e.report->loggedAtMs);
         });
         if (earlier == m_entries.cend())
             continue;
@@ -177,7 +181,7 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
             e.shown.sessionEnded = true;
             e.endedAtMs = snapshot.takenAtMs;
         } else {
-            mark(snapshot.sessions[*index], e);
+            mark(snapshot, snapshot.sessions[*index], e);
         }
         open.removeAt(n);
     }
@@ -231,13 +235,14 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
             e.shown.sessionEnded = true; // closed by the pool as it reported
             e.endedAtMs = snapshot.takenAtMs;
         } else {
-            mark(snapshot.sessions[*index], e);
+            mark(snapshot, snapshot.sessions[*index], e);
         }
     }
 }
 
-void LeakLogBook::mark(Session &session, Entry &entry)
+void LeakLogBook::mark(Snapshot &snapshot, Session &session, Entry &entry)
 {
+    const bool first = !session.leakReport;
     session.leakReport = entry.report;
     session.leakJoin = entry.shown.join;
     entry.shown.sessionState = sessionClassName(session.sessionClass);
@@ -247,6 +252,13 @@ void LeakLogBook::mark(Session &session, Entry &entry)
     }
     session.reasons.append(QStringLiteral("%1 reported it leaked (%2)")
                                .arg(leakLogPoolName(entry.report->pool), leakJoinName(entry.shown.join)));
+    // The pool itself says the connection was never given back: at least a suspect, whatever
+    // the age rules say yet (an ignored session stays ignored; an owner-only join is a guess).
+    if (first && session.leak == LeakVerdict::None && session.ignoredBecause.isEmpty() && !session.own
+        && entry.shown.join >= LeakJoin::TimeWindow) {
+        session.leak = LeakVerdict::Suspected;
+        ++snapshot.totals.suspected;
+    }
 }
 
 void LeakLogBook::retire(qint64 nowMs)
@@ -291,7 +303,7 @@ LeakLogStatePtr LeakLogBook::update(Snapshot &snapshot)
             e.shown.sessionEnded = true;
             e.endedAtMs = snapshot.takenAtMs;
         } else {
-            mark(snapshot.sessions[*index], e);
+            mark(snapshot, snapshot.sessions[*index], e);
         }
     }
     joinNew(snapshot, indexByKey);

@@ -58,8 +58,8 @@ public:
     bool isEmpty() const { return m_followers.empty() && m_entries.isEmpty(); }
 
     // Reads what the logs gained (all they hold, the first time), joins, and marks the joined
-    // sessions of `snapshot` (leakReport, leakJoin, and the report's stack where their queries
-    // carried none). nullptr when no log is set.
+    // sessions of `snapshot` (leakReport, leakJoin, a reason, the report's stack where their
+    // queries carried none, and at least "suspected" for a time join). nullptr when no log is set.
     LeakLogStatePtr update(Snapshot &snapshot);
     // Reports read elsewhere (a test, a recording); joined at the next update.
     void add(const QList<LeakReport> &reports);
@@ -92,7 +92,7 @@ private:
     void take(LeakReport report);
     void rememberCandidates(const Snapshot &snapshot);
     void joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexByKey);
-    static void mark(Session &session, Entry &entry);
+    static void mark(Snapshot &snapshot, Session &session, Entry &entry);
     void retire(qint64 nowMs);
 
     std::vector<std::unique_ptr<LeakLogFollower>> m_followers;
