@@ -1,5 +1,6 @@
 #pragma once
 
+#include "leaklog/logtime.h"
 #include "model/leakreport.h"
 
 #include <QByteArray>
@@ -24,13 +25,6 @@ struct LeakLogSpec
     QString toString() const;
     friend bool operator==(const LeakLogSpec &, const LeakLogSpec &) = default;
 };
-
-// The time at the start of a log line, in the forms Logback, Log4j 2, java.util.logging's
-// SimpleFormatter, Tomcat's OneLineFormatter and Python's logging write by default:
-// "2026-12-07 01:02:03.456", "2026-12-07T01:02:03,456+01:00", "[2026-12-07 01:02:03]",
-// "Dec 7, 2026 1:02:03 AM", "07-Dec-2026 01:02:03.456". Without an offset the time is the
-// machine's local time, as the pool's JVM or interpreter wrote it. nullopt: not a time.
-std::optional<qint64> logLineTimeMs(QByteArrayView line);
 
 // Reads one pool log incrementally: bytes in, reports out once their text is complete. A
 // record is a line that starts with a time (or a pool's own first line, as DBCP2 prints
