@@ -55,6 +55,8 @@ private Q_SLOTS:
         QTest::newRow("owner only: no time") << "billing" << qint64(0) << false << 101 << int(LeakJoin::OwnerOnly);
         QTest::newRow("neither owner nor time: no guess") << "" << qint64(0) << false << 0 << int(LeakJoin::None);
         QTest::newRow("owner nobody is") << "search" << t << false << 0 << int(LeakJoin::None);
+        QTest::newRow("a pool that closed the connection: never a session still there")
+            << "billing" << t << true << 0 << int(LeakJoin::None);
         QTest::newRow("checkout after every transaction began") << "billing" << t + 60'000 << false << 0
                                                                 << int(LeakJoin::None);
     }
@@ -321,6 +323,55 @@ private Q_SLOTS:
         QVERIFY(state->reports.first().sessionEnded);
         QVERIFY(!after.sessions.first().leakReport);
         QCOMPARE(after.sessions.first().leak, LeakVerdict::None); // a guess never makes a suspect
+    }
+
+    // An idle session's last query ended near the checkout: any pooled connection has such a
+    // time, so it is a window at best, and no suspect.
+    void idleIsNeverExact()
+    {
+        const qint64 t = utc(2026, 12, 7, 1, 2, 3);
+        Snapshot snapshot;
+        snapshot.takenAtMs = t + 3000;
+        Session idle = idleInTransaction(61, QStringLiteral("app"), t - 60'000, 0);
+        idle.sessionClass = SessionClass::Idle;
+        idle.state = QStringLiteral("idle");
+        idle.stateChangeMs = t + 100;
+        snapshot.sessions = {idle};
+        LeakReport report;
+        report.file = QStringLiteral("a.log");
+        report.loggedAtMs = t + 2000;
+        report.checkoutAtMs = t;
+        LeakLogBook book;
+        book.add({report});
+        const LeakLogStatePtr state = book.update(snapshot);
+        QCOMPARE(state->reports.first().pid, 61);
+        QCOMPARE(state->reports.first().join, LeakJoin::TimeWindow);
+        QCOMPARE(snapshot.sessions.first().leak, LeakVerdict::None);
+    }
+
+    // A joined session that works again after the report was back in its pool: the report no
+    // longer explains it.
+    void workedAgain()
+    {
+        const qint64 t = utc(2026, 12, 7, 1, 2, 3);
+        LeakReport report;
+        report.file = QStringLiteral("a.log");
+        report.loggedAtMs = t + 2000;
+        report.checkoutAtMs = t;
+        LeakLogBook book;
+        book.add({report});
+        Snapshot held;
+        held.takenAtMs = t + 3000;
+        held.sessions = {idleInTransaction(51, QStringLiteral("app"), t - 1000, t + 20)};
+        QCOMPARE(book.update(held)->joined(), 1);
+        Snapshot again;
+        again.takenAtMs = t + 9000;
+        again.sessions = {idleInTransaction(51, QStringLiteral("app"), t - 1000, t + 8000)}; // a new transaction
+        const LeakLogStatePtr state = book.update(again);
+        QCOMPARE(state->joined(), 0);
+        QVERIFY(state->reports.first().withdrawn);
+        QVERIFY(!again.sessions.first().leakReport);
+        QCOMPARE(again.sessions.first().leak, LeakVerdict::None);
     }
 
     void withdrawn()

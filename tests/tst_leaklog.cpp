@@ -226,10 +226,37 @@ private Q_SLOTS:
         QCOMPARE(r.pool, LeakLogPool::SQLAlchemy);
         QVERIFY(r.closesConnection);
         QVERIFY(r.stack.isEmpty());
-        QCOMPARE(r.thread, QStringLiteral("MainThread"));
+        QVERIFY(r.thread.isEmpty()); // the collector's thread logged it, not the checkout's
         QCOMPARE(r.loggedAtMs, local(2026, 12, 7, 1, 2, 3, 456));
         QVERIFY(r.connection.startsWith(QStringLiteral("<connection object at 0x7f3278675f80")));
         QVERIFY(r.connection.endsWith(QStringLiteral("closed: 0>")));
+    }
+
+    // A last line still being written is not a line yet: its report comes when it ends.
+    void partialLineWaits()
+    {
+        const qsizetype cut = kHikariLogback.indexOf("Connection leak det") + 10;
+        LeakLogParser parser;
+        QVERIFY(parser.feed(kHikariLogback.first(cut)).isEmpty());
+        QVERIFY(parser.finish().isEmpty()); // the file stopped growing mid-line
+        QList<LeakReport> reports = parser.feed(kHikariLogback.sliced(cut));
+        reports += parser.finish();
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports.first().thread, QStringLiteral("http-worker-1"));
+        QCOMPARE(reports.first().stack.size(), 3);
+    }
+
+    // DBCP2's report has no time: it was printed after the last line that had one, and after
+    // the checkout it names.
+    void untimedReport()
+    {
+        const QByteArray text = "2026-12-07 01:00:00.000 [main] INFO x - quiet since\n"
+                                "Pooled object created 2026-12-07 01:05:00 +0000 by the following code has not been "
+                                "returned to the pool:\n\tat shop.A.b(A.java:1)\n";
+        const QList<LeakReport> reports = parseAll(text);
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports.first().checkoutAtMs, utc(2026, 12, 7, 1, 5, 0));
+        QCOMPARE(reports.first().loggedAtMs, qMax(reports.first().checkoutAtMs, local(2026, 12, 7, 1, 0, 0)));
     }
 
     void otherRecordsAreDropped()

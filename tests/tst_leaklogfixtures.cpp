@@ -107,7 +107,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         QTest::addColumn<QList<qint64>>("lines");      // first line of each report, withdrawals included
         QTest::addColumn<QList<bool>>("withdrawn");
-        QTest::addColumn<QStringList>("threads");     // as the report or its prefix names them ("" none)
+        QTest::addColumn<QStringList>("threads");     // that checked it out, as the report names it ("" none)
         QTest::addColumn<int>("framesDropped");       // of the first report
         QTest::addColumn<bool>("closes");             // of the first report
         QTest::newRow("HikariCP, Logback") << "hikari-logback.log" << QList<qint64>{28, 55, 75, 88}
@@ -116,7 +116,7 @@ private Q_SLOTS:
                                                           QStringLiteral("http-worker-1"), QStringLiteral("http-worker-1")}
                                            << 1 << false;
         QTest::newRow("c3p0, Log4j 2") << "c3p0-log4j2.log" << QList<qint64>{46, 68, 85} << QList<bool>{false, false, false}
-                                       << QStringList{QStringLiteral("Timer-0"), QStringLiteral("Timer-0"), QStringLiteral("Timer-0")}
+                                       << QStringList{QString(), QString(), QString()} // Timer-0 logs it: not the checkout's
                                        << 3 << true;
         QTest::newRow("DBCP2, raw in catalina.out") << "dbcp2-catalina.log" << QList<qint64>{45, 66, 85}
                                                     << QList<bool>{false, false, false}

@@ -131,10 +131,12 @@ void LeakLogPanel::setState(const LeakLogStatePtr &state)
         const JoinedLeakReport &r = state->reports[row];
         const LeakReport &report = *r.report;
         const QString key = QStringLiteral("%1:%2").arg(report.file).arg(report.line);
+        // Lines restart after a rotation: the time tells two reports of one line apart.
+        const QString identity = key + u'@' + QString::number(report.loggedAtMs);
         auto *logged = new SortedItem(shortTime(report.loggedAtMs), double(report.loggedAtMs));
-        logged->setData(Qt::UserRole + 1, key);
+        logged->setData(Qt::UserRole + 1, identity);
         logged->setToolTip(localTime(report.loggedAtMs));
-        if (key == selectedKey)
+        if (identity == selectedKey)
             reselect = row;
         m_table->setItem(row, Logged, logged);
         m_table->setItem(row, Pool, new SortedItem(leakLogPoolName(report.pool), double(int(report.pool))));
@@ -152,6 +154,7 @@ void LeakLogPanel::setState(const LeakLogStatePtr &state)
         m_table->setItem(row, Log, log);
     }
     m_table->setSortingEnabled(true);
+    m_table->clearSelection(); // the selected report, where sorting put it, or none
     if (reselect >= 0) {
         for (int row = 0; row < m_table->rowCount(); ++row) {
             if (m_table->item(row, Logged)->data(Qt::UserRole + 1).toString() == selectedKey)
@@ -169,8 +172,10 @@ void LeakLogPanel::showDetails()
         return;
     }
     const int index = m_table->item(row, Log)->data(Qt::UserRole).toInt();
-    if (index < 0 || index >= m_state->reports.size())
+    if (index < 0 || index >= m_state->reports.size()) {
+        m_details->clear();
         return;
+    }
     const JoinedLeakReport &r = m_state->reports[index];
     const LeakReport &report = *r.report;
     QStringList text{safeLine(report.message)};

@@ -41,17 +41,24 @@ int LeakLogState::unmatched() const
 void LeakLogBook::setLogs(const QList<LeakLogSpec> &specs)
 {
     std::vector<std::unique_ptr<LeakLogFollower>> kept;
+    QSet<QString> files, keptFiles;
     for (const LeakLogSpec &spec : specs) {
+        if (files.contains(spec.file))
+            continue; // one follower a file: the first spec given for it
+        files.insert(spec.file);
         auto same = std::find_if(m_followers.begin(), m_followers.end(),
                                  [&](const auto &follower) { return follower && follower->spec() == spec; });
-        kept.push_back(same != m_followers.end() ? std::move(*same) : std::make_unique<LeakLogFollower>(spec));
+        if (same != m_followers.end()) {
+            kept.push_back(std::move(*same));
+            keptFiles.insert(spec.file);
+        } else {
+            kept.push_back(std::make_unique<LeakLogFollower>(spec));
+        }
     }
     m_followers = std::move(kept);
-    // Reports of logs no longer followed go with them.
-    m_entries.removeIf([&](const Entry &entry) {
-        return std::none_of(specs.cbegin(), specs.cend(),
-                            [&](const LeakLogSpec &spec) { return spec.file == entry.report->file; });
-    });
+    // Reports of a log no longer followed go with it; a log followed with another owner or
+    // threshold is read again from its start, its reports made anew.
+    m_entries.removeIf([&](const Entry &entry) { return !keptFiles.contains(entry.report->file); });
     if (m_followers.empty())
         m_candidates.clear();
 }
@@ -88,11 +95,17 @@ void LeakLogBook::take(LeakReport report)
     entry.report = std::make_shared<const LeakReport>(std::move(report));
     entry.shown.report = entry.report;
     m_entries.append(std::move(entry));
+    // Over the cap, the oldest of what matters least goes: reports that matched no session and
+    // will not, then those whose session ended or that were taken back, then the oldest.
     while (m_entries.size() > kMaxReports) {
-        const auto done = std::find_if(m_entries.begin(), m_entries.end(), [](const Entry &e) {
-            return e.shown.sessionEnded || e.shown.withdrawn;
+        auto victim = std::find_if(m_entries.begin(), m_entries.end(), [](const Entry &e) {
+            return !e.sessionKey && e.attempts >= kJoinAttempts;
         });
-        m_entries.erase(done != m_entries.end() ? done : m_entries.begin());
+        if (victim == m_entries.end())
+            victim = std::find_if(m_entries.begin(), m_entries.end(), [](const Entry &e) {
+                return e.shown.sessionEnded || e.shown.withdrawn;
+            });
+        m_entries.erase(victim != m_entries.end() ? victim : m_entries.begin());
     }
 }
 
@@ -123,7 +136,9 @@ struct Match
     qint64 gapMs = 0;
 };
 
-Match matchOf(const LeakReport &report, const QString &owner, qint64 activitySinceMs)
+// `inTransaction`: an idle session's time is when its last query ended, which any pooled
+// connection has: near a checkout by chance more often than not, so never an exact match.
+Match matchOf(const LeakReport &report, const QString &owner, qint64 activitySinceMs, bool inTransaction)
 {
     if (!report.owner.isEmpty() && report.owner != owner)
         return {};
@@ -133,7 +148,8 @@ Match matchOf(const LeakReport &report, const QString &owner, qint64 activitySin
         const qint64 gap = activitySinceMs - report.checkoutAtMs;
         if (gap < -kExactMs)
             return {}; // began before the checkout
-        return {gap <= kExactMs + report.checkoutSlackMs ? LeakJoin::ExactTime : LeakJoin::TimeWindow, gap};
+        const bool exact = inTransaction && gap <= kExactMs + report.checkoutSlackMs;
+        return {exact ? LeakJoin::ExactTime : LeakJoin::TimeWindow, gap};
     }
     if (report.owner.isEmpty())
         return {}; // no owner and no time: any idle session would do, so none is named
@@ -188,7 +204,6 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
     struct Pair
     {
         Match match;
-        bool fitsClosing; // gone if the pool closed it as it reported, open if the pool only reported
         bool inTransaction;
         int entry;
         quint64 key;
@@ -197,22 +212,24 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
     for (int i : open) {
         Entry &e = m_entries[i];
         ++e.attempts;
+        // A pool that closed the connection as it reported names a session that went, lately.
+        const bool closing = e.report->closesConnection;
+        if (closing && e.report->loggedAtMs > 0 && e.report->loggedAtMs < snapshot.takenAtMs - kRecentSessionsMs)
+            continue;
         for (const Candidate &c : std::as_const(m_candidates)) {
             if (bound.contains(c.key))
                 continue;
-            const bool present = c.lastSeenMs == snapshot.takenAtMs;
-            if (!present && !e.report->closesConnection)
-                continue;
-            const Match match = matchOf(*e.report, c.owner, c.activitySinceMs);
+            const bool present = indexByKey.contains(c.key);
+            if (present == closing || (present && c.lastSeenMs != snapshot.takenAtMs))
+                continue; // gone for a pool that only reports; there (or working now) for one that closed it
+            const Match match = matchOf(*e.report, c.owner, c.activitySinceMs, c.inTransaction);
             if (match.join != LeakJoin::None)
-                pairs.push_back({match, present != e.report->closesConnection, c.inTransaction, i, c.key});
+                pairs.push_back({match, c.inTransaction, i, c.key});
         }
     }
     std::sort(pairs.begin(), pairs.end(), [](const Pair &a, const Pair &b) {
         if (a.match.join != b.match.join)
             return a.match.join > b.match.join;
-        if (a.fitsClosing != b.fitsClosing)
-            return a.fitsClosing;
         if (a.inTransaction != b.inTransaction)
             return a.inTransaction;
         if (qAbs(a.match.gapMs) != qAbs(b.match.gapMs))
@@ -242,19 +259,23 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
 
 void LeakLogBook::mark(Snapshot &snapshot, Session &session, Entry &entry)
 {
-    const bool first = !session.leakReport;
+    entry.shown.sessionState = sessionClassName(session.sessionClass);
+    if (session.leakReport)
+        return; // a newer report of the same session has said it
     session.leakReport = entry.report;
     session.leakJoin = entry.shown.join;
-    entry.shown.sessionState = sessionClassName(session.sessionClass);
     if (session.stack.isEmpty() && !entry.report->stack.isEmpty()) {
         session.stack = entry.report->stack;
         session.stackFromLeakLog = true;
     }
     session.reasons.append(QStringLiteral("%1 reported it leaked (%2)")
                                .arg(leakLogPoolName(entry.report->pool), leakJoinName(entry.shown.join)));
-    // The pool itself says the connection was never given back: at least a suspect, whatever
-    // the age rules say yet (an ignored session stays ignored; an owner-only join is a guess).
-    if (first && session.leak == LeakVerdict::None && session.ignoredBecause.isEmpty() && !session.own
+    // The pool itself says the connection was never given back: a session it holds in a
+    // transaction is at least a suspect, whatever the age rules say yet (an ignored session
+    // stays ignored; an owner-only join is a guess; an idle one may be by chance).
+    const bool inTransaction = session.sessionClass == SessionClass::IdleInTransaction
+                               || session.sessionClass == SessionClass::IdleInTransactionAborted;
+    if (inTransaction && session.leak == LeakVerdict::None && session.ignoredBecause.isEmpty() && !session.own
         && entry.shown.join >= LeakJoin::TimeWindow) {
         session.leak = LeakVerdict::Suspected;
         ++snapshot.totals.suspected;
@@ -295,16 +316,26 @@ LeakLogStatePtr LeakLogBook::update(Snapshot &snapshot)
         for (int i = 0; i < snapshot.sessions.size(); ++i)
             indexByKey.insert(snapshot.sessions[i].key(), i);
     }
-    for (Entry &e : m_entries) {
+    // Newest first: a session two reports explain (Tomcat's suspect, then abandoned) shows the latest.
+    for (auto it = m_entries.rbegin(); it != m_entries.rend(); ++it) {
+        Entry &e = *it;
         if (!e.sessionKey || e.shown.sessionEnded || e.shown.withdrawn)
             continue;
         const auto index = indexByKey.constFind(e.sessionKey);
         if (index == indexByKey.cend()) {
             e.shown.sessionEnded = true;
             e.endedAtMs = snapshot.takenAtMs;
-        } else {
-            mark(snapshot, snapshot.sessions[*index], e);
+            continue;
         }
+        Session &session = snapshot.sessions[*index];
+        const qint64 since = session.xactStartMs > 0 ? session.xactStartMs : session.stateChangeMs;
+        if (e.report->loggedAtMs > 0 && since > e.report->loggedAtMs + kExactMs) {
+            // It worked again after the report: the pool had it back, whatever its log said.
+            e.shown.withdrawn = true;
+            e.endedAtMs = snapshot.takenAtMs;
+            continue;
+        }
+        mark(snapshot, session, e);
     }
     joinNew(snapshot, indexByKey);
     retire(snapshot.takenAtMs);

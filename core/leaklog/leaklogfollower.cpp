@@ -62,6 +62,7 @@ void LeakLogFollower::readAvailable(QList<LeakReport> &out)
 {
     const qint64 size = m_file.size();
     if (size < m_offset) { // truncated ("> app.log", copytruncate): from the start again
+        out += m_parser.finish();
         m_offset = 0;
         m_parser.restart();
     }

@@ -28,25 +28,6 @@ QString between(const QString &line, QStringView before, QStringView after)
     return end < 0 ? QString() : line.mid(from, end - from).trimmed();
 }
 
-// The thread a log prefix names: the first "[…]" that is not the time ("[http-nio-8080-exec-3]").
-QString bracketedThread(QByteArrayView header)
-{
-    qsizetype from = 0;
-    while (from < header.size()) {
-        const qsizetype open = header.indexOf('[', from);
-        const qsizetype close = open < 0 ? -1 : header.indexOf(']', open);
-        if (close < 0)
-            return {};
-        const QByteArrayView inside = header.sliced(open + 1, close - open - 1);
-        static const QList<QByteArrayView> levels = {"TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR",
-                                                     "SEVERE", "FINE", "FINER", "FINEST", "CONFIG"};
-        if (!inside.isEmpty() && !logLineTimeMs(inside) && !levels.contains(inside.trimmed()))
-            return QString::fromUtf8(inside).trimmed();
-        from = close + 1;
-    }
-    return {};
-}
-
 struct Signature
 {
     LeakLogPool pool;
@@ -195,6 +176,8 @@ std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 
         report.checkoutAtMs = timeWithZoneMs(between(line, u"Pooled object created ", u" by the following code").toLatin1()).value_or(0);
         report.checkoutExact = report.checkoutAtMs > 0;
         report.checkoutSlackMs = 1000; // written to the second
+        // Printed without a time: after the last line that had one, and after the checkout.
+        report.loggedAtMs = qMax(report.loggedAtMs, report.checkoutAtMs);
         break;
     case LeakLogPool::TomcatJdbc: {
         if (report.withdrawn) { // "Connection(PooledConnection[…]) that has been marked suspect was returned."
@@ -225,8 +208,8 @@ std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 
     case LeakLogPool::C3P0:
         break;
     }
-    if (report.checkoutExact && loggedAtWholeSeconds)
-        report.checkoutSlackMs = 1000; // the log's time is to the second (java.util.logging)
+    if (loggedAtWholeSeconds)
+        report.checkoutSlackMs = 1000; // a checkout from the log's time, which is to the second
     if (report.checkoutAtMs == 0 && spec.thresholdMs > 0 && loggedAtMs > 0 && !report.withdrawn)
         report.checkoutAtMs = loggedAtMs - spec.thresholdMs;
 
@@ -234,8 +217,7 @@ std::optional<LeakReport> readLeakRecord(const QList<QByteArray> &lines, qint64 
         JavaStack stack = readJavaStack(lines, markerLine);
         report.stack = std::move(stack.applicationFrames);
         report.framesDropped = stack.libraryFrames;
-        if (report.thread.isEmpty())
-            report.thread = bracketedThread(lines.first());
+
     }
     return report;
 }
@@ -262,11 +244,8 @@ QList<LeakReport> LeakLogParser::feed(QByteArrayView bytes)
 
 QList<LeakReport> LeakLogParser::finish()
 {
+    // A line still being written stays pending: its end comes with the next write.
     QList<LeakReport> out;
-    if (!m_partial.isEmpty()) {
-        takeLine(m_partial, out);
-        m_partial.clear();
-    }
     endRecord(out);
     return out;
 }

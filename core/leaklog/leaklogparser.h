@@ -38,8 +38,8 @@ public:
 
     // New bytes of the log; the reports whose record ended in them. `line` counts from here.
     QList<LeakReport> feed(QByteArrayView bytes);
-    // No more text for now (the end of the file, or a follow found nothing new): the
-    // unfinished last line and the record it belongs to count as complete.
+    // No more text for now (the end of the file, or a follow found nothing new): the record
+    // read so far is complete. A last line without its newline stays pending.
     QList<LeakReport> finish();
     // The file was truncated or replaced: forget the partial record, count lines from 1.
     void restart();

@@ -204,7 +204,7 @@ bool logTimeHasWholeSeconds(QByteArrayView line)
     if (!logLineTimeMs(line))
         return false;
     const qsizetype clock = line.indexOf(':');
-    if (clock < 0 || clock + 6 > line.size())
+    if (clock < 0 || clock + 6 >= line.size())
         return true;
     const char after = line[clock + 6]; // hh:mm:ss then '.', ',' or something else
     return after != '.' && after != ',';

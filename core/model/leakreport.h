@@ -34,7 +34,7 @@ struct LeakReport
     int checkoutSlackMs = 0;    // how much later the true checkout may be: a time written to the second
     bool closesConnection = false; // the pool closed the connection as it reported (c3p0, DBCP2, Tomcat abandon)
     QString connection;  // the pool's name for the connection ("org.postgresql.jdbc.PgConnection@1b2c3d")
-    QString thread;      // that checked it out, when the report says
+    QString thread;      // that checked it out, when the report says (HikariCP): not the one that logged it
     QString owner;       // the operator's mapping from this log to an owner, or empty
     QString message;     // the report's first line, as written
     QStringList stack;   // the checkout's frames, innermost first, the pool's own dropped

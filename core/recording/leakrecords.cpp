@@ -8,12 +8,9 @@ namespace {
 
 QString signatureOf(const JoinedLeakReport &joined)
 {
-    return QStringLiteral("%1/%2/%3/%4/%5")
-        .arg(leakJoinKey(joined.join))
-        .arg(joined.pid)
-        .arg(joined.sessionEnded)
-        .arg(joined.withdrawn)
-        .arg(joined.sessionState);
+    // Not the session's state: it changes every time the session works, and a recording
+    // would write the report again each time.
+    return QStringLiteral("%1/%2/%3/%4").arg(leakJoinKey(joined.join)).arg(joined.pid).arg(joined.sessionEnded).arg(joined.withdrawn);
 }
 
 std::optional<LeakLogPool> poolFromName(const QString &name)
