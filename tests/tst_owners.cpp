@@ -154,6 +154,19 @@ private Q_SLOTS:
         QVERIFY(sample(2).isEmpty());
     }
 
+    // The trace id of the last tagged query stays with the session, as its tags do.
+    void traceIdIsRemembered()
+    {
+        TagMemory memory;
+        const char traced[] = "SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/";
+        Snapshot first = analysed({tagged(1, "orders", "idle in transaction", 1, traced)}, memory);
+        QCOMPARE(first.sessions[0].traceId, QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        Snapshot second = analysed({tagged(1, "orders", "idle", 0.5, "COMMIT")}, memory);
+        QCOMPARE(second.sessions[0].traceId, QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        Snapshot third = analysed({tagged(1, "orders", "active", 0.2, "SELECT 2 /*traceparent='00-zz'*/")}, memory);
+        QVERIFY(third.sessions[0].traceId.isEmpty());
+    }
+
     void ownerKeyNames()
     {
         QCOMPARE(ownerKeyFromName(QStringLiteral("code")), OwnerKey::CodeLocation);

@@ -75,6 +75,7 @@ struct Session
     QString ignoredBecause;        // the ignore rule that matched ("application pg_dump"), or empty
     Tags tags;
     QStringList stack;
+    QString traceId; // 32 lowercase hex digits of a well-formed traceparent (or trace_id) tag
     bool tagsRemembered = false; // tags come from an earlier query of this session
 
     // Rows are keyed by pid + backend_start: pids are reused.

@@ -104,6 +104,8 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     json.field("tags_from_earlier_query", s.tagsRemembered);
     json.key("stack");
     json.strings(s.stack);
+    json.key("trace_id");
+    json.textOrNull(s.traceId);
     json.key("query");
     json.textOrNull(s.visible ? s.query : QString());
     if (s.leaderPid > 0)

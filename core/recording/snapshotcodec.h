@@ -14,7 +14,7 @@ namespace poolscope {
 // Stored: what the server said, plus the tags and stacks TagMemory remembered (they depend on
 // earlier samples). Not stored: what classify() derives (class, leak verdict, reasons, state
 // ages, blocking, totals, findings): the decoder classifies again with the recording's rules,
-// which gives back exactly what the recorder saw.
+// which gives back exactly what the recorder saw. Nor the trace ids: read again from the tags.
 class SnapshotEncoder
 {
 public:
