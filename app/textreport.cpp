@@ -165,7 +165,10 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
         }
         stream << "  " << s->pid << " " << leakVerdictName(s->leak) << ": " << safeLine(s->reasons.join(QStringLiteral("; ")));
         if (!s->stack.isEmpty())
-            stream << "\n      at " << safeLine(s->stack.first()) << (s->tagsRemembered ? " (from its last tagged query)" : "");
+            stream << "\n      at " << safeLine(s->stack.first())
+                   << (s->stackFromApplicationName ? " (from its application_name)"
+                       : s->tagsRemembered         ? " (from its last tagged query)"
+                                                   : "");
         if (!s->traceId.isEmpty()) // 32 hex digits: nothing to make safe
             stream << "\n      trace " << s->traceId;
         stream << "\n";

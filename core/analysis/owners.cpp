@@ -41,6 +41,8 @@ QString ownerOf(const Session &session, OwnerKey key)
         return QStringLiteral("(hidden)");
     switch (key) {
     case OwnerKey::Application:
+        if (!session.applicationOwner.isEmpty()) // a call site's owner: one service, not one per call site
+            return session.applicationOwner;
         return session.applicationName.isEmpty() ? QStringLiteral("(no application_name)") : session.applicationName;
     case OwnerKey::User:
         return session.user.isEmpty() ? QStringLiteral("(unknown role)") : session.user;
@@ -52,6 +54,8 @@ QString ownerOf(const Session &session, OwnerKey key)
         const QString location = codeLocation(session.tags, session.stack);
         if (!location.isEmpty())
             return location;
+        if (!session.applicationOwner.isEmpty())
+            return u"(untagged) " + session.applicationOwner;
         return QStringLiteral("(untagged) ")
             + (session.applicationName.isEmpty() ? QStringLiteral("no application_name") : session.applicationName);
     }

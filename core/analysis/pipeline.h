@@ -62,6 +62,12 @@ public:
         m_settings.rules.ignore = rules;
         m_diagnoser.setRules(m_settings.rules);
     }
+    // Application names are read with these patterns from the next sample on.
+    void setAppCallSites(const AppCallSites &callSites)
+    {
+        m_settings.rules.callSites = callSites;
+        m_callSites.setRules(callSites);
+    }
     const AnalysisSettings &settings() const { return m_settings; }
     const QString &target() const { return m_target; }
 
@@ -70,6 +76,7 @@ private:
     AnalysisSettings m_settings;
     std::shared_ptr<ServerDirectory> m_servers;
     TagMemory m_tags;
+    AppCallSiteCache m_callSites;
     LeakTrend m_trend;
     Diagnoser m_diagnoser;
     PoolAdvisor m_advisor;

@@ -75,6 +75,10 @@ struct Session
     QString ignoredBecause;        // the ignore rule that matched ("application pg_dump"), or empty
     Tags tags;
     QStringList stack;
+    // From application_name when a call-site pattern reads it ("billing@OrderRepo.java:212"):
+    // the owner it names, and whether `stack` is its frame (no stack came with the query).
+    QString applicationOwner;
+    bool stackFromApplicationName = false;
     QString traceId; // 32 lowercase hex digits of a well-formed traceparent (or trace_id) tag
     bool tagsRemembered = false; // tags come from an earlier query of this session
 

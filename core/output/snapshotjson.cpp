@@ -104,6 +104,7 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     json.field("tags_from_earlier_query", s.tagsRemembered);
     json.key("stack");
     json.strings(s.stack);
+    json.field("stack_from_application_name", s.stackFromApplicationName);
     json.key("trace_id");
     json.textOrNull(s.traceId);
     json.key("query");

@@ -556,6 +556,7 @@ bool SnapshotDecoder::decode(const QByteArray &bytes, bool keyframe, Snapshot *s
             if (!s.tags.isEmpty())
                 s.traceId = traceIdFromTags(s.tags);
         }
+        m_callSites.apply(*snapshot, true);
         classify(*snapshot, m_rules);
     }
     return true;

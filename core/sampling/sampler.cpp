@@ -160,6 +160,13 @@ public:
             m_pipeline->setIgnoreRules(rules);
     }
 
+    void setAppCallSites(const AppCallSites &callSites)
+    {
+        m_options.rules.callSites = callSites;
+        if (m_pipeline)
+            m_pipeline->setAppCallSites(callSites);
+    }
+
 Q_SIGNALS:
     void sampled(const poolscope::AnalysedSamplePtr &sample);
     void statusChanged(const poolscope::SamplerStatus &status);
@@ -393,6 +400,14 @@ void Sampler::setIgnoreRules(const IgnoreRules &rules)
     m_options.rules.ignore = rules;
     if (m_worker)
         QMetaObject::invokeMethod(m_worker, [worker = m_worker, rules] { worker->setIgnoreRules(rules); },
+                                  Qt::QueuedConnection);
+}
+
+void Sampler::setAppCallSites(const AppCallSites &callSites)
+{
+    m_options.rules.callSites = callSites;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, callSites] { worker->setAppCallSites(callSites); },
                                   Qt::QueuedConnection);
 }
 

@@ -60,6 +60,7 @@ public:
     void setOwnerKey(OwnerKey key) override;
     void setAlertRules(const AlertRules &rules) override;
     void setIgnoreRules(const IgnoreRules &rules) override;
+    void setAppCallSites(const AppCallSites &callSites) override;
     void setServerBudget(double percent) override;
     bool canAct() const override { return true; }
     qint64 nowMs() const override;

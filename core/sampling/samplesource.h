@@ -52,6 +52,8 @@ public:
     virtual void setAlertRules(const AlertRules &rules) = 0;
     // Sessions to show as ignored and never judge (a recording keeps the rules it was made with).
     virtual void setIgnoreRules(const IgnoreRules &rules) { Q_UNUSED(rules); }
+    // How application names name an owner and a call site (a recording keeps its own).
+    virtual void setAppCallSites(const AppCallSites &callSites) { Q_UNUSED(callSites); }
     // The share of the interval one read may cost the server before the interval stretches
     // (0: never stretch). A recording has no server to spare.
     virtual void setServerBudget(double percent) { Q_UNUSED(percent); }

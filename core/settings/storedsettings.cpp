@@ -104,6 +104,21 @@ StoredSettings readStoredSettings(QSettings &settings)
                                                       "left out").arg(rule));
         }
     }
+    if (settings.contains(QStringLiteral("analysis/appCallSites"))) {
+        // As the ignore rules: one pattern a line, and an empty list means none.
+        stored.appCallSites.patterns.clear();
+        const QVariant value = settings.value(QStringLiteral("analysis/appCallSites"));
+        const QStringList patterns = value.typeId() == QMetaType::QStringList ? value.toStringList()
+                                                                               : QStringList{value.toString()};
+        for (const QString &pattern : patterns) {
+            if (pattern.isEmpty())
+                continue;
+            if (const QString problem = AppCallSites::problem(pattern); problem.isEmpty())
+                stored.appCallSites.patterns.append(pattern);
+            else
+                stored.problems.append(QStringLiteral("analysis/appCallSites: \"%1\" %2; left out").arg(pattern, problem));
+        }
+    }
     const QVariant targets = settings.value(QStringLiteral("targets"));
     const QStringList texts = targets.typeId() == QMetaType::QStringList ? targets.toStringList()
                               : targets.isValid()                        ? QStringList{targets.toString()}

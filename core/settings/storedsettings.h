@@ -27,6 +27,7 @@ struct StoredSettings
     int recordingCapMegabytes = kDefaultRecordingCapMegabytes;
     std::optional<double> serverBudgetPercent; // set in the window (View > Server budget…)
     IgnoreRules ignoreRules; // View > Ignore rules…; the defaults when never set
+    AppCallSites appCallSites; // View > Application call sites…; the defaults when never set
     QStringList problems; // "alerts/risingSamples: "-3" is not a whole number from 0 to 100; 3 is used"
 };
 
