@@ -167,6 +167,28 @@ private Q_SLOTS:
         QVERIFY(stored.problems.isEmpty());
     }
 
+    void traceUrlTemplate_data()
+    {
+        QTest::addColumn<QByteArray>("ini");
+        QTest::addColumn<QString>("urlTemplate");
+        QTest::addColumn<int>("problems");
+        QTest::newRow("never set: no links") << QByteArray("[alerts]\nrisingSamples=3\n") << QString() << 0;
+        QTest::newRow("jaeger") << QByteArray("[traces]\nurlTemplate=http://jaeger:16686/trace/{trace_id}\n")
+                                << QStringLiteral("http://jaeger:16686/trace/{trace_id}") << 0;
+        QTest::newRow("no placeholder: no links") << QByteArray("[traces]\nurlTemplate=http://jaeger:16686/trace/\n")
+                                                  << QString() << 1;
+        QTest::newRow("not http: no links") << QByteArray("[traces]\nurlTemplate=file:///etc/{trace_id}\n") << QString() << 1;
+    }
+
+    void traceUrlTemplate()
+    {
+        QFETCH(QByteArray, ini);
+        QFETCH(QString, urlTemplate);
+        const StoredSettings stored = read(ini);
+        QCOMPARE(stored.traceUrlTemplate, urlTemplate);
+        QTEST(int(stored.problems.size()), "problems");
+    }
+
     void problemNamesKeyAndValue()
     {
         const StoredSettings stored = read("[alerts]\nrisingSamples=-3\n");

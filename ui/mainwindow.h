@@ -86,6 +86,8 @@ private:
     void editAlertRules();
     void editServerBudget();
     void editIgnoreRules();
+    void editAppCallSites();
+    void editTraceLinks();
 
     WindowOptions m_options;
     QStringList m_savedTargets; // as in the settings file, opened or not

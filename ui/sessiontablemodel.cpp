@@ -284,6 +284,10 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
             lines.append(s.query.left(4000));
         if (column == CodeLocation && !s.stack.isEmpty())
             lines.append(s.stack.join(u'\n'));
+        if ((column == Application || column == CodeLocation) && !s.applicationOwner.isEmpty())
+            lines.append(tr("Owner %1, read from application_name %2%3")
+                             .arg(s.applicationOwner, s.applicationName,
+                                  s.stackFromApplicationName ? tr(" with its call site") : QString()));
         return lines.isEmpty() ? QVariant() : QVariant(richFromPlain(lines.join(QStringLiteral("\n\n"))));
     }
     if (role == Qt::TextAlignmentRole) {
@@ -313,8 +317,8 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
             return QString(u"ignored: " + s.ignoredBecause);
         return s.leak == LeakVerdict::None ? QString()
                                            : leakVerdictName(s.leak) + QStringLiteral(": ") + s.reasons.value(0);
-    case Application:
-        return ownerOf(s, OwnerKey::Application);
+    case Application: // the whole name, call site and all, where the owner is read from it
+        return s.applicationOwner.isEmpty() ? ownerOf(s, OwnerKey::Application) : s.applicationName;
     case User:
         return s.user;
     case Database:
@@ -337,6 +341,8 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
         return sort ? QVariant(s.blockedBy.size()) : QVariant(joinPids(s.blockedBy));
     case CodeLocation:
         return codeLocationOf(s);
+    case Trace:
+        return s.traceId;
     case Query:
         return sort ? s.query : oneLine(s.query);
     case LastAction:
@@ -353,7 +359,7 @@ QVariant SessionTableModel::headerData(int section, Qt::Orientation orientation,
     static const char *const names[ColumnCount] = {"PID",   "Class",     "Leak",       "Application",
                                                    "User",  "Database",  "Client",     "In state",
                                                    "Transaction", "Wait", "Blocked by", "Code location",
-                                                   "Query", "Last action"};
+                                                   "Trace", "Query", "Last action"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QString();
 }
 

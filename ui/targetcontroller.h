@@ -48,6 +48,7 @@ public:
     const AlertRules &alertRules() const { return m_alertRules; }
     void setAlertRules(const AlertRules &rules);
     void setIgnoreRules(const IgnoreRules &rules) { m_source->setIgnoreRules(rules); }
+    void setAppCallSites(const AppCallSites &callSites) { m_source->setAppCallSites(callSites); }
     void setServerBudget(double percent) { m_source->setServerBudget(percent); }
 
     // A sample from the source: what its signal calls, and how a benchmark feeds one in.

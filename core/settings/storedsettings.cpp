@@ -1,5 +1,6 @@
 #include "settings/storedsettings.h"
 
+#include "analysis/tracecontext.h"
 #include "postgres/conninfo.h"
 
 #include <cmath>
@@ -119,6 +120,7 @@ StoredSettings readStoredSettings(QSettings &settings)
                 stored.problems.append(QStringLiteral("analysis/appCallSites: \"%1\" %2; left out").arg(pattern, problem));
         }
     }
+    stored.traceUrlTemplate = readTraceUrlTemplate(settings, &stored.problems);
     const QVariant targets = settings.value(QStringLiteral("targets"));
     const QStringList texts = targets.typeId() == QMetaType::QStringList ? targets.toStringList()
                               : targets.isValid()                        ? QStringList{targets.toString()}
@@ -137,6 +139,17 @@ StoredSettings readStoredSettings(QSettings &settings)
             stored.problems.append(QStringLiteral("targets: not a connection string (%1); not opened").arg(error));
     }
     return stored;
+}
+
+QString readTraceUrlTemplate(QSettings &settings, QStringList *problems)
+{
+    const QString urlTemplate = settings.value(QStringLiteral("traces/urlTemplate")).toString().trimmed();
+    if (const QString problem = traceUrlTemplateProblem(urlTemplate); !problem.isEmpty()) {
+        if (problems)
+            problems->append(QStringLiteral("traces/urlTemplate: \"%1\" %2; no trace links").arg(urlTemplate, problem));
+        return {};
+    }
+    return urlTemplate;
 }
 
 void writeAlertRules(QSettings &settings, const AlertRules &rules)
