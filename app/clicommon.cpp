@@ -122,6 +122,12 @@ void addAnalysisOptions(QCommandLineParser &parser)
                                      "(only sessions of that application_name), and ,threshold=DURATION for the "
                                      "pool's leak threshold (HikariCP, c3p0); repeat for more."),
                       QStringLiteral("spec")});
+    parser.addOption({QStringLiteral("app-callsite"),
+                      QStringLiteral("Read an owner and a call site from application_name with this regular expression "
+                                     "and its groups (?<owner>...) and (?<frame>...); repeat for more, tried in order "
+                                     "before the defaults (owner@File.java:212, owner:func@file.py:12, "
+                                     "owner (file.go:123)). --app-callsite none drops the defaults."),
+                      QStringLiteral("regex")});
 }
 
 std::optional<QList<LeakLogSpec>> leakLogsFrom(const QCommandLineParser &parser)
@@ -194,6 +200,21 @@ std::optional<LeakRules> rulesFrom(const QCommandLineParser &parser)
             err().flush();
             return std::nullopt;
         }
+    }
+    // Given patterns go before the defaults, in their order; "none" drops all before it.
+    qsizetype given = 0;
+    for (const QString &pattern : parser.values(QStringLiteral("app-callsite"))) {
+        if (pattern == QLatin1String("none")) {
+            rules.callSites.patterns.clear();
+            given = 0;
+            continue;
+        }
+        if (const QString problem = AppCallSites::problem(pattern); !problem.isEmpty()) {
+            err() << "poolscope: --app-callsite: '" << safeLine(pattern) << "' " << problem << "\n";
+            err().flush();
+            return std::nullopt;
+        }
+        rules.callSites.patterns.insert(given++, pattern);
     }
     return rules;
 }

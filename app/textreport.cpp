@@ -169,9 +169,13 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
             if (s->stackFromLeakLog && s->leakReport)
                 stream << " (from " << leakLogPoolName(s->leakReport->pool) << "'s leak log, "
                        << leakJoinName(s->leakJoin) << ")";
+            else if (s->stackFromApplicationName)
+                stream << " (from its application_name)";
             else if (s->tagsRemembered)
                 stream << " (from its last tagged query)";
         }
+        if (!s->traceId.isEmpty()) // 32 hex digits: nothing to make safe
+            stream << "\n      trace " << s->traceId;
         stream << "\n";
     }
 

@@ -163,6 +163,18 @@ private Q_SLOTS:
         QTest::newRow("bad threshold") << QStringList{QStringLiteral("snapshot"), QStringLiteral("host=x"),
                                                       QStringLiteral("--idle-tx-leaked-after"), QStringLiteral("soon")}
                                        << 2 << QStringLiteral("is not a duration");
+        QTest::newRow("--app-callsite without a frame group")
+            << QStringList{QStringLiteral("snapshot"), QStringLiteral("host=x"), QStringLiteral("--app-callsite"),
+                           QStringLiteral("(?<owner>\\w+)@.+")}
+            << 2 << QStringLiteral("--app-callsite: '(?<owner>\\w+)@.+' has no (?<frame>…) group");
+        QTest::newRow("--app-callsite not a regular expression")
+            << QStringList{QStringLiteral("watch"), QStringLiteral("host=x"), QStringLiteral("--app-callsite"),
+                           QStringLiteral("(?<owner>\\w+@(?<frame>.+)")}
+            << 2 << QStringLiteral("is not a regular expression");
+        QTest::newRow("--app-callsite, record")
+            << QStringList{QStringLiteral("record"), QStringLiteral("host=x"), QStringLiteral("-o"), QStringLiteral("/nonexistent/x"),
+                           QStringLiteral("--app-callsite"), QStringLiteral("owner@frame")}
+            << 2 << QStringLiteral("has no (?<owner>…) or (?<frame>…) group");
         QTest::newRow("malformed conninfo")
             << QStringList{QStringLiteral("snapshot"), QStringLiteral("hots=db1 password=s3cret")} << 2
             << QStringLiteral("invalid connection option \"hots\"");
@@ -349,6 +361,70 @@ private Q_SLOTS:
         QVERIFY2(run.out.contains(QLatin1String("refund.cpp:77: 1 leaked of 1 session(s) checked out at")),
                  qPrintable(describe(run)));
         QVERIFY(run.out.contains(QLatin1String("    main.cpp:2")));
+    }
+
+    // application_name per call site: one owner, the call site as the stack, marked as read from
+    // the name; the trace id of the query's traceparent; --app-callsite as the defaults' switch.
+    void callSitesAndTraces()
+    {
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG);
+        POOLSCOPE_BENCH(POOLSCOPE_TEST_PG_APP);
+        ClientSession repo(POOLSCOPE_TEST_PG_APP, "clibilling@OrderRepo.java:212");
+        ClientSession job(POOLSCOPE_TEST_PG_APP, "clibilling (jobs/invoice.go:48)");
+        ClientSession custom(POOLSCOPE_TEST_PG_APP, "svc=cliorders;at=Cart.scala:7");
+        QVERIFY(repo.exec(QStringLiteral("BEGIN")));
+        QVERIFY(!repo.exec(QStringLiteral("SELECT 1/0 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/")));
+        QVERIFY(job.exec(QStringLiteral("SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01?x=1'*/")));
+        QVERIFY(custom.exec(QStringLiteral("SELECT 1")));
+        const auto sessionsOf = [](const Run &run) {
+            QHash<int, QJsonObject> sessions;
+            for (const QJsonValue &value : QJsonDocument::fromJson(run.out.toUtf8()).object().value(u"sessions").toArray())
+                sessions.insert(value.toObject().value(u"pid").toInt(), value.toObject());
+            return sessions;
+        };
+
+        Run run = runPoolscope({QStringLiteral("snapshot"), POOLSCOPE_TEST_PG, QStringLiteral("--json"),
+                                QStringLiteral("--app-callsite"), QStringLiteral("^svc=(?<owner>\\w+);at=(?<frame>.+)$")});
+        QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
+        QHash<int, QJsonObject> sessions = sessionsOf(run);
+        const QJsonObject leaked = sessions.value(repo.pid());
+        QCOMPARE(leaked.value(u"owner").toString(), QStringLiteral("clibilling"));
+        QCOMPARE(leaked.value(u"application_name").toString(), QStringLiteral("clibilling@OrderRepo.java:212"));
+        QCOMPARE(leaked.value(u"stack").toArray(), QJsonArray{QStringLiteral("OrderRepo.java:212")});
+        QCOMPARE(leaked.value(u"stack_from_application_name").toBool(), true);
+        QCOMPARE(leaked.value(u"trace_id").toString(), QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        const QJsonObject other = sessions.value(job.pid());
+        QCOMPARE(other.value(u"owner").toString(), QStringLiteral("clibilling"));
+        QCOMPARE(other.value(u"stack").toArray(), QJsonArray{QStringLiteral("jobs/invoice.go:48")});
+        QVERIFY(other.value(u"trace_id").isNull()); // its traceparent carries more than a trace context
+        QCOMPARE(sessions.value(custom.pid()).value(u"owner").toString(), QStringLiteral("cliorders"));
+        bool billing = false;
+        for (const QJsonValue &value : QJsonDocument::fromJson(run.out.toUtf8()).object().value(u"owners").toArray()) {
+            const QJsonObject owner = value.toObject();
+            if (owner.value(u"owner").toString() != QLatin1String("clibilling"))
+                continue;
+            billing = true;
+            QCOMPARE(owner.value(u"total").toInt(), 2);
+            QCOMPARE(owner.value(u"stacks").toArray().size(), 2);
+        }
+        QVERIFY2(billing, qPrintable(run.out));
+
+        // Without the defaults, each name is its own owner again.
+        run = runPoolscope({QStringLiteral("snapshot"), POOLSCOPE_TEST_PG, QStringLiteral("--json"),
+                            QStringLiteral("--app-callsite"), QStringLiteral("none")});
+        QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
+        sessions = sessionsOf(run);
+        QCOMPARE(sessions.value(repo.pid()).value(u"owner").toString(), QStringLiteral("clibilling@OrderRepo.java:212"));
+        QVERIFY(sessions.value(repo.pid()).value(u"stack").toArray().isEmpty());
+        QCOMPARE(sessions.value(repo.pid()).value(u"trace_id").toString(), QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+
+        // The text report: the leak line says where its frame came from, and its trace.
+        run = runPoolscope({QStringLiteral("snapshot"), POOLSCOPE_TEST_PG, QStringLiteral("--aborted-leaked-after"),
+                            QStringLiteral("0s"), QStringLiteral("--max-sessions"), QStringLiteral("500")});
+        QVERIFY2(run.exitCode == 0, qPrintable(describe(run)));
+        QVERIFY2(run.out.contains(QStringLiteral("      at OrderRepo.java:212 (from its application_name)\n"
+                                                 "      trace 4bf92f3577b34da6a3ce929d0e0e4736\n")),
+                 qPrintable(run.out));
     }
 
     void terminateNeedsConfirmation()

@@ -45,6 +45,8 @@ const QString kFormula = QStringLiteral("=cmd|' /C calc'!A0");
 // PgBouncer, like PostgreSQL, turns every byte of an application_name outside printable ASCII
 // into '?': markup and formulas are what a client can put there.
 const QString kBouncerApp = QStringLiteral("<b>=cmd|' /C calc'!A0</b>");
+// A call site the default patterns read: owner "hostile", frame "Evil<b>.java:1".
+const char kCallSiteApp[] = "hostile@Evil<b>.java:1";
 
 // Every session as the text outputs must show it (with --owner-by code): visible escapes.
 const QStringList kVisible{
@@ -153,6 +155,13 @@ private Q_SLOTS:
         QVERIFY2(m_raw->ok(), qPrintable(m_raw->error()));
         QVERIFY2(m_raw->exec("SELECT 'raw \xFF\xFE \x9B" "2J \x1B[2J' AS ascii /*route='ascii'*/"), qPrintable(m_raw->error()));
         m_pids.insert(QStringLiteral("ascii"), m_raw->pid());
+        // A call site in application_name, with markup in its frame, and a traceparent that tries
+        // to carry a path, a query and an escape into the trace link: no trace id comes of it.
+        m_sessions.push_back(std::make_unique<ClientSession>(POOLSCOPE_TEST_PG_APP, kCallSiteApp));
+        QVERIFY(m_sessions.back()->exec(QStringLiteral(
+            "SELECT 1 AS callsite /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01%2F..%2F..%3Fx%3D%1B[2J',"
+            "trace_id='..%2F..%2Fadmin%3Fx%3D4bf92f3577b34da6a3ce929d'*/")));
+        m_pids.insert(QStringLiteral("callsite"), m_sessions.back()->pid());
         m_bouncerClient = std::make_unique<ClientSession>(POOLSCOPE_TEST_BOUNCER_APP, kBouncerApp.toUtf8().constData());
         QVERIFY2(m_bouncerClient->ok(), qPrintable(m_bouncerClient->error()));
         QVERIFY(m_bouncerClient->exec(QStringLiteral("BEGIN")));
@@ -206,6 +215,7 @@ private Q_SLOTS:
         // The leak lines and the leaking stacks name the frame, visibly.
         QVERIFY2(text.contains(u"      at " + safeLine(kLinkFrame)), qPrintable(text));
         QVERIFY2(text.contains(u"    " + safeLine(kLinkFrame) + u'\n'), qPrintable(text));
+        QVERIFY2(text.contains(u"Evil<b>.java:1"), qPrintable(text)); // the call site, as the owner by code
     }
 
     // JSON keeps every value exact (and valid), and still sends no raw C1 or bidi character.
@@ -235,6 +245,11 @@ private Q_SLOTS:
                 QCOMPARE(session.value(u"tags").toObject().value(u"route").toString(), kC1Route);
             if (pid == m_pids.value(QStringLiteral("formula")))
                 QCOMPARE(session.value(u"application_name").toString(), kFormula);
+            if (pid == m_pids.value(QStringLiteral("callsite"))) {
+                QCOMPARE(session.value(u"owner").toString(), QStringLiteral("hostile"));
+                QCOMPARE(session.value(u"stack").toArray().first().toString(), QStringLiteral("Evil<b>.java:1"));
+                QVERIFY2(session.value(u"trace_id").isNull(), qPrintable(session.value(u"trace_id").toString()));
+            }
         }
         QCOMPARE(found, int(m_pids.size()));
         QVERIFY(truth.value(m_pids.value(QStringLiteral("ascii"))).first.contains(QChar(0xFFFD)));
@@ -405,6 +420,11 @@ private Q_SLOTS:
         QVERIFY2(!cells.startsWith(u"RAW"), qPrintable(cells));
         for (const QString &visible : kVisible.mid(0, 6))
             QVERIFY2(cells.contains(visible), qPrintable(visible));
+        const int callSite = table.rowOfKey(sessionNamed(*s, QStringLiteral("callsite"))->key());
+        QVERIFY(callSite >= 0);
+        QCOMPARE(table.index(callSite, SessionTableModel::Application).data().toString(), QString::fromLatin1(kCallSiteApp));
+        QCOMPARE(table.index(callSite, SessionTableModel::CodeLocation).data().toString(), QStringLiteral("Evil<b>.java:1"));
+        QCOMPARE(table.index(callSite, SessionTableModel::Trace).data().toString(), QString());
 
         TreePanel owners(ownerColumns(), true);
         QAbstractItemModelTester ownersTester(owners.model(), QAbstractItemModelTester::FailureReportingMode::QtTest);

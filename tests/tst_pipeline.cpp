@@ -162,6 +162,36 @@ private Q_SLOTS:
         QVERIFY(sample->postgres->sessions.first().tagsRemembered);
     }
 
+    // Call sites in application_name: one owner per service in every grouping the sample
+    // carries, and patterns changed from the window apply from the next sample.
+    void callSitesFromApplicationName()
+    {
+        const auto callSiteSample = [](int step) {
+            auto snapshot = raw(0, step);
+            snapshot->sessions.append(session(300, "billing@OrderRepo.java:212", "idle in transaction (aborted)", 30));
+            snapshot->sessions.append(session(301, "billing@InvoiceJob.java:48", "idle", 5,
+                                              "SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/"));
+            return snapshot;
+        };
+        AnalysisPipeline pipeline(QStringLiteral("db1"));
+        AnalysedSamplePtr sample = pipeline.analyse(callSiteSample(0), kNow);
+        QCOMPARE(names(sample->byApplication), (QStringList{QStringLiteral("billing"), QStringLiteral("catalog")}));
+        QCOMPARE(sample->byApplication.first().total, 2);
+        QVERIFY(names(sample->byCodeLocation).contains(QStringLiteral("OrderRepo.java:212")));
+        QVERIFY(names(sample->byCodeLocation).contains(QStringLiteral("InvoiceJob.java:48")));
+        const Session &traced = sample->postgres->sessions.last();
+        QCOMPARE(traced.traceId, QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        QVERIFY(traced.stackFromApplicationName);
+
+        AppCallSites none;
+        none.patterns.clear();
+        pipeline.setAppCallSites(none);
+        QCOMPARE(pipeline.settings().rules.callSites, none);
+        sample = pipeline.analyse(callSiteSample(1), kNow + 1000);
+        QCOMPARE(names(sample->byApplication).size(), 3); // catalog and each whole name
+        QVERIFY(sample->postgres->sessions.last().stack.isEmpty());
+    }
+
     // A console whose server is open beside it links its clients to the backends, and what the
     // linker finds raises alerts like the console's own findings.
     void consoleLinksToTheServerBeside()

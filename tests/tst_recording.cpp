@@ -309,6 +309,78 @@ private Q_SLOTS:
         QVERIFY2(message.contains(error), qPrintable(message));
     }
 
+    // What is derived from the stored names and tags - trace ids, call-site owners and where a
+    // stack came from - comes back the same, with the recording's own patterns.
+    void callSitesAndTracesReadBack()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("callsites.psrec"));
+        Recorder recorder; // the default patterns, which the recording keeps
+        RecordingFeed feed(recorder);
+        QString error;
+        QVERIFY2(recorder.open(path, true, &error), qPrintable(error));
+        const int pg = recorder.addTarget(QStringLiteral("pg"), TargetKind::PostgreSQL);
+        const auto session = [](int pid, const char *app, const char *query) {
+            Session s;
+            s.pid = pid;
+            s.applicationName = QString::fromLatin1(app);
+            s.user = s.database = QStringLiteral("shop");
+            s.backendType = QStringLiteral("client backend");
+            s.backendStartMs = 1'790'000'000'000 - pid;
+            s.state = QStringLiteral("idle in transaction");
+            s.queryStartMs = s.stateChangeMs = s.xactStartMs = 1'790'000'000'000 - 2000;
+            s.query = QString::fromLatin1(query);
+            return s;
+        };
+        TagMemory tags;
+        AppCallSiteCache callSites;
+        QList<Snapshot> recorded;
+        for (int i = 0; i < 3; ++i) {
+            Snapshot snapshot;
+            snapshot.takenAtMs = 1'790'000'000'000 + i * 1000;
+            snapshot.limits.maxConnections = 20;
+            snapshot.sessions = {
+                session(1, "billing@OrderRepo.java:212",
+                        "SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/"),
+                session(2, "billing (repo.go:9)", "SELECT 1 /*stack='repo.Save%20repo.go%3A9|main.go%3A3'*/"),
+                // The same frame, but sent in the query: the query's, not the name's.
+                session(3, "billing@OrderRepo.java:212", "SELECT 1 /*stack='OrderRepo.java%3A212'*/"),
+                session(4, "catalog", "SELECT 1 /*trace_id='5BD66EF5095369C7B0D1F8F4BD33716A'*/"),
+            };
+            tags.apply(snapshot);
+            callSites.apply(snapshot);
+            classify(snapshot, LeakRules{});
+            QVERIFY(feed.append(pg, snapshot, snapshot.takenAtMs));
+            recorded.append(snapshot);
+        }
+        recorder.close();
+        const QList<Session> &first = recorded.first().sessions;
+        QVERIFY(first[0].stackFromApplicationName && !first[0].traceId.isEmpty());
+        QVERIFY(!first[2].stackFromApplicationName && first[2].stack == first[0].stack);
+        QCOMPARE(first[3].traceId, QStringLiteral("5bd66ef5095369c7b0d1f8f4bd33716a"));
+
+        std::unique_ptr<Recording> recording = Recording::open(path, &error);
+        QVERIFY2(recording, qPrintable(error));
+        QCOMPARE(recording->rules().callSites, AppCallSites());
+        for (int i = 0; i < 3; ++i) {
+            Snapshot snapshot;
+            QVERIFY(recording->snapshotAt(0, i, &snapshot));
+            const QString difference = differenceOf(recorded[i], snapshot);
+            QVERIFY2(difference.isEmpty(), qPrintable(difference));
+        }
+    }
+
+    // Recordings from before call sites were read keep their whole names as owners.
+    void callSitePatternsInTheRules()
+    {
+        LeakRules rules;
+        rules.callSites.patterns = QStringList{QStringLiteral("^(?<owner>\\w+)#(?<frame>.+)$")};
+        QCOMPARE(leakRulesFromJson(leakRulesToJson(rules)).callSites, rules.callSites);
+        QJsonObject older = leakRulesToJson(LeakRules{});
+        older.remove(QStringLiteral("app_callsites"));
+        QVERIFY(leakRulesFromJson(older).callSites.patterns.isEmpty());
+    }
+
     void existingFileIsKept()
     {
         QTemporaryDir dir;

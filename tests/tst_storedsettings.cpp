@@ -129,6 +129,66 @@ private Q_SLOTS:
         QTEST(int(stored.problems.size()), "problems");
     }
 
+    void appCallSites_data()
+    {
+        QTest::addColumn<QByteArray>("ini");
+        QTest::addColumn<QStringList>("patterns");
+        QTest::addColumn<int>("problems");
+        QTest::newRow("never set: the defaults") << QByteArray("[alerts]\nrisingSamples=3\n") << AppCallSites::defaults() << 0;
+        QTest::newRow("emptied: none") << QByteArray("[analysis]\nappCallSites=\n") << QStringList() << 0;
+        QTest::newRow("one pattern") << QByteArray("[analysis]\nappCallSites=\"^(?<owner>\\\\w+)#(?<frame>.+)$\"\n")
+                                     << QStringList{QStringLiteral(R"(^(?<owner>\w+)#(?<frame>.+)$)")} << 0;
+        QTest::newRow("no frame group: left out")
+            << QByteArray("[analysis]\nappCallSites=(?<owner>.+)@.+, (?<owner>.+)@(?<frame>.+)\n")
+            << QStringList{QStringLiteral("(?<owner>.+)@(?<frame>.+)")} << 1;
+        QTest::newRow("not a regular expression: left out") << QByteArray("[analysis]\nappCallSites=(?<owner>\n")
+                                                            << QStringList() << 1;
+    }
+
+    void appCallSites()
+    {
+        QFETCH(QByteArray, ini);
+        QFETCH(QStringList, patterns);
+        const StoredSettings stored = read(ini);
+        QCOMPARE(stored.appCallSites.patterns, patterns);
+        QTEST(int(stored.problems.size()), "problems");
+    }
+
+    // Patterns with commas, quotes and backslashes, as the window saves them, read back as they were.
+    void writtenCallSitesReadBack()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("callsites.conf"));
+        const QStringList patterns{QStringLiteral("^(?<owner>[a-z]{2,8}), \"(?<frame>[^\"]+\\.\\w+:\\d+)\"$"),
+                                   AppCallSites::defaults().last()};
+        QSettings(path, QSettings::IniFormat).setValue(QStringLiteral("analysis/appCallSites"), patterns);
+        QSettings settings(path, QSettings::IniFormat);
+        const StoredSettings stored = readStoredSettings(settings);
+        QCOMPARE(stored.appCallSites.patterns, patterns);
+        QVERIFY(stored.problems.isEmpty());
+    }
+
+    void traceUrlTemplate_data()
+    {
+        QTest::addColumn<QByteArray>("ini");
+        QTest::addColumn<QString>("urlTemplate");
+        QTest::addColumn<int>("problems");
+        QTest::newRow("never set: no links") << QByteArray("[alerts]\nrisingSamples=3\n") << QString() << 0;
+        QTest::newRow("jaeger") << QByteArray("[traces]\nurlTemplate=http://jaeger:16686/trace/{trace_id}\n")
+                                << QStringLiteral("http://jaeger:16686/trace/{trace_id}") << 0;
+        QTest::newRow("no placeholder: no links") << QByteArray("[traces]\nurlTemplate=http://jaeger:16686/trace/\n")
+                                                  << QString() << 1;
+        QTest::newRow("not http: no links") << QByteArray("[traces]\nurlTemplate=file:///etc/{trace_id}\n") << QString() << 1;
+    }
+
+    void traceUrlTemplate()
+    {
+        QFETCH(QByteArray, ini);
+        QFETCH(QString, urlTemplate);
+        const StoredSettings stored = read(ini);
+        QCOMPARE(stored.traceUrlTemplate, urlTemplate);
+        QTEST(int(stored.problems.size()), "problems");
+    }
+
     void problemNamesKeyAndValue()
     {
         const StoredSettings stored = read("[alerts]\nrisingSamples=-3\n");

@@ -2,13 +2,27 @@
 #include "analysis/classifier.h"
 #include "confirmdialog.h"
 #include "keyedtreemodel.h"
+#include "output/safetext.h"
+#include "sessionspanel.h"
 #include "sessiontablemodel.h"
 #include "steadylabels.h"
+#include "tracedialogs.h"
+#include "treepanel.h"
 #include "treerows.h"
 
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QContextMenuEvent>
+#include <QDesktopServices>
+#include <QDialogButtonBox>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenu>
+#include <QPlainTextEdit>
+#include <QScopeGuard>
+#include <QTemporaryDir>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QTableWidget>
@@ -45,7 +59,7 @@ Session session(int pid, const char *app, const char *state, qint64 backendStart
     return s;
 }
 
-SnapshotPtr snapshotOf(QList<Session> sessions)
+SnapshotPtr snapshotOf(QList<Session> sessions, const AppCallSites &callSites = {})
 {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->takenAtMs = kNow;
@@ -53,6 +67,7 @@ SnapshotPtr snapshotOf(QList<Session> sessions)
     snapshot->sessions = std::move(sessions);
     TagMemory memory;
     memory.apply(*snapshot);
+    AppCallSiteCache(callSites).apply(*snapshot);
     classify(*snapshot, LeakRules{});
     return snapshot;
 }
@@ -69,14 +84,210 @@ int pidAt(const QAbstractItemModel &model, int row)
 }
 
 const char kStackQuery[] = "SELECT 1 /*stack='billing%3A%3Acharge%20charge.cpp%3A88|http%3A%3Aserve'*/";
+const char kTracedQuery[] = "SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/";
 
 } // namespace
+
+// Stands in for the browser: QDesktopServices hands it the links it would open.
+class UrlCatcher : public QObject
+{
+    Q_OBJECT
+public:
+    QList<QUrl> urls;
+public Q_SLOTS:
+    void open(const QUrl &url) { urls.append(url); }
+};
 
 class TestUiModels : public QObject
 {
     Q_OBJECT
 
+    QTemporaryDir m_config;
+
 private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_config.isValid());
+        qputenv("XDG_CONFIG_HOME", m_config.path().toUtf8()); // not the user's settings
+    }
+
+    // A session's trace: its column, and "Open trace in browser" in its context menu and on
+    // Ctrl+Shift+T, on only for a session with a trace id once a template is set.
+    void traceLinkFromTheSessionsTable()
+    {
+        UrlCatcher browser;
+        QDesktopServices::setUrlHandler(QStringLiteral("https"), &browser, "open");
+        QDesktopServices::setUrlHandler(QStringLiteral("http"), &browser, "open");
+        const auto unset = qScopeGuard([] {
+            QDesktopServices::unsetUrlHandler(QStringLiteral("https"));
+            QDesktopServices::unsetUrlHandler(QStringLiteral("http"));
+        });
+        SessionsPanel panel;
+        QCOMPARE(panel.currentTraceUrl(), QUrl()); // no template in the settings
+        panel.resize(1400, 300);
+        panel.show();
+        panel.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&panel));
+        panel.merge(snapshotOf({session(1, "billing", "idle in transaction", 0, kTracedQuery), session(2, "catalog", "idle")}),
+                    QDateTime::currentMSecsSinceEpoch());
+        SessionTableModel &model = *panel.model();
+        const int traced = model.session(0).pid == 1 ? 0 : 1;
+        const int plain = 1 - traced;
+        QCOMPARE(model.index(traced, SessionTableModel::Trace).data().toString(),
+                 QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        QCOMPARE(model.index(plain, SessionTableModel::Trace).data().toString(), QString());
+        QCOMPARE(model.headerData(SessionTableModel::Trace, Qt::Horizontal, Qt::DisplayRole).toString(), QStringLiteral("Trace"));
+
+        QAction *open = panel.openTraceAction();
+        QVERIFY(panel.contextMenu()->actions().contains(open));
+        QVERIFY(panel.view()->actions().contains(open)); // its shortcut works in the table
+        QVERIFY(!open->isEnabled()); // no current session
+        panel.view()->setCurrentIndex(model.index(traced, 0));
+        QVERIFY(!open->isEnabled()); // no template
+        open->trigger();
+        QVERIFY(browser.urls.isEmpty());
+
+        panel.setTraceUrlTemplate(QStringLiteral("https://jaeger.example.com/trace/{trace_id}"));
+        QVERIFY(open->isEnabled());
+        const QUrl expected(QStringLiteral("https://jaeger.example.com/trace/4bf92f3577b34da6a3ce929d0e0e4736"));
+        QCOMPARE(panel.currentTraceUrl(), expected);
+        open->trigger();
+        QCOMPARE(browser.urls, QList<QUrl>{expected});
+        panel.view()->setFocus();
+        QTest::keyClick(panel.view(), Qt::Key_T, Qt::ControlModifier | Qt::ShiftModifier);
+        QCOMPARE(browser.urls, (QList<QUrl>{expected, expected}));
+        // QTest leaves Shift as the application's modifier state, which would extend the selections
+        // of the tests after this one: a release of it without modifiers sets it back.
+        QTest::keyRelease(panel.view(), Qt::Key_Shift, Qt::NoModifier);
+        QCOMPARE(QGuiApplication::keyboardModifiers(), Qt::NoModifier);
+
+        // The context menu, as the Menu key asks for it, on the current row.
+        const QRect cell = panel.view()->visualRect(model.index(traced, 0));
+        QContextMenuEvent menuKey(QContextMenuEvent::Keyboard, cell.center(), panel.view()->mapToGlobal(cell.center()));
+        QApplication::sendEvent(panel.view(), &menuKey);
+        QTRY_VERIFY(panel.contextMenu()->isVisible());
+        QVERIFY(open->isEnabled());
+        panel.contextMenu()->close();
+
+        // A session that sent no traceparent has no link.
+        panel.view()->setCurrentIndex(model.index(plain, 0));
+        QVERIFY(!open->isEnabled());
+        QCOMPARE(panel.currentTraceUrl(), QUrl());
+        open->trigger();
+        QCOMPARE(browser.urls.size(), 2);
+        // Nor has any once the template is gone.
+        panel.view()->setCurrentIndex(model.index(traced, 0));
+        panel.setTraceUrlTemplate(QString());
+        QVERIFY(!open->isEnabled());
+    }
+
+    // The whole application_name stays in the table where an owner is read from it; the call
+    // site is the code location, and the tooltip says where both came from.
+    void callSiteNameInTheTable()
+    {
+        SessionTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        mergeNow(model, snapshotOf({session(1, "billing@OrderRepo.java:212", "idle"), session(2, "catalog", "idle")}));
+        const int row = model.session(0).pid == 1 ? 0 : 1;
+        QCOMPARE(model.index(row, SessionTableModel::Application).data().toString(), QStringLiteral("billing@OrderRepo.java:212"));
+        QCOMPARE(model.index(row, SessionTableModel::CodeLocation).data().toString(), QStringLiteral("OrderRepo.java:212"));
+        const QString tip = model.index(row, SessionTableModel::CodeLocation).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QLatin1String("Owner billing, read from application_name")), qPrintable(tip));
+        QCOMPARE(model.index(1 - row, SessionTableModel::Application).data().toString(), QStringLiteral("catalog"));
+    }
+
+    // The owners tree: billing's two call sites under one owner, and a session's stack pane
+    // says where its frame came from and names its trace.
+    void callSitesInTheOwnersTree()
+    {
+        TreePanel owners(ownerColumns(), true);
+        owners.show();
+        const SnapshotPtr snapshot = snapshotOf({session(1, "billing@OrderRepo.java:212", "idle", 0, kTracedQuery),
+                                                 session(2, "billing@InvoiceJob.java:48", "idle")});
+        owners.merge(ownerRows(snapshot, groupOwners(*snapshot, OwnerKey::Application)));
+        const QAbstractItemModel *shown = owners.view()->model();
+        QCOMPARE(shown->rowCount(), 1);
+        const QModelIndex billing = shown->index(0, 0);
+        QCOMPARE(billing.data().toString(), QStringLiteral("billing"));
+        QCOMPARE(shown->rowCount(billing), 2);
+        const QModelIndexList site = shown->match(shown->index(0, 0, billing), Qt::DisplayRole,
+                                                  QStringLiteral("OrderRepo.java:212"), 1, Qt::MatchExactly);
+        QCOMPARE(site.size(), 1);
+        owners.view()->expand(billing);
+        owners.view()->expand(site.first());
+        QTRY_COMPARE(shown->rowCount(site.first()), 1);
+        owners.view()->setCurrentIndex(shown->index(0, 0, site.first()));
+        const QString pane = owners.stackText();
+        QVERIFY2(pane.contains(QLatin1String("#0 OrderRepo.java:212\n  (from application_name billing@OrderRepo.java:212)\n"
+                                             "  trace 4bf92f3577b34da6a3ce929d0e0e4736")),
+                 qPrintable(pane));
+    }
+
+    // A recorded file or a custom pattern can bring control characters into an owner or a
+    // frame (PostgreSQL itself turns them into '?' in application_name): shown, not obeyed.
+    void callSiteControlCharactersAreShown()
+    {
+        AppCallSites catchAll;
+        catchAll.patterns = {QStringLiteral("^(?<owner>[^@]+)@(?<frame>.+)$")};
+        Session evil = session(1, "x", "idle");
+        evil.applicationName = QStringLiteral("bill\x1b]0;PWNED\x07ing@Evil\x1b[2J.java:1");
+        const SnapshotPtr snapshot = snapshotOf({evil}, catchAll);
+        QCOMPARE(snapshot->sessions.first().applicationOwner, QStringLiteral("bill\x1b]0;PWNED\x07ing"));
+        SessionTableModel model;
+        mergeNow(model, snapshot);
+        for (int column : {int(SessionTableModel::Application), int(SessionTableModel::CodeLocation)}) {
+            const QString shown = model.index(0, column).data().toString();
+            QVERIFY2(!shown.contains(QChar(0x1b)) && shown.contains(QLatin1String("\\x1b")), qPrintable(shown));
+            QVERIFY(!model.index(0, column).data(Qt::ToolTipRole).toString().contains(QChar(0x1b)));
+        }
+        TreePanel owners(ownerColumns(), true);
+        owners.merge(ownerRows(snapshot, groupOwners(*snapshot, OwnerKey::Application)));
+        QCOMPARE(owners.model()->index(0, 0).data().toString(), safeLine(QStringLiteral("bill\x1b]0;PWNED\x07ing")));
+    }
+
+    void callSitesDialog()
+    {
+        CallSitesDialog dialog(AppCallSites{});
+        QPushButton *ok = dialog.findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok);
+        QCOMPARE(dialog.callSites(), AppCallSites());
+        dialog.sampleEdit()->setText(QStringLiteral("billing (orders/repo.go:123)"));
+        QCOMPARE(dialog.sampleResult(), QStringLiteral("Owner billing, call site orders/repo.go:123"));
+        dialog.patternsEdit()->setPlainText(QStringLiteral("(?<owner>\\w+)@.+\n(?<owner>\\w+)#(?<frame>.+)"));
+        QVERIFY(!ok->isEnabled()); // the first line has no frame group
+        dialog.patternsEdit()->setPlainText(QStringLiteral("^(?<owner>\\w+)#(?<frame>.+)$"));
+        QVERIFY(ok->isEnabled());
+        QCOMPARE(dialog.callSites().patterns, QStringList{QStringLiteral("^(?<owner>\\w+)#(?<frame>.+)$")});
+        QCOMPARE(dialog.sampleResult(), QStringLiteral("No pattern reads this name: its owner is the whole name."));
+        dialog.sampleEdit()->setText(QStringLiteral("jobs#nightly.py:3"));
+        QCOMPARE(dialog.sampleResult(), QStringLiteral("Owner jobs, call site nightly.py:3"));
+        dialog.patternsEdit()->clear();
+        QVERIFY(ok->isEnabled()); // none: no name is read
+        QVERIFY(dialog.callSites().patterns.isEmpty());
+    }
+
+    void traceLinksDialog()
+    {
+        TraceLinksDialog dialog{QString()};
+        QCOMPARE(dialog.presets()->currentText(), QStringLiteral("None"));
+        QVERIFY(dialog.isAcceptable());
+        const int jaeger = dialog.presets()->findText(QStringLiteral("Jaeger"));
+        QVERIFY(jaeger > 0);
+        dialog.presets()->setCurrentIndex(jaeger);
+        Q_EMIT dialog.presets()->activated(jaeger);
+        QCOMPARE(dialog.urlTemplate(), QStringLiteral("http://localhost:16686/trace/{trace_id}"));
+        QVERIFY(dialog.isAcceptable());
+        dialog.templateEdit()->setText(QStringLiteral("https://tempo.internal/trace/{trace_id}"));
+        QCOMPARE(dialog.presets()->currentText(), QStringLiteral("Custom"));
+        QVERIFY(dialog.isAcceptable());
+        dialog.templateEdit()->setText(QStringLiteral("https://tempo.internal/trace/"));
+        QVERIFY(!dialog.isAcceptable());
+        dialog.templateEdit()->setText(QStringLiteral("ftp://tempo.internal/{trace_id}"));
+        QVERIFY(!dialog.isAcceptable());
+        dialog.templateEdit()->setText(QStringLiteral("  http://localhost:9411/zipkin/traces/{trace_id} "));
+        QCOMPARE(dialog.presets()->currentText(), QStringLiteral("Zipkin"));
+        QCOMPARE(dialog.urlTemplate(), QStringLiteral("http://localhost:9411/zipkin/traces/{trace_id}"));
+    }
+
     // The overview's wrapped lines take the height the label needs at their width, whether the
     // text is told to fit on one line by its advance or laid out: never a line cut off.
     void wrappedLineIsAsHighAsItsText()

@@ -94,7 +94,8 @@ void KeyedTreeModel::mergeChildren(Node *node, const QModelIndex &index, const Q
         present[at] = true;
         const TreeRow &row = rows[at];
         const bool changed = child->row.display != row.display || child->row.toolTip != row.toolTip
-            || child->row.emphasised != row.emphasised || child->row.frames != row.frames || child->row.pids != row.pids;
+            || child->row.emphasised != row.emphasised || child->row.frames != row.frames || child->row.pids != row.pids
+            || child->row.notes != row.notes;
         if (changed) {
             child->row = row;
             child->row.children.clear();
@@ -180,6 +181,8 @@ QVariant KeyedTreeModel::data(const QModelIndex &index, int role) const
             : QVariant();
     case FramesRole:
         return row.frames;
+    case NotesRole:
+        return row.notes;
     case PidsRole:
         return QVariant::fromValue(row.pids);
     case KeyRole:

@@ -21,6 +21,7 @@ struct TreeRow
     QString toolTip;
     bool emphasised = false; // leaked: drawn with the warning background
     QStringList frames;      // the stack shown in the stack pane when the row is selected
+    QStringList notes;       // lines under it there: where the stack came from, the trace
     QList<int> pids;         // sessions this row stands for, for actions
     QList<TreeRow> children;
     // Children made only once the view asks for them (a stack's thousands of sessions when it
@@ -35,7 +36,7 @@ class KeyedTreeModel : public QAbstractItemModel
 {
     Q_OBJECT
 public:
-    enum Role { SortRole = Qt::UserRole + 1, FramesRole, PidsRole, KeyRole };
+    enum Role { SortRole = Qt::UserRole + 1, FramesRole, PidsRole, KeyRole, NotesRole };
 
     explicit KeyedTreeModel(QStringList headers, QObject *parent = nullptr);
     ~KeyedTreeModel() override;

@@ -8,9 +8,11 @@
 #include "leaklogdialog.h"
 #include "plaintext.h"
 #include "recordingmenu.h"
+#include "sessionspanel.h"
 #include "settings/storedsettings.h"
 #include "targetcontroller.h"
 #include "targetview.h"
+#include "tracedialogs.h"
 #include "windowrecorder.h"
 
 #include <algorithm>
@@ -159,6 +161,7 @@ MainWindow::MainWindow(const WindowOptions &options, QWidget *parent)
         m_options.sampler.serverBudgetPercent = *stored.serverBudgetPercent;
     m_options.sampler.rules.ignore = stored.ignoreRules;
     m_options.sampler.leakLogs = stored.leakLogs;
+    m_options.sampler.rules.callSites = stored.appCallSites;
     if (options.restoreTargets)
         restoreTargets(stored.targets);
     if (!stored.problems.isEmpty()) {
@@ -222,6 +225,8 @@ void MainWindow::createActions()
     view->addSeparator();
     view->addAction(tr("Server &budget…"), this, &MainWindow::editServerBudget);
     view->addAction(tr("&Ignore rules…"), this, &MainWindow::editIgnoreRules);
+    view->addAction(tr("Application &call sites…"), this, &MainWindow::editAppCallSites);
+    view->addAction(tr("&Trace links…"), this, &MainWindow::editTraceLinks);
 
     QMenu *actions = menuBar()->addMenu(tr("&Actions"));
     QAction *terminate = actions->addAction(tr("&Terminate selected sessions…"), this, [this] {
@@ -590,6 +595,33 @@ void MainWindow::editLeakLogs()
         entry.controller->setLeakLogs(specs);
     showMessage(tr("%n leak log(s) followed; their reports join the sessions from the next sample.", nullptr,
                    int(specs.size())));
+}
+
+void MainWindow::editAppCallSites()
+{
+    CallSitesDialog dialog(m_options.sampler.rules.callSites, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const AppCallSites callSites = dialog.callSites();
+    m_options.sampler.rules.callSites = callSites;
+    QSettings().setValue(QStringLiteral("analysis/appCallSites"), callSites.patterns);
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.controller->setAppCallSites(callSites);
+    showMessage(tr("%n call-site pattern(s) saved; they apply from the next sample.", nullptr,
+                   int(callSites.patterns.size())));
+}
+
+void MainWindow::editTraceLinks()
+{
+    QSettings settings;
+    TraceLinksDialog dialog(readTraceUrlTemplate(settings), this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const QString urlTemplate = dialog.urlTemplate();
+    settings.setValue(QStringLiteral("traces/urlTemplate"), urlTemplate);
+    for (const Entry &entry : std::as_const(m_entries))
+        entry.view->sessions()->setTraceUrlTemplate(urlTemplate);
+    showMessage(urlTemplate.isEmpty() ? tr("No trace links.") : tr("Traces open at %1").arg(urlTemplate));
 }
 
 void MainWindow::showMessage(const QString &text)

@@ -87,6 +87,8 @@ private:
     void editServerBudget();
     void editIgnoreRules();
     void editLeakLogs();
+    void editAppCallSites();
+    void editTraceLinks();
 
     WindowOptions m_options;
     QStringList m_savedTargets; // as in the settings file, opened or not

@@ -1,16 +1,21 @@
 #include "sessionspanel.h"
 
+#include "analysis/tracecontext.h"
 #include "cachedtextdelegate.h"
 #include "plaintext.h"
+#include "settings/storedsettings.h"
 #include "steadylabels.h"
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPushButton>
 #include <QSettings>
 #include <QTableView>
@@ -29,6 +34,9 @@ SessionsPanel::SessionsPanel(QWidget *parent)
     , m_count(new QLabel(this))
     , m_cancel(new QPushButton(tr("Cancel &query"), this))
     , m_terminate(new QPushButton(tr("&Terminate…"), this))
+    , m_menu(new QMenu(this))
+    , m_openTrace(new QAction(tr("Open &trace in browser"), this))
+    , m_copyTrace(new QAction(tr("Copy trace &id"), this))
 {
     m_view->setObjectName(QStringLiteral("sessionsTable"));
     m_view->setModel(m_model);
@@ -44,7 +52,7 @@ SessionsPanel::SessionsPanel(QWidget *parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setSectionsMovable(true);
     const int em = m_view->fontMetrics().horizontalAdvance(u'M');
-    const int widths[SessionTableModel::ColumnCount] = {6, 14, 22, 14, 10, 10, 14, 9, 9, 14, 9, 24, 40, 16};
+    const int widths[SessionTableModel::ColumnCount] = {6, 14, 22, 14, 10, 10, 14, 9, 9, 14, 9, 24, 18, 40, 16};
     for (int c = 0; c < SessionTableModel::ColumnCount; ++c)
         m_view->setColumnWidth(c, widths[c] * em);
     // Column widths, order and sort as the user left them last time.
@@ -97,6 +105,32 @@ SessionsPanel::SessionsPanel(QWidget *parent)
         if (const QList<Session> sessions = selectedSessions(); !sessions.isEmpty())
             Q_EMIT actionRequested(sessions, false);
     });
+
+    // The current session's trace, from its context menu (right click, the Menu key) or its
+    // shortcut. Only a well-formed trace id and the operator's template make the address.
+    m_openTrace->setObjectName(QStringLiteral("openTrace"));
+    m_openTrace->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    m_openTrace->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(m_openTrace, &QAction::triggered, this, [this] {
+        if (const QUrl url = currentTraceUrl(); url.isValid())
+            QDesktopServices::openUrl(url);
+    });
+    connect(m_copyTrace, &QAction::triggered, this, [this] {
+        const QModelIndex current = m_view->currentIndex();
+        if (current.isValid())
+            QApplication::clipboard()->setText(m_model->session(current.row()).traceId);
+    });
+    m_view->addAction(m_openTrace);
+    m_menu->addAction(m_openTrace);
+    m_menu->addAction(m_copyTrace);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, [this](const QPoint &position) {
+        updateTraceActions();
+        m_menu->popup(m_view->viewport()->mapToGlobal(position));
+    });
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, &SessionsPanel::updateTraceActions);
+    QSettings settings;
+    setTraceUrlTemplate(readTraceUrlTemplate(settings));
     updateCount();
 }
 
@@ -109,6 +143,32 @@ void SessionsPanel::merge(const SnapshotPtr &snapshot, qint64 sampleTimeMs)
 {
     m_model->merge(snapshot, sampleTimeMs);
     updateCount();
+    updateTraceActions(); // the current session's trace may have changed with its query
+}
+
+void SessionsPanel::setTraceUrlTemplate(const QString &urlTemplate)
+{
+    m_traceUrlTemplate = urlTemplate;
+    updateTraceActions();
+}
+
+QUrl SessionsPanel::currentTraceUrl() const
+{
+    const QModelIndex current = m_view->currentIndex();
+    if (!current.isValid() || m_traceUrlTemplate.isEmpty())
+        return {};
+    return traceUrl(m_traceUrlTemplate, m_model->session(current.row()).traceId);
+}
+
+void SessionsPanel::updateTraceActions()
+{
+    const QModelIndex current = m_view->currentIndex();
+    const bool hasTrace = current.isValid() && !m_model->session(current.row()).traceId.isEmpty();
+    m_copyTrace->setEnabled(hasTrace);
+    m_openTrace->setEnabled(currentTraceUrl().isValid());
+    m_openTrace->setToolTip(m_traceUrlTemplate.isEmpty() ? tr("Set a trace URL template first (View ▸ Trace links…)")
+                            : hasTrace                   ? currentTraceUrl().toString()
+                                                         : tr("This session's queries carry no traceparent"));
 }
 
 void SessionsPanel::tick()

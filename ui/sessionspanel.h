@@ -2,13 +2,16 @@
 
 #include "sessiontablemodel.h"
 
+#include <QUrl>
 #include <QWidget>
 
 QT_BEGIN_NAMESPACE
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QPushButton;
 class QTableView;
 QT_END_NAMESPACE
@@ -38,12 +41,21 @@ public:
     SessionTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
 
+    // Trace links: the operator's URL template (View ▸ Trace links…; empty: none), and the link
+    // of the current session, which "Open trace in browser" opens (invalid: no trace id, or no
+    // template).
+    void setTraceUrlTemplate(const QString &urlTemplate);
+    QUrl currentTraceUrl() const;
+    QAction *openTraceAction() const { return m_openTrace; }
+    QMenu *contextMenu() const { return m_menu; } // right click or the Menu key on a row
+
 Q_SIGNALS:
     void actionRequested(const QList<poolscope::Session> &sessions, bool terminate);
 
 private:
     void applyFilter();
     void updateCount();
+    void updateTraceActions();
 
     SessionTableModel *m_model;
     QTableView *m_view;
@@ -53,6 +65,10 @@ private:
     QLabel *m_count;
     QPushButton *m_cancel;
     QPushButton *m_terminate;
+    QMenu *m_menu;
+    QAction *m_openTrace;
+    QAction *m_copyTrace;
+    QString m_traceUrlTemplate;
     bool m_actionsVisible = true;
 };
 

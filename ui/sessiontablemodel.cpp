@@ -289,6 +289,10 @@ QVariant SessionTableModel::data(const QModelIndex &index, int role) const
                              .arg(leakLogPoolName(s.leakReport->pool), s.leakReport->file)
                              .arg(s.leakReport->line)
                              .arg(leakJoinName(s.leakJoin)));
+        if ((column == Application || column == CodeLocation) && !s.applicationOwner.isEmpty())
+            lines.append(tr("Owner %1, read from application_name %2%3")
+                             .arg(s.applicationOwner, s.applicationName,
+                                  s.stackFromApplicationName ? tr(" with its call site") : QString()));
         return lines.isEmpty() ? QVariant() : QVariant(richFromPlain(lines.join(QStringLiteral("\n\n"))));
     }
     if (role == Qt::TextAlignmentRole) {
@@ -318,8 +322,8 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
             return QString(u"ignored: " + s.ignoredBecause);
         return s.leak == LeakVerdict::None ? QString()
                                            : leakVerdictName(s.leak) + QStringLiteral(": ") + s.reasons.value(0);
-    case Application:
-        return ownerOf(s, OwnerKey::Application);
+    case Application: // the whole name, call site and all, where the owner is read from it
+        return s.applicationOwner.isEmpty() ? ownerOf(s, OwnerKey::Application) : s.applicationName;
     case User:
         return s.user;
     case Database:
@@ -343,6 +347,8 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
     case CodeLocation:
         // A stack the pool's log gave is marked: it is a join, not what the session sent.
         return s.stackFromLeakLog && !sort ? codeLocationOf(s) + tr("  [leak log]") : codeLocationOf(s);
+    case Trace:
+        return s.traceId;
     case Query:
         return sort ? s.query : oneLine(s.query);
     case LastAction:
@@ -359,7 +365,7 @@ QVariant SessionTableModel::headerData(int section, Qt::Orientation orientation,
     static const char *const names[ColumnCount] = {"PID",   "Class",     "Leak",       "Application",
                                                    "User",  "Database",  "Client",     "In state",
                                                    "Transaction", "Wait", "Blocked by", "Code location",
-                                                   "Query", "Last action"};
+                                                   "Trace", "Query", "Last action"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QString();
 }
 

@@ -30,7 +30,7 @@ class SessionTableModel : public QAbstractTableModel
 public:
     enum Column {
         Pid, Class, Verdict, Application, User, Database, Client, InState, Transaction, Wait, BlockedBy,
-        CodeLocation, Query, LastAction, ColumnCount
+        CodeLocation, Trace, Query, LastAction, ColumnCount
     };
     enum Role { SortRole = Qt::UserRole + 1, SessionKeyRole, PidRole };
 

@@ -49,6 +49,7 @@ public:
     void setAlertRules(const AlertRules &rules);
     void setIgnoreRules(const IgnoreRules &rules) { m_source->setIgnoreRules(rules); }
     void setLeakLogs(const QList<LeakLogSpec> &logs) { m_source->setLeakLogs(logs); }
+    void setAppCallSites(const AppCallSites &callSites) { m_source->setAppCallSites(callSites); }
     void setServerBudget(double percent) { m_source->setServerBudget(percent); }
 
     // A sample from the source: what its signal calls, and how a benchmark feeds one in.

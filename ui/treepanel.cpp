@@ -105,9 +105,12 @@ QString TreePanel::stackText() const
     const QStringList frames = index.data(KeyedTreeModel::FramesRole).toStringList();
     QStringList lines{index.siblingAtColumn(0).data().toString()};
     if (frames.isEmpty())
-        lines.append(tr("  (no stack: the client sent no stack tag in its query comments)"));
+        lines.append(tr("  (no stack: the client sent no stack tag in its query comments, nor a call site in its "
+                        "application_name)"));
     for (int i = 0; i < frames.size(); ++i)
         lines.append(QStringLiteral("  #%1 %2").arg(QString::number(i), safeLine(frames[i])));
+    for (const QString &note : index.data(KeyedTreeModel::NotesRole).toStringList())
+        lines.append(u"  " + safeLine(note));
     return lines.join(u'\n');
 }
 

@@ -48,6 +48,10 @@ TreeRow sessionRow(const Session &s)
     fillCounts(leaf, sessionLabel(s), 1, s.leak == LeakVerdict::Leaked ? 1 : 0, byClass,
                inTransaction ? s.stateSeconds : 0);
     leaf.frames = s.stack;
+    if (s.stackFromApplicationName)
+        leaf.notes.append(QStringLiteral("(from application_name %1)").arg(s.applicationName));
+    if (!s.traceId.isEmpty())
+        leaf.notes.append(u"trace " + s.traceId);
     leaf.pids = {s.pid};
     leaf.toolTip = s.reasons.join(u'\n');
     return leaf;

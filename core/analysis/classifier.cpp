@@ -113,6 +113,8 @@ QString IgnoreRules::match(const Session &session) const
 {
     if (!session.applicationName.isEmpty() && applications.contains(session.applicationName))
         return u"application " + session.applicationName;
+    if (!session.applicationOwner.isEmpty() && applications.contains(session.applicationOwner))
+        return u"application " + session.applicationOwner; // billing@OrderRepo.java:212 is billing's
     if (!session.user.isEmpty() && users.contains(session.user))
         return u"user " + session.user;
     if (!session.database.isEmpty() && databases.contains(session.database))

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/callsites.h"
 #include "model/snapshot.h"
 
 namespace poolscope {
@@ -39,6 +40,7 @@ struct LeakRules
     double connectStormPerSecond = 10;  // new connections a second, sustained: a connect storm
     double slowStatementAfter = 5;      // an active statement running this long is a slow one
     IgnoreRules ignore;
+    AppCallSites callSites; // how application names name an owner and a call site
     friend bool operator==(const LeakRules &, const LeakRules &) = default;
 };
 

@@ -1,6 +1,7 @@
 #include "analysis/owners.h"
 
 #include "analysis/querytags.h"
+#include "analysis/tracecontext.h"
 
 #include <algorithm>
 
@@ -40,6 +41,8 @@ QString ownerOf(const Session &session, OwnerKey key)
         return QStringLiteral("(hidden)");
     switch (key) {
     case OwnerKey::Application:
+        if (!session.applicationOwner.isEmpty()) // a call site's owner: one service, not one per call site
+            return session.applicationOwner;
         return session.applicationName.isEmpty() ? QStringLiteral("(no application_name)") : session.applicationName;
     case OwnerKey::User:
         return session.user.isEmpty() ? QStringLiteral("(unknown role)") : session.user;
@@ -51,6 +54,8 @@ QString ownerOf(const Session &session, OwnerKey key)
         const QString location = codeLocation(session.tags, session.stack);
         if (!location.isEmpty())
             return location;
+        if (!session.applicationOwner.isEmpty())
+            return u"(untagged) " + session.applicationOwner;
         return QStringLiteral("(untagged) ")
             + (session.applicationName.isEmpty() ? QStringLiteral("no application_name") : session.applicationName);
     }
@@ -209,10 +214,12 @@ void TagMemory::apply(Snapshot &snapshot)
             if (entry.lastQueryTagged) {
                 entry.lastTags = std::move(parsed.tags);
                 entry.lastStack = internStack(std::move(parsed.stack));
+                entry.lastTraceId = traceIdFromTags(entry.lastTags);
             }
         }
         s.tags = entry.lastTags;
         s.stack = entry.lastStack;
+        s.traceId = entry.lastTraceId;
         s.tagsRemembered = !entry.lastQueryTagged && !entry.lastTags.isEmpty();
     }
     // Forget sessions that are gone.

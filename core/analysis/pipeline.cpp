@@ -66,6 +66,7 @@ AnalysisPipeline::AnalysisPipeline(QString target, const AnalysisSettings &setti
     : m_target(std::move(target))
     , m_settings(settings)
     , m_servers(std::move(servers))
+    , m_callSites(settings.rules.callSites)
     , m_trend(settings.rules.risingSamples)
     , m_diagnoser(settings.rules)
     , m_alerts(settings.alertRules)
@@ -82,6 +83,7 @@ AnalysisPipeline::~AnalysisPipeline()
 AnalysedSamplePtr AnalysisPipeline::analyse(std::shared_ptr<Snapshot> raw, qint64 timeMs)
 {
     m_tags.apply(*raw);
+    m_callSites.apply(*raw); // after the tags: a frame from the name only where no stack came
     classify(*raw, m_settings.rules);
     // After the classes (the join wants idle sessions), before the owners (they group the
     // stacks the join brings).

@@ -70,6 +70,12 @@ public:
         m_settings.leakLogs = specs;
         m_leakLogs.setLogs(specs);
     }
+    // Application names are read with these patterns from the next sample on.
+    void setAppCallSites(const AppCallSites &callSites)
+    {
+        m_settings.rules.callSites = callSites;
+        m_callSites.setRules(callSites);
+    }
     const AnalysisSettings &settings() const { return m_settings; }
     const QString &target() const { return m_target; }
 
@@ -78,6 +84,7 @@ private:
     AnalysisSettings m_settings;
     std::shared_ptr<ServerDirectory> m_servers;
     TagMemory m_tags;
+    AppCallSiteCache m_callSites;
     LeakTrend m_trend;
     Diagnoser m_diagnoser;
     PoolAdvisor m_advisor;

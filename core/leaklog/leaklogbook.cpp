@@ -264,9 +264,11 @@ void LeakLogBook::mark(Snapshot &snapshot, Session &session, Entry &entry)
         return; // a newer report of the same session has said it
     session.leakReport = entry.report;
     session.leakJoin = entry.shown.join;
-    if (session.stack.isEmpty() && !entry.report->stack.isEmpty()) {
+    // The pool's whole checkout stack says more than one frame read from application_name.
+    if ((session.stack.isEmpty() || session.stackFromApplicationName) && !entry.report->stack.isEmpty()) {
         session.stack = entry.report->stack;
         session.stackFromLeakLog = true;
+        session.stackFromApplicationName = false;
     }
     session.reasons.append(QStringLiteral("%1 reported it leaked (%2)")
                                .arg(leakLogPoolName(entry.report->pool), leakJoinName(entry.shown.join)));

@@ -77,6 +77,11 @@ struct Session
     QString ignoredBecause;        // the ignore rule that matched ("application pg_dump"), or empty
     Tags tags;
     QStringList stack;
+    // From application_name when a call-site pattern reads it ("billing@OrderRepo.java:212"):
+    // the owner it names, and whether `stack` is its frame (no stack came with the query).
+    QString applicationOwner;
+    bool stackFromApplicationName = false;
+    QString traceId; // 32 lowercase hex digits of a well-formed traceparent (or trace_id) tag
     bool tagsRemembered = false; // tags come from an earlier query of this session
     // A pool's leak report joined to this session (leaklog/), and how sure the join is. When
     // its queries carried no stack, `stack` is the report's and stackFromLeakLog says so.

@@ -109,7 +109,7 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     if (s.stack.isEmpty())
         json.null();
     else
-        json.value(s.stackFromLeakLog ? "leak_log" : "query_comment");
+        json.value(s.stackFromLeakLog ? "leak_log" : s.stackFromApplicationName ? "application_name" : "query_comment");
     json.key("leak_report");
     if (s.leakReport) {
         json.beginObject();
@@ -124,6 +124,9 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     } else {
         json.null();
     }
+    json.field("stack_from_application_name", s.stackFromApplicationName);
+    json.key("trace_id");
+    json.textOrNull(s.traceId);
     json.key("query");
     json.textOrNull(s.visible ? s.query : QString());
     if (s.leaderPid > 0)

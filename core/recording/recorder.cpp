@@ -33,7 +33,8 @@ QJsonObject leakRulesToJson(const LeakRules &r)
                        {QStringLiteral("owner_share_percent"), r.ownerSharePercent},
                        {QStringLiteral("connect_storm_per_second"), r.connectStormPerSecond},
                        {QStringLiteral("slow_statement_after"), r.slowStatementAfter},
-                       {QStringLiteral("ignore"), QJsonArray::fromStringList(r.ignore.toStrings())}};
+                       {QStringLiteral("ignore"), QJsonArray::fromStringList(r.ignore.toStrings())},
+                       {QStringLiteral("app_callsites"), QJsonArray::fromStringList(r.callSites.patterns)}};
 }
 
 LeakRules leakRulesFromJson(const QJsonObject &o)
@@ -58,6 +59,12 @@ LeakRules leakRulesFromJson(const QJsonObject &o)
     r.ignore = IgnoreRules{{}, {}, {}};
     for (const QJsonValue &rule : o.value(QStringLiteral("ignore")).toArray())
         r.ignore.add(rule.toString());
+    // Nor were application names read for call sites before their patterns were recorded.
+    r.callSites.patterns.clear();
+    for (const QJsonValue &pattern : o.value(QStringLiteral("app_callsites")).toArray()) {
+        if (AppCallSites::problem(pattern.toString()).isEmpty())
+            r.callSites.patterns.append(pattern.toString());
+    }
     return r;
 }
 

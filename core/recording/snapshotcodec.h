@@ -14,7 +14,8 @@ namespace poolscope {
 // Stored: what the server said, plus the tags and stacks TagMemory remembered (they depend on
 // earlier samples). Not stored: what classify() derives (class, leak verdict, reasons, state
 // ages, blocking, totals, findings): the decoder classifies again with the recording's rules,
-// which gives back exactly what the recorder saw.
+// which gives back exactly what the recorder saw. Nor the trace ids and application names'
+// owners: read again from the stored tags and names, with the recording's call-site patterns.
 class SnapshotEncoder
 {
 public:
@@ -32,7 +33,7 @@ private:
 class SnapshotDecoder
 {
 public:
-    explicit SnapshotDecoder(const LeakRules &rules = {}) : m_rules(rules) {}
+    explicit SnapshotDecoder(const LeakRules &rules = {}) : m_rules(rules), m_callSites(rules.callSites) {}
 
     // False when the bytes do not decode: damaged, or a delta with no keyframe before it.
     // A failed decode leaves the decoder waiting for the next keyframe. A null snapshot only
@@ -43,6 +44,7 @@ public:
 
 private:
     LeakRules m_rules;
+    AppCallSiteCache m_callSites;
     codec::StringReader m_strings;
     Snapshot m_current;
     BouncerSnapshot m_currentBouncer;

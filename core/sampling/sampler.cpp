@@ -167,6 +167,13 @@ public:
             m_pipeline->setLeakLogs(logs);
     }
 
+    void setAppCallSites(const AppCallSites &callSites)
+    {
+        m_options.rules.callSites = callSites;
+        if (m_pipeline)
+            m_pipeline->setAppCallSites(callSites);
+    }
+
 Q_SIGNALS:
     void sampled(const poolscope::AnalysedSamplePtr &sample);
     void statusChanged(const poolscope::SamplerStatus &status);
@@ -408,6 +415,14 @@ void Sampler::setLeakLogs(const QList<LeakLogSpec> &logs)
     m_options.leakLogs = logs;
     if (m_worker)
         QMetaObject::invokeMethod(m_worker, [worker = m_worker, logs] { worker->setLeakLogs(logs); },
+                                  Qt::QueuedConnection);
+}
+
+void Sampler::setAppCallSites(const AppCallSites &callSites)
+{
+    m_options.rules.callSites = callSites;
+    if (m_worker)
+        QMetaObject::invokeMethod(m_worker, [worker = m_worker, callSites] { worker->setAppCallSites(callSites); },
                                   Qt::QueuedConnection);
 }
 

@@ -62,6 +62,7 @@ public:
     void setAlertRules(const AlertRules &rules) override;
     void setIgnoreRules(const IgnoreRules &rules) override;
     void setLeakLogs(const QList<LeakLogSpec> &logs) override;
+    void setAppCallSites(const AppCallSites &callSites) override;
     void setServerBudget(double percent) override;
     bool canAct() const override { return true; }
     qint64 nowMs() const override;

@@ -54,6 +54,8 @@ public:
     virtual void setIgnoreRules(const IgnoreRules &rules) { Q_UNUSED(rules); }
     // Pools' leak logs to follow and join to the sessions (a recording keeps the reports it has).
     virtual void setLeakLogs(const QList<LeakLogSpec> &logs) { Q_UNUSED(logs); }
+    // How application names name an owner and a call site (a recording keeps its own).
+    virtual void setAppCallSites(const AppCallSites &callSites) { Q_UNUSED(callSites); }
     // The share of the interval one read may cost the server before the interval stretches
     // (0: never stretch). A recording has no server to spare.
     virtual void setServerBudget(double percent) { Q_UNUSED(percent); }

@@ -1,5 +1,6 @@
 #include "settings/storedsettings.h"
 
+#include "analysis/tracecontext.h"
 #include "postgres/conninfo.h"
 
 #include <cmath>
@@ -120,6 +121,19 @@ StoredSettings readStoredSettings(QSettings &settings)
         else
             stored.problems.append(QStringLiteral("leaklogs/files: \"%1\": %2; left out").arg(text, error));
     }
+    if (settings.contains(QStringLiteral("analysis/appCallSites"))) {
+        // As the ignore rules: one pattern a line, and an empty list means none.
+        stored.appCallSites.patterns.clear();
+        for (const QString &pattern : stringsAt(settings, QStringLiteral("analysis/appCallSites"))) {
+            if (pattern.isEmpty())
+                continue;
+            if (const QString problem = AppCallSites::problem(pattern); problem.isEmpty())
+                stored.appCallSites.patterns.append(pattern);
+            else
+                stored.problems.append(QStringLiteral("analysis/appCallSites: \"%1\" %2; left out").arg(pattern, problem));
+        }
+    }
+    stored.traceUrlTemplate = readTraceUrlTemplate(settings, &stored.problems);
     for (const QString &text : stringsAt(settings, QStringLiteral("targets"))) {
         if (text.trimmed().isEmpty())
             continue;
@@ -134,6 +148,17 @@ StoredSettings readStoredSettings(QSettings &settings)
             stored.problems.append(QStringLiteral("targets: not a connection string (%1); not opened").arg(error));
     }
     return stored;
+}
+
+QString readTraceUrlTemplate(QSettings &settings, QStringList *problems)
+{
+    const QString urlTemplate = settings.value(QStringLiteral("traces/urlTemplate")).toString().trimmed();
+    if (const QString problem = traceUrlTemplateProblem(urlTemplate); !problem.isEmpty()) {
+        if (problems)
+            problems->append(QStringLiteral("traces/urlTemplate: \"%1\" %2; no trace links").arg(urlTemplate, problem));
+        return {};
+    }
+    return urlTemplate;
 }
 
 void writeAlertRules(QSettings &settings, const AlertRules &rules)

@@ -29,10 +29,14 @@ struct StoredSettings
     std::optional<double> serverBudgetPercent; // set in the window (View > Server budget…)
     IgnoreRules ignoreRules; // View > Ignore rules…; the defaults when never set
     QList<LeakLogSpec> leakLogs; // File > Leak logs…: pools' logs joined to every PostgreSQL target
+    AppCallSites appCallSites; // View > Application call sites…; the defaults when never set
+    QString traceUrlTemplate; // View > Trace links…: "…/trace/{trace_id}"; empty: no links
     QStringList problems; // "alerts/risingSamples: "-3" is not a whole number from 0 to 100; 3 is used"
 };
 
 StoredSettings readStoredSettings(QSettings &settings);
+// traces/urlTemplate alone, checked (what a sessions table reads when it opens).
+QString readTraceUrlTemplate(QSettings &settings, QStringList *problems = nullptr);
 void writeAlertRules(QSettings &settings, const AlertRules &rules);
 
 } // namespace poolscope
