@@ -2,6 +2,7 @@
 
 #include "analysis/classifier.h"
 #include "analysis/querytags.h"
+#include "analysis/tracecontext.h"
 #include "plaintext.h"
 
 #include <QBrush>
@@ -342,7 +343,7 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
     case CodeLocation:
         return codeLocationOf(s);
     case Trace:
-        return s.traceId;
+        return traceIdOf(s);
     case Query:
         return sort ? s.query : oneLine(s.query);
     case LastAction:

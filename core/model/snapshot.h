@@ -79,7 +79,6 @@ struct Session
     // the owner it names, and whether `stack` is its frame (no stack came with the query).
     QString applicationOwner;
     bool stackFromApplicationName = false;
-    QString traceId; // 32 lowercase hex digits of a well-formed traceparent (or trace_id) tag
     bool tagsRemembered = false; // tags come from an earlier query of this session
 
     // Rows are keyed by pid + backend_start: pids are reused.
