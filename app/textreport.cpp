@@ -1,6 +1,7 @@
 #include "textreport.h"
 
 #include "analysis/classifier.h"
+#include "analysis/tracecontext.h"
 #include "output/safetext.h"
 #include "output/snapshotjson.h"
 
@@ -174,8 +175,8 @@ void printTextReport(QTextStream &stream, const Snapshot &snapshot, const QList<
             else if (s->tagsRemembered)
                 stream << " (from its last tagged query)";
         }
-        if (!s->traceId.isEmpty()) // 32 hex digits: nothing to make safe
-            stream << "\n      trace " << s->traceId;
+        if (const QString traceId = traceIdOf(*s); !traceId.isEmpty()) // 32 hex digits: nothing to make safe
+            stream << "\n      trace " << traceId;
         stream << "\n";
     }
 

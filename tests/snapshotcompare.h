@@ -22,7 +22,7 @@ inline QString differenceOf(const Session &a, const Session &b)
     FIELD(waitEvent) FIELD(state) FIELD(backendXid) FIELD(backendXmin) FIELD(query) FIELD(backendType)
     FIELD(leaderPid) FIELD(queryId) FIELD(blockedBy) FIELD(blocking) FIELD(visible) FIELD(own)
     FIELD(sessionClass) FIELD(leak) FIELD(reasons) FIELD(stateSeconds) FIELD(tags) FIELD(stack) FIELD(tagsRemembered)
-    FIELD(applicationOwner) FIELD(stackFromApplicationName) FIELD(traceId)
+    FIELD(applicationOwner) FIELD(stackFromApplicationName)
 #undef FIELD
     return {};
 }

@@ -1,5 +1,6 @@
 #include "analysis/callsites.h"
 #include "analysis/owners.h"
+#include "analysis/tracecontext.h"
 
 #include <QTest>
 
@@ -325,11 +326,11 @@ private Q_SLOTS:
         TagMemory memory;
         const char traced[] = "SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/";
         Snapshot first = analysed({tagged(1, "orders", "idle in transaction", 1, traced)}, memory);
-        QCOMPARE(first.sessions[0].traceId, QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        QCOMPARE(traceIdOf(first.sessions[0]), QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
         Snapshot second = analysed({tagged(1, "orders", "idle", 0.5, "COMMIT")}, memory);
-        QCOMPARE(second.sessions[0].traceId, QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        QCOMPARE(traceIdOf(second.sessions[0]), QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
         Snapshot third = analysed({tagged(1, "orders", "active", 0.2, "SELECT 2 /*traceparent='00-zz'*/")}, memory);
-        QVERIFY(third.sessions[0].traceId.isEmpty());
+        QVERIFY(traceIdOf(third.sessions[0]).isEmpty());
     }
 
     void ownerKeyNames()

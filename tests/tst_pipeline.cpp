@@ -1,6 +1,7 @@
 // The analysis pipeline: one derivation per sample that the window, `watch` and `record` all
 // read, on fixtures of real shapes (tagged queries, aborted transactions, PgBouncer pools).
 #include "analysis/pipeline.h"
+#include "analysis/tracecontext.h"
 
 #include <QTest>
 
@@ -180,7 +181,7 @@ private Q_SLOTS:
         QVERIFY(names(sample->byCodeLocation).contains(QStringLiteral("OrderRepo.java:212")));
         QVERIFY(names(sample->byCodeLocation).contains(QStringLiteral("InvoiceJob.java:48")));
         const Session &traced = sample->postgres->sessions.last();
-        QCOMPARE(traced.traceId, QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
+        QCOMPARE(traceIdOf(traced), QStringLiteral("4bf92f3577b34da6a3ce929d0e0e4736"));
         QVERIFY(traced.stackFromApplicationName);
 
         AppCallSites none;

@@ -1,6 +1,7 @@
 // Recordings: what is written is what is read back, at every recorded instant, through
 // keyframes and deltas; a file cut or damaged anywhere still opens with what is intact; what
 // is not a recording, or is a newer one, gets a clear error; the timeline finds the incident.
+#include "analysis/tracecontext.h"
 #include "recording/incidentreport.h"
 #include "recording/recorder.h"
 #include "recording/recordingreader.h"
@@ -355,9 +356,9 @@ private Q_SLOTS:
         }
         recorder.close();
         const QList<Session> &first = recorded.first().sessions;
-        QVERIFY(first[0].stackFromApplicationName && !first[0].traceId.isEmpty());
+        QVERIFY(first[0].stackFromApplicationName && !traceIdOf(first[0]).isEmpty());
         QVERIFY(!first[2].stackFromApplicationName && first[2].stack == first[0].stack);
-        QCOMPARE(first[3].traceId, QStringLiteral("5bd66ef5095369c7b0d1f8f4bd33716a"));
+        QCOMPARE(traceIdOf(first[3]), QStringLiteral("5bd66ef5095369c7b0d1f8f4bd33716a"));
 
         std::unique_ptr<Recording> recording = Recording::open(path, &error);
         QVERIFY2(recording, qPrintable(error));

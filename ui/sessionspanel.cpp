@@ -118,7 +118,7 @@ SessionsPanel::SessionsPanel(QWidget *parent)
     connect(m_copyTrace, &QAction::triggered, this, [this] {
         const QModelIndex current = m_view->currentIndex();
         if (current.isValid())
-            QApplication::clipboard()->setText(m_model->session(current.row()).traceId);
+            QApplication::clipboard()->setText(traceIdOf(m_model->session(current.row())));
     });
     m_view->addAction(m_openTrace);
     m_menu->addAction(m_openTrace);
@@ -157,13 +157,13 @@ QUrl SessionsPanel::currentTraceUrl() const
     const QModelIndex current = m_view->currentIndex();
     if (!current.isValid() || m_traceUrlTemplate.isEmpty())
         return {};
-    return traceUrl(m_traceUrlTemplate, m_model->session(current.row()).traceId);
+    return traceUrl(m_traceUrlTemplate, traceIdOf(m_model->session(current.row())));
 }
 
 void SessionsPanel::updateTraceActions()
 {
     const QModelIndex current = m_view->currentIndex();
-    const bool hasTrace = current.isValid() && !m_model->session(current.row()).traceId.isEmpty();
+    const bool hasTrace = current.isValid() && !traceIdOf(m_model->session(current.row())).isEmpty();
     m_copyTrace->setEnabled(hasTrace);
     m_openTrace->setEnabled(currentTraceUrl().isValid());
     m_openTrace->setToolTip(m_traceUrlTemplate.isEmpty() ? tr("Set a trace URL template first (View ▸ Trace links…)")

@@ -2,6 +2,7 @@
 
 #include "analysis/classifier.h"
 #include "analysis/querytags.h"
+#include "analysis/tracecontext.h"
 #include "plaintext.h"
 
 #include <QBrush>
@@ -348,7 +349,7 @@ QVariant SessionTableModel::cell(const Session &s, int column, bool sort) const
         // A stack the pool's log gave is marked: it is a join, not what the session sent.
         return s.stackFromLeakLog && !sort ? codeLocationOf(s) + tr("  [leak log]") : codeLocationOf(s);
     case Trace:
-        return s.traceId;
+        return traceIdOf(s);
     case Query:
         return sort ? s.query : oneLine(s.query);
     case LastAction:

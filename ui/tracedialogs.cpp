@@ -71,7 +71,8 @@ CallSitesDialog::CallSitesDialog(const AppCallSites &callSites, QWidget *parent)
         tr("Teams that set application_name per checkout to the code that took the connection "
            "(billing@OrderRepo.java:212) get one owner per service, not one per call site, and the call "
            "site as the code location of sessions whose queries sent no stack.\n\nOne regular expression a "
-           "line, tried in order; each needs the groups (?<owner>…) and (?<frame>…). None: no name is read."),
+           "line, tried in order; each needs the groups (?<owner>…) and (?<frame>…). Empty: no name is "
+           "read."),
         this));
     layout->addWidget(m_patterns, 1);
     layout->addWidget(m_problem);

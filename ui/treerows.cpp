@@ -2,6 +2,7 @@
 
 #include "analysis/classifier.h"
 #include "analysis/querytags.h"
+#include "analysis/tracecontext.h"
 
 #include <QSet>
 
@@ -50,8 +51,8 @@ TreeRow sessionRow(const Session &s)
     leaf.frames = s.stack;
     if (s.stackFromApplicationName)
         leaf.notes.append(QStringLiteral("(from application_name %1)").arg(s.applicationName));
-    if (!s.traceId.isEmpty())
-        leaf.notes.append(u"trace " + s.traceId);
+    if (const QString traceId = traceIdOf(s); !traceId.isEmpty())
+        leaf.notes.append(u"trace " + traceId);
     leaf.pids = {s.pid};
     leaf.toolTip = s.reasons.join(u'\n');
     return leaf;

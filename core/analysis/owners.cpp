@@ -1,7 +1,6 @@
 #include "analysis/owners.h"
 
 #include "analysis/querytags.h"
-#include "analysis/tracecontext.h"
 
 #include <algorithm>
 
@@ -214,12 +213,10 @@ void TagMemory::apply(Snapshot &snapshot)
             if (entry.lastQueryTagged) {
                 entry.lastTags = std::move(parsed.tags);
                 entry.lastStack = internStack(std::move(parsed.stack));
-                entry.lastTraceId = traceIdFromTags(entry.lastTags);
             }
         }
         s.tags = entry.lastTags;
         s.stack = entry.lastStack;
-        s.traceId = entry.lastTraceId;
         s.tagsRemembered = !entry.lastQueryTagged && !entry.lastTags.isEmpty();
     }
     // Forget sessions that are gone.

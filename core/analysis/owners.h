@@ -64,7 +64,6 @@ private:
         qint64 queryStartMs = 0;
         Tags lastTags;            // of the last query that had tags
         QStringList lastStack;
-        QString lastTraceId;
         bool lastQueryTagged = false;
         quint64 seenGeneration = 0;
     };

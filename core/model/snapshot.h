@@ -81,7 +81,6 @@ struct Session
     // the owner it names, and whether `stack` is its frame (no stack came with the query).
     QString applicationOwner;
     bool stackFromApplicationName = false;
-    QString traceId; // 32 lowercase hex digits of a well-formed traceparent (or trace_id) tag
     bool tagsRemembered = false; // tags come from an earlier query of this session
     // A pool's leak report joined to this session (leaklog/), and how sure the join is. When
     // its queries carried no stack, `stack` is the report's and stackFromLeakLog says so.

@@ -1,5 +1,6 @@
 #include "output/snapshotjson.h"
 
+#include "analysis/tracecontext.h"
 #include "output/diagnosisjson.h"
 #include "output/leaklogjson.h"
 
@@ -126,7 +127,7 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     }
     json.field("stack_from_application_name", s.stackFromApplicationName);
     json.key("trace_id");
-    json.textOrNull(s.traceId);
+    json.textOrNull(traceIdOf(s));
     json.key("query");
     json.textOrNull(s.visible ? s.query : QString());
     if (s.leaderPid > 0)

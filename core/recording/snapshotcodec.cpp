@@ -1,7 +1,5 @@
 #include "recording/snapshotcodec.h"
 
-#include "analysis/tracecontext.h"
-
 namespace poolscope {
 
 using codec::ByteReader;
@@ -552,10 +550,6 @@ bool SnapshotDecoder::decode(const QByteArray &bytes, bool keyframe, Snapshot *s
         const QString target = snapshot->target;
         *snapshot = m_current;
         snapshot->target = target;
-        for (Session &s : snapshot->sessions) {
-            if (!s.tags.isEmpty())
-                s.traceId = traceIdFromTags(s.tags);
-        }
         m_callSites.apply(*snapshot, true);
         classify(*snapshot, m_rules);
     }

@@ -14,8 +14,8 @@ namespace poolscope {
 // Stored: what the server said, plus the tags and stacks TagMemory remembered (they depend on
 // earlier samples). Not stored: what classify() derives (class, leak verdict, reasons, state
 // ages, blocking, totals, findings): the decoder classifies again with the recording's rules,
-// which gives back exactly what the recorder saw. Nor the trace ids and application names'
-// owners: read again from the stored tags and names, with the recording's call-site patterns.
+// which gives back exactly what the recorder saw. Nor the application names' owners: read again
+// from the stored names, with the recording's call-site patterns.
 class SnapshotEncoder
 {
 public:
