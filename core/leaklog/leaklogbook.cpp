@@ -192,13 +192,7 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
         e.shown.pid = earlier->shown.pid;
         e.shown.sessionState = earlier->shown.sessionState;
         e.shown.gapSeconds = earlier->shown.gapSeconds;
-        const auto index = indexByKey.constFind(e.sessionKey);
-        if (index == indexByKey.cend()) {
-            e.shown.sessionEnded = true;
-            e.endedAtMs = snapshot.takenAtMs;
-        } else {
-            mark(snapshot, snapshot.sessions[*index], e);
-        }
+        showJoined(snapshot, indexByKey, e);
         open.removeAt(n);
     }
     struct Pair
@@ -247,13 +241,18 @@ void LeakLogBook::joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexBy
         e.shown.pid = c.pid;
         e.shown.sessionState = c.state;
         e.shown.gapSeconds = pair.match.join == LeakJoin::OwnerOnly ? 0 : pair.match.gapMs / 1000.0;
-        const auto index = indexByKey.constFind(pair.key);
-        if (index == indexByKey.cend()) {
-            e.shown.sessionEnded = true; // closed by the pool as it reported
-            e.endedAtMs = snapshot.takenAtMs;
-        } else {
-            mark(snapshot, snapshot.sessions[*index], e);
-        }
+        showJoined(snapshot, indexByKey, e); // gone: closed by the pool as it reported
+    }
+}
+
+void LeakLogBook::showJoined(Snapshot &snapshot, const QHash<quint64, int> &indexByKey, Entry &entry)
+{
+    const auto index = indexByKey.constFind(entry.sessionKey);
+    if (index == indexByKey.cend()) {
+        entry.shown.sessionEnded = true;
+        entry.endedAtMs = snapshot.takenAtMs;
+    } else {
+        mark(snapshot, snapshot.sessions[*index], entry);
     }
 }
 

@@ -92,6 +92,8 @@ private:
     void take(LeakReport report);
     void rememberCandidates(const Snapshot &snapshot);
     void joinNew(Snapshot &snapshot, const QHash<quint64, int> &indexByKey);
+    // A newly joined entry: marked on its session, or ended when the session is gone already.
+    static void showJoined(Snapshot &snapshot, const QHash<quint64, int> &indexByKey, Entry &entry);
     static void mark(Snapshot &snapshot, Session &session, Entry &entry);
     void retire(qint64 nowMs);
 

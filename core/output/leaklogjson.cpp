@@ -4,19 +4,6 @@
 
 namespace poolscope {
 
-namespace {
-
-void timeOrNull(JsonWriter &json, const char *name, qint64 ms)
-{
-    json.key(name);
-    if (ms > 0)
-        json.value(isoTime(ms));
-    else
-        json.null();
-}
-
-} // namespace
-
 void writeLeakReportJson(JsonWriter &json, const LeakReport &report)
 {
     json.beginObject();
@@ -25,8 +12,8 @@ void writeLeakReportJson(JsonWriter &json, const LeakReport &report)
     json.field("line", report.line);
     json.key("owner");
     json.textOrNull(report.owner);
-    timeOrNull(json, "logged_at", report.loggedAtMs);
-    timeOrNull(json, "checkout_at", report.checkoutAtMs);
+    writeTimeOrNull(json, "logged_at", report.loggedAtMs);
+    writeTimeOrNull(json, "checkout_at", report.checkoutAtMs);
     json.field("checkout_from_text", report.checkoutExact);
     json.field("pool_closed_connection", report.closesConnection);
     json.key("connection");

@@ -18,18 +18,6 @@ void classCounts(JsonWriter &json, const int (&byClass)[kSessionClassCount])
     json.endObject();
 }
 
-void timeOrNull(JsonWriter &json, const char *name, qint64 ms)
-{
-    json.key(name);
-    char text[32];
-    if (const int length = formatIsoTime(ms, text); length > 0)
-        json.plainValue(std::string_view(text, size_t(length)));
-    else if (ms > 0)
-        json.value(isoTime(ms));
-    else
-        json.null();
-}
-
 void writeLimits(JsonWriter &json, const char *name, const char *kind, const QList<ConnectionLimit> &limits)
 {
     json.key(name);
@@ -64,10 +52,10 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
     json.textOrNull(s.database);
     json.key("client");
     json.textOrNull(s.clientAddr.isEmpty() ? QString() : s.clientAddr + u':' + QString::number(s.clientPort));
-    timeOrNull(json, "backend_start", s.backendStartMs);
-    timeOrNull(json, "xact_start", s.xactStartMs);
-    timeOrNull(json, "query_start", s.queryStartMs);
-    timeOrNull(json, "state_change", s.stateChangeMs);
+    writeTimeOrNull(json, "backend_start", s.backendStartMs);
+    writeTimeOrNull(json, "xact_start", s.xactStartMs);
+    writeTimeOrNull(json, "query_start", s.queryStartMs);
+    writeTimeOrNull(json, "state_change", s.stateChangeMs);
     json.key("state_seconds");
     if (s.stateChangeMs > 0)
         json.value(s.stateSeconds);
@@ -140,6 +128,18 @@ void writeSession(JsonWriter &json, const Session &s, OwnerKey ownerKey, const S
 }
 
 } // namespace
+
+void writeTimeOrNull(JsonWriter &json, const char *name, qint64 ms)
+{
+    json.key(name);
+    char text[32];
+    if (const int length = formatIsoTime(ms, text); length > 0)
+        json.plainValue(std::string_view(text, size_t(length)));
+    else if (ms > 0)
+        json.value(isoTime(ms));
+    else
+        json.null();
+}
 
 int formatIsoTime(qint64 msSinceEpoch, char (&text)[32])
 {

@@ -17,6 +17,8 @@ void writeFindings(JsonWriter &json, const QList<Finding> &findings);
 QString severityName(Finding::Severity severity); // "info", "warning", "critical"
 
 QString isoTime(qint64 msSinceEpoch); // empty for 0
+// `name` and its time as isoTime() writes it, or null for 0.
+void writeTimeOrNull(JsonWriter &json, const char *name, qint64 msSinceEpoch);
 // The same text as isoTime() ("2026-11-23T23:58:01.123Z") into `text`, its length returned;
 // 0 for a time before 1970-01-01 or after 9999: QDateTime formats those.
 int formatIsoTime(qint64 msSinceEpoch, char (&text)[32]);
