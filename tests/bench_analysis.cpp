@@ -161,8 +161,10 @@ int main(int argc, char **argv)
 
         // The whole pipeline as the sampler thread runs it, owners chosen by user so that all
         // three groupings are made.
+        // Each copy is detached before it is timed: the reader's samples share nothing.
         auto raw = std::make_shared<Snapshot>(base);
         raw->takenAtMs = kNow + round * 1000;
+        raw->sessions.detach();
         timer.restart();
         const AnalysedSamplePtr sample = pipeline.analyse(raw, kNow + round * 1000);
         (round == 0 ? pipelineFirst : pipelineNext).append(timer.nsecsElapsed() / 1e6);
@@ -171,6 +173,7 @@ int main(int argc, char **argv)
 
         auto rawFollowing = std::make_shared<Snapshot>(base);
         rawFollowing->takenAtMs = kNow + round * 1000;
+        rawFollowing->sessions.detach();
         timer.restart();
         following.analyse(rawFollowing, kNow + round * 1000);
         if (round > 0)
@@ -214,7 +217,6 @@ int main(int argc, char **argv)
     AppCallSiteCache callSites;
     QList<double> callSitesShared, callSitesUnshared;
     QElapsedTimer timer;
-    // Each copy is detached before it is timed: the reader's samples share nothing.
     Snapshot first = named;
     first.sessions.detach();
     timer.start();

@@ -1,12 +1,12 @@
 #include "analysis/classifier.h"
 
+#include "analysis/nameindex.h"
+
 #include <QHash>
 
 namespace poolscope {
 
 namespace {
-
-int countOf(const QHash<QString, int> &counts, const QString &key) { return counts.value(key, 0); }
 
 // Why an idle session's owner cannot get another connection: its role or its database at its
 // connection limit, or the whole server nearly out of slots. Worked out once per sample, and
@@ -27,23 +27,22 @@ struct Starvation
     }
 };
 
-Starvation starvationOf(const Snapshot &snapshot, const LeakRules &rules, const QHash<QString, int> &perRole,
-                        const QHash<QString, int> &perDatabase, int clientSessions)
+Starvation starvationOf(const Snapshot &snapshot, const LeakRules &rules, int clientSessions)
 {
     Starvation starvation;
     for (const ConnectionLimit &role : snapshot.limits.roles) {
-        if (role.limit >= 0 && countOf(perRole, role.name) >= role.limit && !starvation.roles.contains(role.name))
+        if (role.limit >= 0 && role.current >= role.limit && !starvation.roles.contains(role.name))
             starvation.roles.insert(role.name, QStringLiteral("role %1 is at its connection limit (%2 of %3)")
                                                    .arg(role.name)
-                                                   .arg(countOf(perRole, role.name))
+                                                   .arg(role.current)
                                                    .arg(role.limit));
     }
     for (const ConnectionLimit &database : snapshot.limits.databases) {
-        if (database.limit >= 0 && countOf(perDatabase, database.name) >= database.limit
+        if (database.limit >= 0 && database.current >= database.limit
             && !starvation.databases.contains(database.name))
             starvation.databases.insert(database.name, QStringLiteral("database %1 is at its connection limit (%2 of %3)")
                                                            .arg(database.name)
-                                                           .arg(countOf(perDatabase, database.name))
+                                                           .arg(database.current)
                                                            .arg(database.limit));
     }
     const int usable = snapshot.limits.usableSlots();
@@ -111,16 +110,23 @@ QStringList IgnoreRules::toStrings() const
 
 QString IgnoreRules::match(const Session &session) const
 {
-    if (!session.applicationName.isEmpty() && applications.contains(session.applicationName))
-        return u"application " + session.applicationName;
-    if (!session.applicationOwner.isEmpty() && applications.contains(session.applicationOwner))
-        return u"application " + session.applicationOwner; // billing@OrderRepo.java:212 is billing's
-    if (!session.user.isEmpty() && users.contains(session.user))
+    // Asked of every session of every sample: most rule lists are empty, and few tags are
+    // poolscope's, so lengths are compared before texts.
+    if (!applications.isEmpty()) {
+        if (!session.applicationName.isEmpty() && applications.contains(session.applicationName))
+            return u"application " + session.applicationName;
+        if (!session.applicationOwner.isEmpty() && applications.contains(session.applicationOwner))
+            return u"application " + session.applicationOwner; // billing@OrderRepo.java:212 is billing's
+    }
+    if (!users.isEmpty() && !session.user.isEmpty() && users.contains(session.user))
         return u"user " + session.user;
-    if (!session.database.isEmpty() && databases.contains(session.database))
+    if (!databases.isEmpty() && !session.database.isEmpty() && databases.contains(session.database))
         return u"database " + session.database;
+    static const QLatin1String poolscopeKey("poolscope");
+    static const QLatin1String ignoreValue("ignore");
     for (const Tag &tag : session.tags) {
-        if (tag.key == QLatin1String("poolscope") && tag.value == QLatin1String("ignore"))
+        if (tag.key.size() == poolscopeKey.size() && tag.value.size() == ignoreValue.size() && tag.key == poolscopeKey
+            && tag.value == ignoreValue)
             return QStringLiteral("its query comment poolscope:ignore");
     }
     return {};
@@ -169,36 +175,38 @@ QString formatDuration(double seconds)
 
 void classify(Snapshot &snapshot, const LeakRules &rules)
 {
-    // Who blocks whom, from the blockers read for lock waiters.
-    QHash<int, int> indexByPid;
-    indexByPid.reserve(snapshot.sessions.size());
-    for (int i = 0; i < snapshot.sessions.size(); ++i)
-        indexByPid.insert(snapshot.sessions[i].pid, i);
+    // Who blocks whom, from the blockers read for lock waiters. Lock waits are few, sessions
+    // many: only the blockers named are looked for.
     for (Session &s : snapshot.sessions)
         s.blocking.clear();
+    QHash<int, QList<int>> waitersByBlocker;
     for (const Session &s : std::as_const(snapshot.sessions)) {
-        for (int blocker : s.blockedBy) {
-            if (auto it = indexByPid.constFind(blocker); it != indexByPid.cend())
-                snapshot.sessions[*it].blocking.append(s.pid);
+        for (int blocker : s.blockedBy)
+            waitersByBlocker[blocker].append(s.pid);
+    }
+    if (!waitersByBlocker.isEmpty()) {
+        for (Session &s : snapshot.sessions) {
+            if (const auto waiters = waitersByBlocker.constFind(s.pid); waiters != waitersByBlocker.cend())
+                s.blocking = *waiters;
         }
     }
 
-    QHash<QString, int> perRole;
-    QHash<QString, int> perDatabase;
+    NameTally perRole;
+    NameTally perDatabase;
     int clientSessions = 0;
     for (const Session &s : std::as_const(snapshot.sessions)) {
         ++clientSessions; // PoolScope's own session takes a slot too
         if (!s.user.isEmpty())
-            ++perRole[s.user];
+            perRole.add(s.user);
         if (!s.database.isEmpty())
-            ++perDatabase[s.database];
+            perDatabase.add(s.database);
     }
     for (ConnectionLimit &role : snapshot.limits.roles)
-        role.current = countOf(perRole, role.name);
+        role.current = perRole.count(role.name);
     for (ConnectionLimit &database : snapshot.limits.databases)
-        database.current = countOf(perDatabase, database.name);
+        database.current = perDatabase.count(database.name);
 
-    const Starvation starvation = starvationOf(snapshot, rules, perRole, perDatabase, clientSessions);
+    const Starvation starvation = starvationOf(snapshot, rules, clientSessions);
     Totals totals;
     for (Session &s : snapshot.sessions) {
         s.sessionClass = classOf(s);

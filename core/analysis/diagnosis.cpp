@@ -107,7 +107,7 @@ DiagnosisPtr Diagnoser::diagnose(const Snapshot &snapshot, const QList<OwnerSumm
     addForgottenCheckouts(snapshot, *diagnosis);
     addLockPileUps(snapshot, *diagnosis);
     addPinnedPools(snapshot, byApplication, *diagnosis);
-    addFlood(snapshot, *diagnosis);
+    addFlood(snapshot, byApplication, *diagnosis);
     addConnectStorm(snapshot, now, *diagnosis);
     addSlowServer(snapshot, *diagnosis);
 

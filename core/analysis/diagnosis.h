@@ -105,7 +105,7 @@ private:
     void addForgottenCheckouts(const Snapshot &snapshot, Diagnosis &diagnosis) const;
     void addLockPileUps(const Snapshot &snapshot, Diagnosis &diagnosis) const;
     void addPinnedPools(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, Diagnosis &diagnosis) const;
-    void addFlood(const Snapshot &snapshot, Diagnosis &diagnosis) const;
+    void addFlood(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, Diagnosis &diagnosis) const;
     void addConnectStorm(const Snapshot &snapshot, const Moment &now, Diagnosis &diagnosis) const;
     void addSlowServer(const Snapshot &snapshot, Diagnosis &diagnosis) const;
 

@@ -107,12 +107,14 @@ void Diagnoser::addForgottenCheckouts(const Snapshot &snapshot, Diagnosis &diagn
 // queued behind them, directly or through a chain.
 void Diagnoser::addLockPileUps(const Snapshot &snapshot, Diagnosis &diagnosis) const
 {
-    // Lock waits are rare: the pid index is built only when somebody blocks somebody.
-    if (std::none_of(snapshot.sessions.cbegin(), snapshot.sessions.cend(), [](const Session &s) { return !s.blocking.isEmpty(); }))
+    // Lock waits are rare: only the waiters are indexed, the sessions a `blocking` list names.
+    QHash<int, const Session *> waiterByPid;
+    for (const Session &s : snapshot.sessions) {
+        if (!s.blockedBy.isEmpty())
+            waiterByPid.insert(s.pid, &s);
+    }
+    if (waiterByPid.isEmpty())
         return;
-    QHash<int, const Session *> byPid;
-    for (const Session &s : snapshot.sessions)
-        byPid.insert(s.pid, &s);
     for (const Session &root : snapshot.sessions) {
         if (root.blocking.isEmpty() || !root.blockedBy.isEmpty() || root.own)
             continue;
@@ -124,7 +126,7 @@ void Diagnoser::addLockPileUps(const Snapshot &snapshot, Diagnosis &diagnosis) c
             if (pid == root.pid || behind.contains(pid))
                 continue;
             behind.insert(pid);
-            if (const Session *waiter = byPid.value(pid)) {
+            if (const Session *waiter = waiterByPid.value(pid)) {
                 longestWait = qMax(longestWait, waiter->stateSeconds);
                 queue += waiter->blocking;
             }

@@ -1,5 +1,6 @@
 #include "analysis/owners.h"
 
+#include "analysis/nameindex.h"
 #include "analysis/querytags.h"
 
 #include <algorithm>
@@ -61,41 +62,6 @@ QString ownerOf(const Session &session, OwnerKey key)
     }
     return {};
 }
-
-namespace {
-
-// Finds a name's index: by the address of its text first - the reader shares one string per
-// distinct application, role and database, and TagMemory one per stack, so thousands of
-// sessions name a few strings - and by the text itself the first time an address is seen.
-// Every name looked up is kept until the index goes, so no two texts can share an address.
-class NameIndex
-{
-public:
-    explicit NameIndex(qsizetype expected) { m_kept.reserve(expected); }
-
-    // The index of `name`, or `next` (which it is from now on) when it is new.
-    int find(const QString &name, int next, bool *isNew)
-    {
-        *isNew = false;
-        if (const auto known = m_byData.constFind(name.constData()); known != m_byData.cend())
-            return *known;
-        m_kept.append(name);
-        auto byText = m_byText.constFind(name);
-        if (byText == m_byText.cend()) {
-            byText = m_byText.insert(name, next);
-            *isNew = true;
-        }
-        m_byData.insert(name.constData(), *byText);
-        return *byText;
-    }
-
-private:
-    QHash<const QChar *, int> m_byData;
-    QHash<QString, int> m_byText;
-    QList<QString> m_kept;
-};
-
-} // namespace
 
 QList<OwnerSummary> groupOwners(const Snapshot &snapshot, OwnerKey key, OwnerDetail detail)
 {

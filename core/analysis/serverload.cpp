@@ -7,7 +7,7 @@ namespace poolscope {
 using namespace diagnosing;
 
 // Sessions near the usable slots: which owners grew since the quietest moment remembered.
-void Diagnoser::addFlood(const Snapshot &snapshot, Diagnosis &diagnosis) const
+void Diagnoser::addFlood(const Snapshot &snapshot, const QList<OwnerSummary> &byApplication, Diagnosis &diagnosis) const
 {
     const int usable = snapshot.limits.usableSlots();
     if (usable <= 0)
@@ -25,12 +25,12 @@ void Diagnoser::addFlood(const Snapshot &snapshot, Diagnosis &diagnosis) const
         if (!baseline || moment.slotsUsed < baseline->slotsUsed)
             baseline = &moment;
     }
+    // Per application, from the grouping the pipeline made already (and by its names, which
+    // the baseline's counts were kept by).
     QHash<QString, int> total, idle;
-    for (const Session &s : snapshot.sessions) {
-        if (s.own)
-            continue;
-        ++total[ownerName(s)];
-        idle[ownerName(s)] += s.sessionClass == SessionClass::Idle;
+    for (const OwnerSummary &owner : byApplication) {
+        total.insert(owner.owner, owner.total);
+        idle.insert(owner.owner, owner.byClass[int(SessionClass::Idle)]);
     }
     QList<std::pair<QString, int>> growth;
     for (auto it = total.cbegin(); it != total.cend(); ++it)
