@@ -1,5 +1,6 @@
 // The text every face shows of what database users chose: control, C1 and bidi characters
 // visible and inert, Markdown and CSV that content cannot restructure, JSON exact.
+#include "output/jsonwriter.h"
 #include "output/safetext.h"
 #include "output/snapshotjson.h"
 #include "safetextchecks.h"
@@ -218,6 +219,43 @@ private Q_SLOTS:
             const QString decoded = QString::fromUtf8(safe);
             QVERIFY(!hasUnsafe(decoded, true));
             QCOMPARE(poolscope::terminalSafeJson(safe), safe);
+        }
+    }
+
+    // PoolScope's own writer (watch --json, snapshot --json): every hostile sample, and runs of
+    // ASCII, other text and escapes side by side (ASCII runs are copied without converting),
+    // read back exactly by a JSON reader and harmless in a terminal, as key and as value.
+    void jsonWriterStrings_data()
+    {
+        QTest::addColumn<QString>("value");
+        for (const auto &[name, text] : samples()) {
+            if (!QLatin1String(name).startsWith(QLatin1String("lone")))
+                QTest::newRow(name) << text;
+        }
+        QTest::newRow("empty") << QString();
+        QTest::newRow("ASCII, then an escape, then more") << QStringLiteral("SELECT \"a\" FROM t WHERE x = '\\'");
+        QTest::newRow("accent between ASCII runs") << QString::fromUtf8("ab\xC3\xA9" "cd\tef\xE2\x80\xA6");
+        QTest::newRow("non-ASCII only") << QString::fromUtf8("\xE6\x97\xA5\xE6\x9C\xAC");
+        QTest::newRow("a long ASCII query") << QString(5000, u'q') + QStringLiteral("/*stack='a%3Ab'*/");
+    }
+
+    void jsonWriterStrings()
+    {
+        QFETCH(QString, value);
+        for (const bool indented : {false, true}) {
+            QByteArray json;
+            poolscope::JsonWriter writer(&json, indented);
+            writer.beginObject();
+            writer.field("query", value);
+            writer.key(QStringView(value));
+            writer.value(1);
+            writer.endObject();
+            QJsonParseError error;
+            const QJsonDocument back = QJsonDocument::fromJson(json, &error);
+            QCOMPARE(error.error, QJsonParseError::NoError);
+            QCOMPARE(back.object().value(QStringLiteral("query")).toString(), value);
+            QCOMPARE(back.object().value(value).toInt(), 1);
+            QVERIFY(!hasUnsafe(QString::fromUtf8(json), true));
         }
     }
 

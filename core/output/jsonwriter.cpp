@@ -71,16 +71,33 @@ void JsonWriter::writeString(QStringView text)
     static const char hex[] = "0123456789abcdef";
     m_out->append('"');
     qsizetype plainFrom = 0;
+    bool ascii = true; // the run since plainFrom
     const auto flush = [&](qsizetype to) {
-        if (to > plainFrom)
-            m_out->append(text.mid(plainFrom, to - plainFrom).toUtf8());
+        if (to <= plainFrom)
+            return;
+        const QStringView run = text.sliced(plainFrom, to - plainFrom);
+        if (!ascii) {
+            m_out->append(run.toUtf8());
+            return;
+        }
+        // SQL and names are mostly ASCII: copied into the buffer as they are, no temporary.
+        const qsizetype at = m_out->size();
+        m_out->resize(at + run.size());
+        char *out = m_out->data() + at;
+        for (const QChar c : run)
+            *out++ = char(c.unicode());
     };
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char16_t c = text[i].unicode();
-        if (c != u'"' && c != u'\\' && ((c >= 0x20 && c < 0x7F) || !isTerminalControl(c)))
+        if (c >= 0x20 && c < 0x7F && c != u'"' && c != u'\\')
             continue;
+        if ((c < 0x20 || c >= 0x7F) && !isTerminalControl(c)) {
+            ascii = ascii && c < 0x80;
+            continue;
+        }
         flush(i);
         plainFrom = i + 1;
+        ascii = true;
         switch (c) {
         case u'"': m_out->append("\\\""); break;
         case u'\\': m_out->append("\\\\"); break;
