@@ -223,6 +223,44 @@ private Q_SLOTS:
                  qPrintable(pane));
     }
 
+    // The stack pane keeps its text, and the operator's selection in it, while samples that do
+    // not change it arrive; a changed stack replaces it.
+    void stackPaneKeepsTheSelectionAcrossSamples()
+    {
+        TreePanel owners(ownerColumns(), true);
+        owners.show();
+        const auto sampleOf = [](const char *application, const char *otherState = "idle") {
+            return snapshotOf({session(1, application, "idle"), session(2, "billing@InvoiceJob.java:48", otherState)});
+        };
+        SnapshotPtr snapshot = sampleOf("billing@OrderRepo.java:212");
+        owners.merge(ownerRows(snapshot, groupOwners(*snapshot, OwnerKey::Application)));
+        const QAbstractItemModel *shown = owners.view()->model();
+        const QModelIndex billing = shown->index(0, 0);
+        owners.view()->expand(billing);
+        const QModelIndexList site = shown->match(shown->index(0, 0, billing), Qt::DisplayRole,
+                                                  QStringLiteral("OrderRepo.java:212"), 1, Qt::MatchExactly);
+        QCOMPARE(site.size(), 1);
+        owners.view()->setCurrentIndex(site.first());
+        auto *pane = owners.findChild<QPlainTextEdit *>(QStringLiteral("stackPane"));
+        QVERIFY(pane);
+        QTRY_VERIFY(pane->toPlainText().contains(QLatin1String("#0 OrderRepo.java:212")));
+        pane->selectAll();
+        const QString selected = pane->textCursor().selectedText();
+        QVERIFY(!selected.isEmpty());
+
+        // The next sample: the other site's session began a transaction (billing's counts
+        // change, rows are updated), this site's stack did not.
+        snapshot = sampleOf("billing@OrderRepo.java:212", "idle in transaction");
+        owners.merge(ownerRows(snapshot, groupOwners(*snapshot, OwnerKey::Application)));
+        QCOMPARE(pane->textCursor().selectedText(), selected);
+
+        // The call site's line changed: the pane follows (the row is the site's, now gone, or
+        // the owner's), and says something else than before.
+        snapshot = sampleOf("billing@OrderRepo.java:215");
+        owners.merge(ownerRows(snapshot, groupOwners(*snapshot, OwnerKey::Application)));
+        QTRY_VERIFY(pane->toPlainText() != selected);
+    }
+
     // A recorded file or a custom pattern can bring control characters into an owner or a
     // frame (PostgreSQL itself turns them into '?' in application_name): shown, not obeyed.
     void callSiteControlCharactersAreShown()

@@ -184,13 +184,15 @@ void DiagnosisPane::showDetails()
     const int index = selectedCause();
     if (!m_diagnosis || index < 0 || index >= m_diagnosis->causes.size()) {
         m_details->clear();
+        m_detailsShown.clear();
         m_remedy->setVisible(false);
         return;
     }
     const Cause &cause = m_diagnosis->causes[index];
     const QString text = causeDetailsText(cause);
-    if (m_details->toPlainText() != text) {
+    if (m_detailsShown != text) {
         const int scroll = m_details->verticalScrollBar() ? m_details->verticalScrollBar()->value() : 0;
+        m_detailsShown = text;
         m_details->setPlainText(text);
         m_details->verticalScrollBar()->setValue(scroll);
     }

@@ -41,6 +41,7 @@ private:
     QLabel *m_headline;
     QTreeWidget *m_causes;
     QPlainTextEdit *m_details;
+    QString m_detailsShown; // what m_details holds, not read back from its document each sample
     QPushButton *m_remedy;
     DiagnosisPtr m_diagnosis;
     QStringList m_shownKeys; // what the list shows, so that an unchanged list keeps its selection

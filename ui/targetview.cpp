@@ -191,7 +191,6 @@ void TargetView::onSampled()
         m_tabs->setTabText(m_tabs->indexOf(m_leakLog), joined > 0 ? tr("Leak lo&g (%1)").arg(joined) : tr("Leak lo&g"));
     }
     refreshPanels();
-    m_limits->refresh();
 }
 
 void TargetView::refreshPanels()
@@ -210,6 +209,8 @@ void TargetView::refreshPanels()
     };
     if (due(m_advisor, m_advisorShows))
         m_advisor->setAdvice(sample->advice);
+    if (due(m_limits, m_limitsShows))
+        m_limits->refresh();
     if (sample->bouncer) {
         // Linked on the sampler's thread to the PostgreSQL server behind, when that is open too.
         if (due(m_pools, m_poolsShows))

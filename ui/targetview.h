@@ -94,7 +94,8 @@ private:
     bool m_readOnly = false;
     std::optional<bool> m_arrangedForBouncer;
     // The sample each panel shows: a panel behind another tab catches up when it is shown.
-    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows, m_advisorShows, m_leakLogShows;
+    AnalysedSamplePtr m_sessionsShows, m_ownersShows, m_blockingShows, m_poolsShows, m_advisorShows, m_leakLogShows,
+        m_limitsShows;
     QElapsedTimer m_sinceSample; // the 1 s clock works only when no sample came in that second
     // A view behind another target's takes no sample: with twenty targets open, laying out
     // nineteen hidden overviews a second was most of the window's time. Shown, it catches up.

@@ -116,8 +116,15 @@ QString TreePanel::stackText() const
 
 void TreePanel::updateStackPane()
 {
-    if (m_stack)
-        m_stack->setPlainText(stackText());
+    // Set only when it changes: the operator may be selecting frames to copy while samples
+    // arrive, and laying out the text again each second costs the window for nothing.
+    if (!m_stack)
+        return;
+    const QString text = stackText();
+    if (text != m_stackShown) {
+        m_stackShown = text;
+        m_stack->setPlainText(text);
+    }
 }
 
 void TreePanel::copySelection() const

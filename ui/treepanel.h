@@ -42,6 +42,7 @@ private:
     QSortFilterProxyModel *m_proxy;
     QTreeView *m_view;
     QPlainTextEdit *m_stack = nullptr;
+    QString m_stackShown; // what m_stack holds
     QHBoxLayout *m_toolBar;
     QLabel *m_placeholder;
 };
