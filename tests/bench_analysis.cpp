@@ -10,6 +10,8 @@
 #include <QCoreApplication>
 #include "analysis/diagnosis.h"
 #include "analysis/pooladvisor.h"
+#include "output/jsonwriter.h"
+#include "output/snapshotjson.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -200,6 +202,24 @@ int main(int argc, char **argv)
     out << "  parts, next samples (unchanged queries not lexed again), one grouping: "
         << QString::number(medianOf(warm), 'f', 2) << " ms; diagnosis " << QString::number(medianOf(diagnosisOnly), 'f', 2)
         << " ms, pool advice " << QString::number(medianOf(adviceOnly), 'f', 2) << " ms\n";
+    // The document `watch --json` writes for such a sample, into a reused buffer as it does.
+    QList<double> jsonTimes;
+    QByteArray document;
+    qsizetype documentBytes = 0;
+    for (int round = 0; round < rounds; ++round) {
+        auto raw = std::make_shared<Snapshot>(base);
+        const AnalysedSamplePtr sample = pipeline.analyse(raw, kNow + (rounds + round) * 1000);
+        QElapsedTimer timer;
+        timer.start();
+        document.clear();
+        JsonWriter json(&document);
+        writeSnapshotJson(json, *sample);
+        document.append('\n');
+        jsonTimes.append(timer.nsecsElapsed() / 1e6);
+        documentBytes = document.size();
+    }
+    out << "  its JSON document (watch --json): " << QString::number(medianOf(jsonTimes), 'f', 2) << " ms, "
+        << QString::number(documentBytes / 1e6, 'f', 1) << " MB\n";
     out << "  next samples following a leak log (200 reports, none matching): "
         << QString::number(medianOf(withLeakLog), 'f', 2) << " ms\n";
 

@@ -259,6 +259,18 @@ private Q_SLOTS:
         }
     }
 
+    // An unpaired surrogate (a recorded file, a broken client) cannot be written exactly in
+    // UTF-8: it is written as QString::toUtf8 writes it, '?', and the pairs around it stay.
+    void jsonWriterUnpairedSurrogates()
+    {
+        const QString text = u16({0xD800, u'x', 0xDC00, 0xD83D, 0xDE00, 0xDBFF});
+        QByteArray json;
+        poolscope::JsonWriter writer(&json);
+        writer.value(text);
+        QCOMPARE(json, QByteArray("\"?x?\xF0\x9F\x98\x80?\""));
+        QCOMPARE(json.mid(1, json.size() - 2), text.toUtf8());
+    }
+
     void terminalSafeJsonLeavesCleanDocuments()
     {
         const QByteArray json = QJsonDocument(QJsonObject{{QStringLiteral("owner"), QStringLiteral("Zürich → 日本")}}).toJson();

@@ -4,15 +4,24 @@
 
 #include <QLocale>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace poolscope {
+
+void JsonWriter::put(const char *data, qsizetype size)
+{
+    const qsizetype at = m_out->size();
+    m_out->resize(at + size); // grows geometrically
+    std::memcpy(m_out->data() + at, data, size_t(size));
+}
 
 void JsonWriter::newline()
 {
     if (!m_indented)
         return;
-    m_out->append('\n');
+    put('\n');
     m_out->append(m_depth * 2, ' ');
 }
 
@@ -24,7 +33,7 @@ void JsonWriter::beforeValue()
     }
     if (m_depth > 0) {
         if (!m_first)
-            m_out->append(',');
+            put(',');
         newline();
     }
     m_first = false;
@@ -33,7 +42,7 @@ void JsonWriter::beforeValue()
 void JsonWriter::open(char bracket)
 {
     beforeValue();
-    m_out->append(bracket);
+    put(bracket);
     ++m_depth;
     m_first = true;
 }
@@ -43,16 +52,16 @@ void JsonWriter::close(char bracket)
     --m_depth;
     if (!m_first)
         newline();
-    m_out->append(bracket);
+    put(bracket);
     m_first = false;
 }
 
 JsonWriter &JsonWriter::key(const char *name)
 {
     beforeValue();
-    m_out->append('"');
-    m_out->append(name);
-    m_out->append(m_indented ? "\": " : "\":");
+    put('"');
+    put(std::string_view(name));
+    put(m_indented ? std::string_view("\": ") : std::string_view("\":"));
     m_afterKey = true;
     return *this;
 }
@@ -61,57 +70,68 @@ JsonWriter &JsonWriter::key(QStringView name)
 {
     beforeValue();
     writeString(name);
-    m_out->append(m_indented ? ": " : ":");
+    put(m_indented ? std::string_view(": ") : std::string_view(":"));
     m_afterKey = true;
     return *this;
 }
 
 void JsonWriter::writeString(QStringView text)
 {
+    // One pass, straight into the buffer, sized for the worst case first (every unit escaped
+    // as \uXXXX: six bytes) and cut to what was written: a document is thousands of strings,
+    // its queries a kilobyte each, and the buffer keeps its capacity from one to the next.
     static const char hex[] = "0123456789abcdef";
-    m_out->append('"');
-    qsizetype plainFrom = 0;
-    bool ascii = true; // the run since plainFrom
-    const auto flush = [&](qsizetype to) {
-        if (to <= plainFrom)
-            return;
-        const QStringView run = text.sliced(plainFrom, to - plainFrom);
-        if (!ascii) {
-            m_out->append(run.toUtf8());
-            return;
-        }
-        // SQL and names are mostly ASCII: copied into the buffer as they are, no temporary.
-        const qsizetype at = m_out->size();
-        m_out->resize(at + run.size());
-        char *out = m_out->data() + at;
-        for (const QChar c : run)
-            *out++ = char(c.unicode());
-    };
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const char16_t c = text[i].unicode();
-        if (c >= 0x20 && c < 0x7F && c != u'"' && c != u'\\')
-            continue;
-        if ((c < 0x20 || c >= 0x7F) && !isTerminalControl(c)) {
-            ascii = ascii && c < 0x80;
+    const qsizetype at = m_out->size();
+    m_out->resize(at + 2 + 6 * text.size());
+    char *out = m_out->data() + at;
+    *out++ = '"';
+    const char16_t *units = text.utf16();
+    const qsizetype size = text.size();
+    for (qsizetype i = 0; i < size; ++i) {
+        const char16_t c = units[i];
+        if (c >= 0x20 && c < 0x7F) {
+            if (c == u'"' || c == u'\\')
+                *out++ = '\\';
+            *out++ = char(c);
             continue;
         }
-        flush(i);
-        plainFrom = i + 1;
-        ascii = true;
-        switch (c) {
-        case u'"': m_out->append("\\\""); break;
-        case u'\\': m_out->append("\\\\"); break;
-        case u'\n': m_out->append("\\n"); break;
-        case u'\r': m_out->append("\\r"); break;
-        case u'\t': m_out->append("\\t"); break;
-        default: {
-            const char escaped[] = {'\\', 'u', hex[(c >> 12) & 0xf], hex[(c >> 8) & 0xf], hex[(c >> 4) & 0xf], hex[c & 0xf]};
-            m_out->append(escaped, sizeof escaped);
+        if (isTerminalControl(c)) {
+            *out++ = '\\';
+            switch (c) {
+            case u'\n': *out++ = 'n'; break;
+            case u'\r': *out++ = 'r'; break;
+            case u'\t': *out++ = 't'; break;
+            default:
+                *out++ = 'u';
+                *out++ = hex[(c >> 12) & 0xf];
+                *out++ = hex[(c >> 8) & 0xf];
+                *out++ = hex[(c >> 4) & 0xf];
+                *out++ = hex[c & 0xf];
+            }
+            continue;
         }
+        // UTF-8, as QString::toUtf8 writes it (an unpaired surrogate becomes '?').
+        if (c < 0x80) {
+            *out++ = char(c);
+        } else if (c < 0x800) {
+            *out++ = char(0xC0 | (c >> 6));
+            *out++ = char(0x80 | (c & 0x3F));
+        } else if (!QChar::isSurrogate(c)) {
+            *out++ = char(0xE0 | (c >> 12));
+            *out++ = char(0x80 | ((c >> 6) & 0x3F));
+            *out++ = char(0x80 | (c & 0x3F));
+        } else if (QChar::isHighSurrogate(c) && i + 1 < size && QChar::isLowSurrogate(units[i + 1])) {
+            const char32_t u = QChar::surrogateToUcs4(c, units[++i]);
+            *out++ = char(0xF0 | (u >> 18));
+            *out++ = char(0x80 | ((u >> 12) & 0x3F));
+            *out++ = char(0x80 | ((u >> 6) & 0x3F));
+            *out++ = char(0x80 | (u & 0x3F));
+        } else {
+            *out++ = '?';
         }
     }
-    flush(text.size());
-    m_out->append('"');
+    *out++ = '"';
+    m_out->resize(out - m_out->constData());
 }
 
 void JsonWriter::value(QStringView text)
@@ -129,14 +149,16 @@ void JsonWriter::value(const char *ascii)
 void JsonWriter::value(qint64 number)
 {
     beforeValue();
-    m_out->append(QByteArray::number(number));
+    char digits[24];
+    const auto written = std::to_chars(digits, digits + sizeof digits, number);
+    put(digits, written.ptr - digits);
 }
 
 void JsonWriter::value(double number)
 {
     beforeValue();
     if (!std::isfinite(number))
-        m_out->append("null");
+        put("null");
     else
         m_out->append(QByteArray::number(number, 'g', QLocale::FloatingPointShortest));
 }
@@ -144,21 +166,21 @@ void JsonWriter::value(double number)
 void JsonWriter::value(bool flag)
 {
     beforeValue();
-    m_out->append(flag ? "true" : "false");
+    put(flag ? std::string_view("true") : std::string_view("false"));
 }
 
 void JsonWriter::plainValue(std::string_view ascii)
 {
     beforeValue();
-    m_out->append('"');
-    m_out->append(ascii.data(), qsizetype(ascii.size()));
-    m_out->append('"');
+    put('"');
+    put(ascii);
+    put('"');
 }
 
 void JsonWriter::null()
 {
     beforeValue();
-    m_out->append("null");
+    put("null");
 }
 
 void JsonWriter::textOrNull(const QString &text)

@@ -49,6 +49,12 @@ public:
     }
 
 private:
+    // Appends to the buffer by resize and copy: QByteArray::append goes through its general
+    // insert, which costs more than the bytes for the thousands of short pieces of a document.
+    void put(const char *data, qsizetype size);
+    void put(char c) { put(&c, 1); }
+    void put(std::string_view text) { put(text.data(), qsizetype(text.size())); }
+
     void open(char bracket);
     void close(char bracket);
     void beforeValue();

@@ -7,10 +7,14 @@
 //    safeLine(safeText(x)) == safeLine(x); clean text comes back unchanged;
 //  - a Markdown cell has no line break and no unescaped '|'; a code block's fence occurs in
 //    none of its lines; a CSV text cell never starts a formula;
-//  - terminalSafeJson() gives a document with exactly the same value, and no raw C1 or bidi.
+//  - terminalSafeJson() gives a document with exactly the same value, and no raw C1 or bidi;
+//  - JsonWriter (watch --json) writes a string a JSON reader reads back exactly, as key and
+//    as value, with no raw control; an unpaired surrogate as QString::toUtf8 writes it.
+#include "output/jsonwriter.h"
 #include "output/safetext.h"
 #include "../safetextchecks.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -29,6 +33,21 @@ void check(bool condition)
 }
 
 bool unsafe(const QString &text, bool keepBreaks) { return checks::firstRawControl(text, keepBreaks) >= 0; }
+
+// The text with every unpaired surrogate as '?', as QString::toUtf8 writes it (not a round
+// trip through fromUtf8, which would drop a leading byte order mark).
+QString pairedOnly(const QString &text)
+{
+    QString out = text;
+    for (qsizetype i = 0; i < out.size(); ++i) {
+        const QChar c = out[i];
+        if (c.isHighSurrogate() && i + 1 < out.size() && out[i + 1].isLowSurrogate())
+            ++i;
+        else if (c.isSurrogate())
+            out[i] = u'?';
+    }
+    return out;
+}
 
 void checkText(const QString &text, bool exactInJson)
 {
@@ -55,6 +74,27 @@ void checkText(const QString &text, bool exactInJson)
     const QString csv = csvText(text);
     check(!unsafe(csv, true));
     check(csv.isEmpty() || !QStringLiteral("=+-@\t\r").contains(csv.front()));
+
+    QByteArray written;
+    JsonWriter writer(&written);
+    writer.beginObject();
+    writer.key(QStringView(text));
+    writer.value(text);
+    writer.endObject();
+    check(!unsafe(QString::fromUtf8(written), false));
+    if (exactInJson) {
+        const QJsonObject back = QJsonDocument::fromJson(written).object();
+        check(back.size() == 1 && back.value(text).toString() == text);
+    } else {
+        QByteArray single;
+        JsonWriter one(&single);
+        one.value(text);
+        // Read back as Qt's own writer's document of the same text is read (Qt's reader has
+        // its quirks: it drops a U+FEFF that opens a string).
+        const QJsonArray ours = QJsonDocument::fromJson("[" + single + "]").array();
+        const QJsonArray qts = QJsonDocument::fromJson(QJsonDocument(QJsonArray{pairedOnly(text)}).toJson()).array();
+        check(ours == qts);
+    }
 
     if (exactInJson) {
         const QJsonObject object{{QStringLiteral("v"), text}};
