@@ -211,7 +211,7 @@ int main(int argc, char **argv)
         const AnalysedSamplePtr sample = pipeline.analyse(raw, kNow + (rounds + round) * 1000);
         QElapsedTimer timer;
         timer.start();
-        document.clear();
+        document.truncate(0); // keeps its capacity, as watch's reused buffer does
         JsonWriter json(&document);
         writeSnapshotJson(json, *sample);
         document.append('\n');

@@ -138,7 +138,18 @@ private Q_SLOTS:
         if (!m_sampler)
             QSKIP("the demo cluster did not start (see initTestCase)");
         m_director.reset();
-        QTRY_VERIFY_WITH_TIMEOUT(m_sampler->read().totals.count(SessionClass::IdleInTransactionAborted) == 0, 15000);
+        // Said when it fails: which sessions stayed in a failed transaction, and whose.
+        QString aborted;
+        const auto noneAborted = [&] {
+            const Snapshot snapshot = m_sampler->read();
+            aborted.clear();
+            for (const Session &s : snapshot.sessions) {
+                if (s.sessionClass == SessionClass::IdleInTransactionAborted)
+                    aborted += QStringLiteral("\n  pid %1 %2 for %3 s: %4").arg(s.pid).arg(s.applicationName).arg(s.stateSeconds).arg(s.query.left(200));
+            }
+            return snapshot.totals.count(SessionClass::IdleInTransactionAborted) == 0;
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(noneAborted(), qPrintable(u"still in failed transactions after the reset:" + aborted), 15000);
     }
 
     void leakOnTheErrorPath()

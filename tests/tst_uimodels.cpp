@@ -256,9 +256,11 @@ private Q_SLOTS:
 
         // The call site's line changed: the pane follows (the row is the site's, now gone, or
         // the owner's), and says something else than before.
+        const QString before = pane->toPlainText();
         snapshot = sampleOf("billing@OrderRepo.java:215");
         owners.merge(ownerRows(snapshot, groupOwners(*snapshot, OwnerKey::Application)));
-        QTRY_VERIFY(pane->toPlainText() != selected);
+        QTRY_VERIFY(pane->toPlainText() != before);
+        QVERIFY(!pane->toPlainText().contains(QLatin1String("OrderRepo.java:212")));
     }
 
     // A recorded file or a custom pattern can bring control characters into an owner or a

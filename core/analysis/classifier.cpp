@@ -111,7 +111,7 @@ QStringList IgnoreRules::toStrings() const
 QString IgnoreRules::match(const Session &session) const
 {
     // Asked of every session of every sample: most rule lists are empty, and few tags are
-    // poolscope's, so lengths are compared before texts.
+    // poolscope's.
     if (!applications.isEmpty()) {
         if (!session.applicationName.isEmpty() && applications.contains(session.applicationName))
             return u"application " + session.applicationName;
@@ -122,11 +122,8 @@ QString IgnoreRules::match(const Session &session) const
         return u"user " + session.user;
     if (!databases.isEmpty() && !session.database.isEmpty() && databases.contains(session.database))
         return u"database " + session.database;
-    static const QLatin1String poolscopeKey("poolscope");
-    static const QLatin1String ignoreValue("ignore");
     for (const Tag &tag : session.tags) {
-        if (tag.key.size() == poolscopeKey.size() && tag.value.size() == ignoreValue.size() && tag.key == poolscopeKey
-            && tag.value == ignoreValue)
+        if (tag.key == QLatin1String("poolscope") && tag.value == QLatin1String("ignore"))
             return QStringLiteral("its query comment poolscope:ignore");
     }
     return {};
