@@ -185,12 +185,21 @@ void TargetView::onSampled()
     if (const SnapshotPtr p = m_target.postgres()) {
         const auto blocked = std::count_if(p->sessions.cbegin(), p->sessions.cend(),
                                            [](const Session &s) { return !s.blockedBy.isEmpty(); });
-        m_tabs->setTabText(m_tabs->indexOf(m_blocking), blocked > 0 ? tr("&Blocking (%1)").arg(blocked) : tr("&Blocking"));
+        setTabTextOf(m_blocking, blocked > 0 ? tr("&Blocking (%1)").arg(blocked) : tr("&Blocking"));
         const LeakLogStatePtr leakLog = m_target.sample() ? m_target.sample()->leakLog : nullptr;
         const int joined = leakLog ? leakLog->joined() : 0;
-        m_tabs->setTabText(m_tabs->indexOf(m_leakLog), joined > 0 ? tr("Leak lo&g (%1)").arg(joined) : tr("Leak lo&g"));
+        setTabTextOf(m_leakLog, joined > 0 ? tr("Leak lo&g (%1)").arg(joined) : tr("Leak lo&g"));
     }
     refreshPanels();
+}
+
+void TargetView::setTabTextOf(QWidget *panel, const QString &text)
+{
+    // QTabBar lays itself out again and repaints the tab widget, with every control on the page
+    // in front, whenever a tab's text is set, even to the same text: once a sample otherwise.
+    const int index = m_tabs->indexOf(panel);
+    if (index >= 0 && m_tabs->tabText(index) != text)
+        m_tabs->setTabText(index, text);
 }
 
 void TargetView::refreshPanels()

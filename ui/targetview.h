@@ -70,6 +70,7 @@ protected:
 private:
     void onSampled();
     void refreshPanels();
+    void setTabTextOf(QWidget *panel, const QString &text);
     void arrangeTabs();
     void requestSessionAction(QList<Session> sessions, bool terminate);
     void terminateLeakedOfCurrentOwner();
