@@ -49,8 +49,7 @@ public:
     }
 
 private:
-    // Appends to the buffer by resize and copy: QByteArray::append goes through its general
-    // insert, which costs more than the bytes for the thousands of short pieces of a document.
+    // Appends to the buffer: one resize (which grows it geometrically) and a copy.
     void put(const char *data, qsizetype size);
     void put(char c) { put(&c, 1); }
     void put(std::string_view text) { put(text.data(), qsizetype(text.size())); }
