@@ -14,7 +14,6 @@
 #include "output/safetext.h"
 #include "../safetextchecks.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -49,7 +48,15 @@ QString pairedOnly(const QString &text)
     return out;
 }
 
-void checkText(const QString &text, bool exactInJson)
+// Qt's JSON reader drops a U+FEFF that opens a string written without any escape (it decodes
+// such a string as UTF-8 that may start with a byte order mark); with an escape in the string,
+// or in any other reader, the character stays. Either reading is the text.
+bool readsBackAs(const QString &read, const QString &written)
+{
+    return read == written || (written.startsWith(QChar(0xFEFF)) && read == written.sliced(1));
+}
+
+void checkText(const QString &text, bool decodedFromUtf8)
 {
     const QString line = safeLine(text);
     const QString block = safeText(text);
@@ -75,6 +82,9 @@ void checkText(const QString &text, bool exactInJson)
     check(!unsafe(csv, true));
     check(csv.isEmpty() || !QStringLiteral("=+-@\t\r").contains(csv.front()));
 
+    // Written as key and as value; read back, the text's unpaired surrogates are '?' as
+    // QString::toUtf8 writes them (a UTF-8 input has none).
+    const QString expected = decodedFromUtf8 ? text : pairedOnly(text);
     QByteArray written;
     JsonWriter writer(&written);
     writer.beginObject();
@@ -82,24 +92,15 @@ void checkText(const QString &text, bool exactInJson)
     writer.value(text);
     writer.endObject();
     check(!unsafe(QString::fromUtf8(written), false));
-    if (exactInJson) {
-        const QJsonObject back = QJsonDocument::fromJson(written).object();
-        check(back.size() == 1 && back.value(text).toString() == text);
-    } else {
-        QByteArray single;
-        JsonWriter one(&single);
-        one.value(text);
-        // Read back as Qt's own writer's document of the same text is read (Qt's reader has
-        // its quirks: it drops a U+FEFF that opens a string).
-        const QJsonArray ours = QJsonDocument::fromJson("[" + single + "]").array();
-        const QJsonArray qts = QJsonDocument::fromJson(QJsonDocument(QJsonArray{pairedOnly(text)}).toJson()).array();
-        check(ours == qts);
-    }
+    const QJsonObject back = QJsonDocument::fromJson(written).object();
+    check(back.size() == 1 && readsBackAs(back.begin().key(), expected)
+          && readsBackAs(back.begin().value().toString(), expected));
 
-    if (exactInJson) {
+    if (decodedFromUtf8) {
         const QJsonObject object{{QStringLiteral("v"), text}};
         const QByteArray json = terminalSafeJson(QJsonDocument(object).toJson(QJsonDocument::Compact));
-        check(QJsonDocument::fromJson(json).object() == object);
+        const QJsonObject safeBack = QJsonDocument::fromJson(json).object();
+        check(safeBack.size() == 1 && readsBackAs(safeBack.value(QStringLiteral("v")).toString(), text));
         check(!unsafe(QString::fromUtf8(json), false));
         check(terminalSafeJson(json) == json);
     }
