@@ -196,7 +196,11 @@ void ChartPanel::redraw()
     // shown over the whole window.
     const qint64 stepMs = windowMs > 0 ? axisStepMs(windowMs) : 0;
     const bool fullWindow = windowMs > 0 && oldest <= end - windowMs + stepMs;
-    const qint64 begin = fullWindow ? end - windowMs : std::min(oldest, end - 60'000);
+    // Following the present over a full window: the axis moves by a round step of about a tenth
+    // of the window (30 s of 5 min, 2 h of 24 h) at a time, its end the next step after now.
+    const bool stepping = m_live && fullWindow;
+    const qint64 axisEnd = stepping ? (end + stepMs - 1) / stepMs * stepMs : end;
+    const qint64 begin = fullWindow ? axisEnd - windowMs : std::min(oldest, end - 60'000);
     updateScrollBar(oldest, now);
 
     int first = history.lowerBound(begin);
@@ -204,29 +208,27 @@ void ChartPanel::redraw()
         --first; // the point before the window, so the line enters from the left edge
     const int last = history.lowerBound(end + 1);
     // A bucket of two pixels, its lowest and highest point kept: as sharp as the screen, and
-    // half the points for Qt Charts to place and draw again every second.
+    // half the points for Qt Charts to place and draw again every second. While the axis stays
+    // put, so do the buckets: from one second to the next only the newest can change, and
+    // TimeChart leaves a series whose points are the same as they were (at 24 h, most seconds).
     const int buckets = qMax(50, m_classes->width() / 2);
-    const QList<int> kept = reduceForDisplay(history, first, last, buckets);
+    const QList<int> kept = fullWindow ? reduceForDisplay(history, first, last, begin, (windowMs + buckets - 1) / buckets)
+                                       : reduceForDisplay(history, first, last, buckets);
 
-    TimeChart::Data classes, second;
-    classes.fromMs = second.fromMs = begin;
-    classes.toMs = second.toMs = end;
-    // Following the present over a full window: the axis moves by a round step of about a tenth
-    // of the window (30 s of 5 min, 2 h of 24 h) at a time.
-    classes.stepMs = second.stepMs = m_live && fullWindow ? stepMs : 0;
     const int bandCount = bouncer ? 4 : kSessionClassCount;
-    classes.bands.resize(bandCount);
-    classes.lines.resize(bouncer ? 1 : 3);
-    second.lines.resize(bouncer ? 2 : kOwnerLines + 2);
+    const auto shaped = [&](TimeChart::Data &classes, TimeChart::Data &second) {
+        classes.bands.resize(bandCount);
+        classes.lines.resize(bouncer ? 1 : 3);
+        second.lines.resize(bouncer ? 2 : kOwnerLines + 2);
+    };
+    TimeChart::Data classes, second;
+    shaped(classes, second);
+    classes.fromMs = second.fromMs = begin;
+    classes.toMs = second.toMs = axisEnd;
+    classes.stepMs = second.stepMs = stepping ? stepMs : 0;
     const QList<std::pair<quint16, int>> top = bouncer ? QList<std::pair<quint16, int>>() : topOwners(history, first, last, kOwnerLines);
     const double warn = m_thresholdShown / 100.0;
-    for (int k = 0; k < kept.size(); ++k) {
-        const HistoryPoint &p = history.at(kept[k]);
-        if (p.gap) {
-            const qint64 to = kept[k] + 1 < history.size() ? history.at(kept[k] + 1).timeMs : now;
-            classes.gaps.append({p.timeMs, to});
-            continue; // a gap has no values: the shaded band stands for it
-        }
+    const auto append = [&](const HistoryPoint &p, TimeChart::Data &classes, TimeChart::Data &second) {
         classes.timesMs.append(p.timeMs);
         second.timesMs.append(p.timeMs);
         for (int b = 0; b < bandCount; ++b)
@@ -235,7 +237,7 @@ void ChartPanel::redraw()
         if (bouncer) {
             second.lines[0].append(p.waiting);
             second.lines[1].append(p.maxWaitSeconds);
-            continue;
+            return;
         }
         classes.lines[1].append(std::round(p.limit * warn));
         classes.lines[2].append(p.leaked);
@@ -253,6 +255,27 @@ void ChartPanel::redraw()
             second.lines[o].append(0);
         second.lines[kOwnerLines].append(p.total() - named);
         second.lines[kOwnerLines + 1].append(p.connectsPerSecond);
+    };
+    for (int k = 0; k < kept.size(); ++k) {
+        const HistoryPoint &p = history.at(kept[k]);
+        if (p.gap) {
+            const qint64 to = kept[k] + 1 < history.size() ? history.at(kept[k] + 1).timeMs : now;
+            classes.gaps.append({p.timeMs, to});
+            continue; // a gap has no values: the shaded band stands for it
+        }
+        append(p, classes, second);
+    }
+    // The legends give the newest sample's values, which a reduced window may not draw.
+    if (last > first && !history.at(last - 1).gap) {
+        TimeChart::Data newestClasses, newestSecond;
+        shaped(newestClasses, newestSecond);
+        append(history.at(last - 1), newestClasses, newestSecond);
+        for (const QList<double> &band : std::as_const(newestClasses.bands))
+            classes.newestBands.append(band.first());
+        for (const QList<double> &line : std::as_const(newestClasses.lines))
+            classes.newestLines.append(line.first());
+        for (const QList<double> &line : std::as_const(newestSecond.lines))
+            second.newestLines.append(line.first());
     }
     second.gaps = classes.gaps;
     if (!bouncer) {

@@ -268,12 +268,12 @@ void TimeChart::updateLegend()
     for (int b = int(m_bands.size()) - 1; b >= 0; --b) {
         const QList<double> values = m_data.bands.value(b);
         if (std::any_of(values.cbegin(), values.cend(), [](double v) { return v > 0; }))
-            entries.append(entry(m_bandSeries[b].color, m_bands[b]->name(), number(values.last())));
+            entries.append(entry(m_bandSeries[b].color, m_bands[b]->name(), number(m_data.newestBands.value(b, values.last()))));
     }
     for (int l = 0; l < m_lines.size(); ++l) {
         const QList<double> values = m_data.lines.value(l);
         if (!m_lines[l]->name().isEmpty() && !values.isEmpty())
-            entries.append(entry(m_lineSeries[l].color, m_lines[l]->name(), number(values.last())));
+            entries.append(entry(m_lineSeries[l].color, m_lines[l]->name(), number(m_data.newestLines.value(l, values.last()))));
     }
     if (!m_data.gaps.isEmpty())
         entries.append(entry(QColor(128, 128, 128), tr("no data (target unreachable)"), QString::number(m_data.gaps.size())));

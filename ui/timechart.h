@@ -48,6 +48,9 @@ public:
         // Following the present: the time axis moves in steps of this (its labels stay put in
         // between), the window's end rounded up to the next step. 0: exactly fromMs to toMs.
         qint64 stepMs = 0;
+        // The legend's values, per band and per line: the newest sample's, which the points of a
+        // long window need not include. Empty: each series' last point.
+        QList<double> newestBands, newestLines;
     };
 
     explicit TimeChart(const QString &title, QWidget *parent = nullptr);

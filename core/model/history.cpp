@@ -220,37 +220,55 @@ QList<int> reduceForDisplay(const History &history, int first, int last, int buc
 {
     first = std::clamp(first, 0, history.size());
     last = std::clamp(last, first, history.size());
+    if (first == last || buckets <= 0)
+        return reduceForDisplay(history, first, last, 0, 0);
+    const qint64 t0 = history.at(first).timeMs;
+    const qint64 span = qMax<qint64>(1, history.at(last - 1).timeMs - t0 + 1);
+    return reduceForDisplay(history, first, last, t0, (span + buckets - 1) / buckets);
+}
+
+QList<int> reduceForDisplay(const History &history, int first, int last, qint64 originMs, qint64 bucketMs)
+{
+    first = std::clamp(first, 0, history.size());
+    last = std::clamp(last, first, history.size());
     QList<int> kept;
     if (first == last)
         return kept;
-    if (buckets <= 0 || last - first <= 2 * buckets) {
+    // Floored, so that a point before the origin has a bucket of its own.
+    const auto bucketOf = [&](qint64 timeMs) {
+        const qint64 offset = timeMs - originMs;
+        return offset >= 0 ? offset / bucketMs : -((-offset + bucketMs - 1) / bucketMs);
+    };
+    if (bucketMs <= 0
+        || last - first <= 2 * (bucketOf(history.at(last - 1).timeMs) - bucketOf(history.at(first).timeMs) + 1)) {
         kept.reserve(last - first);
         for (int i = first; i < last; ++i)
             kept.append(i);
         return kept;
     }
-    const qint64 t0 = history.at(first).timeMs;
-    const qint64 span = qMax<qint64>(1, history.at(last - 1).timeMs - t0 + 1);
-    const auto bucketOf = [&](int i) { return (history.at(i).timeMs - t0) * buckets / span; };
-    kept.reserve(2 * buckets + 8);
+    kept.reserve(int(2 * (bucketOf(history.at(last - 1).timeMs) - bucketOf(history.at(first).timeMs)) + 8));
     auto keep = [&](int i) {
         if (kept.isEmpty() || kept.last() < i)
             kept.append(i);
     };
     int i = first;
     while (i < last) {
-        const qint64 bucket = bucketOf(i);
-        int low = -1, high = -1;
+        const qint64 bucketEndMs = originMs + (bucketOf(history.at(i).timeMs) + 1) * bucketMs;
+        int low = -1, high = -1, lowTotal = 0, highTotal = 0;
         const auto consider = [&](int index, int total) {
-            if (low < 0 || total < history.at(low).total())
+            if (low < 0 || total < lowTotal) {
                 low = index;
-            if (high < 0 || total > history.at(high).total())
+                lowTotal = total;
+            }
+            if (high < 0 || total > highTotal) {
                 high = index;
+                highTotal = total;
+            }
         };
-        while (i < last && bucketOf(i) == bucket) {
+        while (i < last && history.at(i).timeMs < bucketEndMs) {
             // A whole block in this bucket and without a gap: its summary stands for its points.
             const History::Block *block = history.blockAt(i);
-            if (block && !block->gap && i + History::kBlock <= last && bucketOf(i + History::kBlock - 1) == bucket) {
+            if (block && !block->gap && i + History::kBlock <= last && history.at(i + History::kBlock - 1).timeMs < bucketEndMs) {
                 consider(history.indexOfSequence(block->lowSequence), block->lowTotal);
                 consider(history.indexOfSequence(block->highSequence), block->highTotal);
                 i += History::kBlock;

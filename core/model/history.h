@@ -115,7 +115,12 @@ private:
 // The indices in [first, last) worth drawing in `buckets` pixels: per equal slice of time,
 // the points with the fewest and the most sessions (HistoryPoint::total), in time order, so
 // peaks and troughs survive; gap markers and the points either side of them always stay.
+// When there are no more than two points a slice, all are kept.
 QList<int> reduceForDisplay(const History &history, int first, int last, int buckets);
+// The same with slices `bucketMs` wide on a fixed grid from `originMs` (earlier points included).
+// A chart that keeps its origin while time passes gets the same indices for every slice but
+// the newest, so it can skip redrawing what did not change.
+QList<int> reduceForDisplay(const History &history, int first, int last, qint64 originMs, qint64 bucketMs);
 
 // Per owner, the largest count over [first, last) of `history`, largest first: which owners a
 // chart of that window should draw by name (the rest is "other").
