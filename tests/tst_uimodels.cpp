@@ -1,5 +1,6 @@
 // The window's models on fixtures: merging samples keeps rows, selection and expansion.
 #include "analysis/classifier.h"
+#include "cachedtextdelegate.h"
 #include "confirmdialog.h"
 #include "keyedtreemodel.h"
 #include "output/safetext.h"
@@ -328,6 +329,37 @@ private Q_SLOTS:
         QCOMPARE(dialog.urlTemplate(), QStringLiteral("http://localhost:9411/zipkin/traces/{trace_id}"));
     }
 
+    // A cell elides only the start of its text that can show: what it shows is what eliding
+    // the whole text shows, for long queries in any script, at any width.
+    void cellsElideOnlyWhatCanShow_data()
+    {
+        QTest::addColumn<QString>("text");
+        const QString query = QStringLiteral("SELECT o.id, o.total FROM orders o JOIN customers c ON c.id = o.customer_id "
+                                             "WHERE o.state = $1 /*stack='orders%3A%3Aload'*/ ");
+        QTest::newRow("a long query") << query.repeated(20);
+        QTest::newRow("narrow characters") << QStringLiteral("il1.,:;|!'").repeated(200);
+        QTest::newRow("wide characters") << QStringLiteral("WMWM@@##").repeated(200);
+        QTest::newRow("accents") << QStringLiteral("Ärger über Café-Bestellungen à la française; ").repeated(40);
+        QTest::newRow("CJK") << QStringLiteral("注文の処理中に接続が返されませんでした。").repeated(40);
+        QTest::newRow("surrogate pairs") << QStringLiteral("😀a😀😀b").repeated(300);
+        QTest::newRow("short") << QStringLiteral("idle");
+    }
+    void cellsElideOnlyWhatCanShow()
+    {
+        QFETCH(QString, text);
+        for (const int pointSize : {7, 10, 14}) {
+            QFont font = QApplication::font();
+            font.setPointSize(pointSize);
+            const QFontMetrics metrics(font);
+            const int narrowest = narrowestAdvance(font);
+            for (int width = 0; width <= 1200; width += 37) {
+                const QString start = fittingStart(text, narrowest, width);
+                QVERIFY(start.size() <= text.size() + 1);
+                QCOMPARE(metrics.elidedText(start, Qt::ElideRight, width), metrics.elidedText(text, Qt::ElideRight, width));
+            }
+        }
+    }
+
     // The overview's wrapped lines take the height the label needs at their width, whether the
     // text is told to fit on one line by its advance or laid out: never a line cut off.
     void wrappedLineIsAsHighAsItsText()
@@ -343,6 +375,24 @@ private Q_SLOTS:
             for (const QString &text : texts) {
                 line->setText(text);
                 line->setText(text + u' '); // a change, through the one-line test again
+                QCOMPARE(line->height(), line->label()->heightForWidth(width));
+            }
+            // Figures that tick keep the lines they had (not laid out again): still as high as
+            // the text, whichever digits it shows.
+            const QString ticking = QStringLiteral("10000 of 10100 usable connection slots in use (99 %); service-2 holds "
+                                                   "167 of 10100 usable slots idle in transaction, 167 leaked; oldest 49 min %1 s");
+            for (int second = 10; second < 60; second += 7) {
+                QString text = ticking.arg(second);
+                for (QChar &c : text) {
+                    if (c.isDigit())
+                        c = QChar(u'0' + (c.unicode() - u'0' + second) % 10);
+                }
+                line->setText(text);
+                QCOMPARE(line->height(), line->label()->heightForWidth(width));
+            }
+            // As long, other letters: laid out again.
+            for (const char16_t letter : {u'i', u'W', u'i'}) {
+                line->setText(QString(8, QChar(letter)).append(u' ').repeated(12).trimmed());
                 QCOMPARE(line->height(), line->label()->heightForWidth(width));
             }
         }

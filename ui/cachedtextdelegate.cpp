@@ -1,9 +1,33 @@
 #include "cachedtextdelegate.h"
 
 #include <QApplication>
+#include <QFontMetricsF>
 #include <QPainter>
 
+#include <cmath>
+#include <limits>
+
 namespace poolscope::ui {
+
+int narrowestAdvance(const QFont &font)
+{
+    // Fractional advances, rounded down: a character of 3.6 pixels is not counted as 4.
+    const QFontMetricsF metrics(font);
+    qreal narrowest = std::numeric_limits<qreal>::max();
+    for (char16_t c = 0x21; c < 0x7F; ++c)
+        narrowest = std::min(narrowest, metrics.horizontalAdvance(QChar(c)));
+    return std::max(1, int(std::floor(narrowest)));
+}
+
+QString fittingStart(const QString &text, int narrowestAdvance, int width)
+{
+    qsizetype fits = std::max(0, width) / std::max(1, narrowestAdvance) + 2;
+    if (text.size() <= fits)
+        return text;
+    if (text[fits - 1].isHighSurrogate())
+        --fits; // not half a character
+    return text.first(fits) + QChar(0x2026);
+}
 
 void CachedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
@@ -30,7 +54,13 @@ void CachedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
     QStaticText *laidOut = m_texts.object(key);
     if (!laidOut) {
         const QFontMetrics metrics(opt.font);
-        laidOut = new QStaticText(metrics.elidedText(text, opt.textElideMode, rect.width(), Qt::TextSingleLine));
+        // Eliding shapes the whole text, and a query or a diagnosis can be a thousand
+        // characters that change every sample: only the start that can show is elided.
+        int &narrowest = m_narrowest[opt.font];
+        if (narrowest <= 0)
+            narrowest = narrowestAdvance(opt.font);
+        const QString shown = opt.textElideMode == Qt::ElideRight ? fittingStart(text, narrowest, rect.width()) : text;
+        laidOut = new QStaticText(metrics.elidedText(shown, opt.textElideMode, rect.width(), Qt::TextSingleLine));
         laidOut->setTextFormat(Qt::PlainText);
         laidOut->setPerformanceHint(QStaticText::AggressiveCaching);
         laidOut->prepare(QTransform(), opt.font);

@@ -2,10 +2,19 @@
 
 #include <QCache>
 #include <QFont>
+#include <QHash>
 #include <QStaticText>
 #include <QStyledItemDelegate>
 
 namespace poolscope::ui {
+
+// The narrowest advance of a printable ASCII character in `font`, in whole pixels rounded down.
+int narrowestAdvance(const QFont &font);
+// The start of `text` that can show in `width` pixels, no more characters than the width over
+// the narrowest advance, and an ellipsis if that is not all of it: eliding it to the right gives
+// what eliding the whole text gives, but for characters narrower still (marks that combine,
+// zero widths), whose text loses its tail to the ellipsis sooner than it had to.
+QString fittingStart(const QString &text, int narrowestAdvance, int width);
 
 // Paints a plain-text cell as QStyledItemDelegate does (background, selection, focus, colours,
 // font, alignment, elision), but keeps each cell text's laid-out glyphs: a table of thousands
@@ -33,6 +42,7 @@ private:
     };
     // A few screens of cells; the ages that tick every second push out the oldest.
     mutable QCache<Key, QStaticText> m_texts{4000};
+    mutable QHash<QFont, int> m_narrowest; // per font: the narrowest printable ASCII advance
 };
 
 } // namespace poolscope::ui

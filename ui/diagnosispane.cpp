@@ -1,5 +1,6 @@
 #include "diagnosispane.h"
 
+#include "cachedtextdelegate.h"
 #include "plaintext.h"
 
 #include <QDateTime>
@@ -79,6 +80,8 @@ DiagnosisPane::DiagnosisPane(QWidget *parent)
     m_causes->setRootIsDecorated(false);
     m_causes->setUniformRowHeights(true);
     m_causes->setAllColumnsShowFocus(true);
+    // A summary changes with its figures every sample: shaped only as far as it shows.
+    m_causes->setItemDelegate(new CachedTextDelegate(m_causes));
     m_causes->header()->setStretchLastSection(true);
     const int em = fontMetrics().horizontalAdvance(u'M');
     m_causes->setColumnWidth(0, em * 17);

@@ -2,6 +2,7 @@
 
 #include "plaintext.h"
 
+#include <QFontMetricsF>
 #include <QLabel>
 #include <QResizeEvent>
 
@@ -36,8 +37,31 @@ void WrappedLine::setText(const QString &text)
 {
     const QString before = m_label->text();
     setPlainLabel(m_label, text);
-    if (m_label->text() != before)
+    if (m_label->text() != before && !onlyDigitsChanged(before, m_label->text()))
         fitHeight();
+}
+
+bool WrappedLine::onlyDigitsChanged(const QString &before, const QString &after)
+{
+    // A count or an age that ticks (49 min 22 s, then 23 s) wraps where it did, when every
+    // digit of the font is as wide as every other: then the lines, and the height, stay.
+    if (before.size() != after.size())
+        return false;
+    if (m_tabularDigits < 0) {
+        const QFontMetricsF metrics(m_label->font());
+        const qreal zero = metrics.horizontalAdvance(u'0');
+        m_tabularDigits = 1;
+        for (char16_t digit = u'1'; digit <= u'9'; ++digit)
+            m_tabularDigits &= int(metrics.horizontalAdvance(QChar(digit)) == zero);
+    }
+    if (!m_tabularDigits)
+        return false;
+    const auto isDigit = [](QChar c) { return c >= u'0' && c <= u'9'; };
+    for (qsizetype i = 0; i < before.size(); ++i) {
+        if (before[i] != after[i] && !(isDigit(before[i]) && isDigit(after[i])))
+            return false;
+    }
+    return true;
 }
 
 QString WrappedLine::text() const
@@ -58,6 +82,7 @@ void WrappedLine::changeEvent(QEvent *event)
     QWidget::changeEvent(event);
     if (event->type() == QEvent::FontChange || event->type() == QEvent::StyleChange) {
         m_oneLineHeight = -1;
+        m_tabularDigits = -1;
         fitHeight();
     }
 }

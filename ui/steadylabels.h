@@ -37,9 +37,11 @@ protected:
 
 private:
     void fitHeight();
+    bool onlyDigitsChanged(const QString &before, const QString &after); // so the lines stay as they are
 
     QLabel *m_label;
     int m_oneLineHeight = -1; // the label's height for one line of text, once known
+    int m_tabularDigits = -1; // whether the font's digits are all as wide: 1, 0, or -1 not known yet
 };
 
 } // namespace poolscope::ui
