@@ -7,6 +7,7 @@
 #include "sessionspanel.h"
 #include "sessiontablemodel.h"
 #include "steadylabels.h"
+#include "timechart.h"
 #include "tracedialogs.h"
 #include "treepanel.h"
 #include "treerows.h"
@@ -327,6 +328,50 @@ private Q_SLOTS:
         dialog.templateEdit()->setText(QStringLiteral("  http://localhost:9411/zipkin/traces/{trace_id} "));
         QCOMPARE(dialog.presets()->currentText(), QStringLiteral("Zipkin"));
         QCOMPARE(dialog.urlTemplate(), QStringLiteral("http://localhost:9411/zipkin/traces/{trace_id}"));
+    }
+
+    // A series keeps the ends of each level run and every other point: the line through what
+    // it keeps passes through every point it was given.
+    void seriesPointsDrawTheSameLine_data()
+    {
+        QTest::addColumn<QList<double>>("values");
+        QTest::newRow("empty") << QList<double>{};
+        QTest::newRow("one") << QList<double>{5};
+        QTest::newRow("level") << QList<double>{3, 3, 3, 3, 3};
+        QTest::newRow("rising") << QList<double>{1, 2, 3, 4};
+        QTest::newRow("steps") << QList<double>{0, 0, 0, 7, 7, 7, 7, 2, 2, 9};
+        QTest::newRow("spikes") << QList<double>{4, 4, 9, 4, 4, 4, 0, 4};
+    }
+    void seriesPointsDrawTheSameLine()
+    {
+        QFETCH(QList<double>, values);
+        QList<qint64> times;
+        for (qsizetype i = 0; i < values.size(); ++i)
+            times.append(1'000'000 + i * 1000);
+        const QList<QPointF> points = seriesPoints(times, values);
+        if (values.isEmpty()) {
+            QVERIFY(points.isEmpty());
+            return;
+        }
+        QCOMPARE(points.first(), QPointF(double(times.first()), values.first()));
+        QCOMPARE(points.last(), QPointF(double(times.last()), values.last()));
+        // Each given point lies on the segment between the kept points either side of it.
+        qsizetype k = 0;
+        for (qsizetype i = 0; i < values.size(); ++i) {
+            const QPointF given(double(times[i]), values[i]);
+            while (k + 1 < points.size() && points[k + 1].x() <= given.x())
+                ++k;
+            if (points[k] == given)
+                continue;
+            QVERIFY(k + 1 < points.size());
+            QCOMPARE(points[k].y(), given.y());
+            QCOMPARE(points[k + 1].y(), given.y());
+        }
+        // Interior points of a level run are dropped.
+        int level = 0;
+        for (qsizetype i = 1; i + 1 < values.size(); ++i)
+            level += values[i] == values[i - 1] && values[i] == values[i + 1];
+        QCOMPARE(points.size(), values.size() - level);
     }
 
     // A cell elides only the start of its text that can show: what it shows is what eliding

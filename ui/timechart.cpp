@@ -27,15 +27,6 @@ bool isDark(const QPalette &palette)
     return palette.color(QPalette::Window).lightness() < 128;
 }
 
-QList<QPointF> pointsOf(const QList<qint64> &times, const QList<double> &values)
-{
-    QList<QPointF> points;
-    points.reserve(times.size());
-    for (int i = 0; i < times.size() && i < values.size(); ++i)
-        points.append(QPointF(double(times[i]), values[i]));
-    return points;
-}
-
 // A step outline over each gap, so that a shaded band hides whatever the lines do there.
 QList<QPointF> gapOutline(const QList<std::pair<qint64, qint64>> &gaps, double top)
 {
@@ -50,6 +41,19 @@ QList<QPointF> gapOutline(const QList<std::pair<qint64, qint64>> &gaps, double t
 }
 
 } // namespace
+
+QList<QPointF> seriesPoints(const QList<qint64> &times, const QList<double> &values)
+{
+    const qsizetype count = std::min(times.size(), values.size());
+    QList<QPointF> points;
+    points.reserve(count);
+    for (qsizetype i = 0; i < count; ++i) {
+        if (i > 0 && i + 1 < count && values[i] == values[i - 1] && values[i] == values[i + 1])
+            continue;
+        points.append(QPointF(double(times[i]), values[i]));
+    }
+    return points;
+}
 
 TimeChart::TimeChart(const QString &title, QWidget *parent)
     : QWidget(parent)
@@ -213,9 +217,9 @@ void TimeChart::setData(const Data &data)
         return std::all_of(values.cbegin(), values.cend(), [](double v) { return v == 0; });
     };
     for (int b = 0; b < m_bands.size(); ++b)
-        replace(m_bands[b]->upperSeries(), allZero(data.bands.value(b)) ? QList<QPointF>() : pointsOf(data.timesMs, stacked[b + 1]));
+        replace(m_bands[b]->upperSeries(), allZero(data.bands.value(b)) ? QList<QPointF>() : seriesPoints(data.timesMs, stacked[b + 1]));
     for (int l = 0; l < m_lines.size(); ++l)
-        replace(m_lines[l], m_lineSeries.value(l).reference || !allZero(data.lines.value(l)) ? pointsOf(data.timesMs, data.lines.value(l)) : QList<QPointF>());
+        replace(m_lines[l], m_lineSeries.value(l).reference || !allZero(data.lines.value(l)) ? seriesPoints(data.timesMs, data.lines.value(l)) : QList<QPointF>());
     if (m_gaps) {
         QList<QPointF> outline = gapOutline(data.gaps, m_valueAxis->max());
         if (outline != m_gaps->upperSeries()->points())

@@ -2,6 +2,7 @@
 
 #include <QColor>
 #include <QList>
+#include <QPointF>
 #include <QString>
 #include <QWidget>
 
@@ -18,6 +19,11 @@ QT_END_NAMESPACE
 namespace poolscope::ui {
 
 class ChartLegend;
+
+// A series' points, one per time and value, but those inside a run of equal values: a level
+// stretch (a limit, a count that holds) draws the same from its two ends, and each time a
+// series changes Qt Charts builds and strokes a path through every point it holds.
+QList<QPointF> seriesPoints(const QList<qint64> &times, const QList<double> &values);
 
 // A chart of counts over time: stacked bands, lines over them, and shaded gaps where nothing
 // is known. Every Qt Charts call of PoolScope is in this class (Qt Charts is deprecated from
