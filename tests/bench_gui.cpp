@@ -7,7 +7,7 @@
 // Budget (issue 14): 16 ms of GUI-thread work per tick at the 95th percentile.
 #include "analysis/pipeline.h"
 #include "chartpanel.h"
-#include "sampling/samplesource.h"
+#include "clocksource.h"
 #include "sessionspanel.h"
 #include "targetcontroller.h"
 #include "targetview.h"
@@ -62,33 +62,6 @@ std::shared_ptr<Snapshot> sample(int sessions, int generation, qint64 takenAtMs)
     return snapshot;
 }
 
-// A live PostgreSQL target without a server: its clock is the newest sample's time, so that the
-// charts' windows hold the bench's samples however long the set-up took (under a profiler,
-// minutes), and the ages tick a second a sample as they do live.
-class BenchSource : public SampleSource
-{
-public:
-    void start() override
-    {
-        SamplerStatus status;
-        status.state = SamplerStatus::State::Connected;
-        status.kind = TargetKind::PostgreSQL;
-        status.requestedIntervalMs = status.effectiveIntervalMs = 1000;
-        Q_EMIT statusChanged(status);
-    }
-    void stop() override {}
-    void restart() override {}
-    void setOwnerKey(OwnerKey) override {}
-    void setAlertRules(const AlertRules &) override {}
-    bool canAct() const override { return true; }
-    qint64 nowMs() const override { return m_nowMs; }
-    History initialHistory() const override { return History(); }
-    void setNow(qint64 ms) { m_nowMs = ms; }
-
-private:
-    qint64 m_nowMs = 0;
-};
-
 struct Figures
 {
     double median = 0;
@@ -105,7 +78,7 @@ double threadCpuMs()
 
 // One tick of the window: the sample in, and what the event loop paints next. A function of
 // its own, so that a profiler can be pointed at it (valgrind --toggle-collect=tick*).
-Q_NEVER_INLINE void tick(BenchSource &source, TargetController &target, const AnalysedSamplePtr &sample)
+Q_NEVER_INLINE void tick(ClockSource &source, TargetController &target, const AnalysedSamplePtr &sample)
 {
     source.setNow(sample->timeMs);
     target.ingest(sample);         // merge, trees, charts, overview…
@@ -146,8 +119,8 @@ int main(int argc, char **argv)
     // A target with a day of history behind it (small samples: the charts draw only counts).
     QString error;
     const ConnInfo nowhere = *ConnInfo::parse(QStringLiteral("host=localhost"), &error);
-    auto owned = std::make_unique<BenchSource>();
-    BenchSource &source = *owned;
+    auto owned = std::make_unique<ClockSource>();
+    ClockSource &source = *owned;
     TargetController target(std::move(owned), QStringLiteral("bench"), nowhere);
     target.start();
     {

@@ -1,12 +1,16 @@
 // The window's models on fixtures: merging samples keeps rows, selection and expansion.
 #include "analysis/classifier.h"
+#include "analysis/pipeline.h"
 #include "cachedtextdelegate.h"
+#include "clocksource.h"
 #include "confirmdialog.h"
 #include "keyedtreemodel.h"
 #include "output/safetext.h"
+#include "overviewstrip.h"
 #include "sessionspanel.h"
 #include "sessiontablemodel.h"
 #include "steadylabels.h"
+#include "targetcontroller.h"
 #include "timechart.h"
 #include "tracedialogs.h"
 #include "treepanel.h"
@@ -624,6 +628,31 @@ private Q_SLOTS:
         QCOMPARE(qRound(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble()), 120);
         replayAt = kNow + 30'000;
         QCOMPARE(qRound(model.index(0, SessionTableModel::InState).data(SessionTableModel::SortRole).toDouble()), 150);
+    }
+
+    // The status line gives the last sample's age only once samples are late (1.5 intervals and
+    // a second), by the source's clock: a sample an interval old is on time, one 5 s old is not.
+    void statusLineSaysSamplesAreLateByTheSourcesClock()
+    {
+        auto owned = std::make_unique<ClockSource>();
+        ClockSource &source = *owned;
+        TargetController target(std::move(owned), QStringLiteral("t"));
+        target.start();
+        OverviewStrip strip(target);
+        AnalysisPipeline pipeline(QStringLiteral("t"));
+        // Years before the wall clock, which must not count.
+        const qint64 takenAt = 1'600'000'000'000;
+        source.setNow(takenAt);
+        target.ingest(pipeline.analyseClassified(snapshotOf({session(1, "a", "idle")}), takenAt));
+        strip.refresh();
+        QVERIFY2(!strip.statusText().contains(u"ago"), qPrintable(strip.statusText()));
+        QVERIFY2(strip.statusText().contains(u"every 1 s"), qPrintable(strip.statusText()));
+        source.setNow(takenAt + 2'400);
+        strip.refresh();
+        QVERIFY2(!strip.statusText().contains(u"ago"), qPrintable(strip.statusText()));
+        source.setNow(takenAt + 5'000);
+        strip.refresh();
+        QVERIFY2(strip.statusText().contains(u"last sample 5.0 s ago"), qPrintable(strip.statusText()));
     }
 
     void sortsByRawValuesAndFilters()

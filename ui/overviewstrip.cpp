@@ -39,11 +39,11 @@ QString statusLine(const TargetController &target)
         return parts.join(QStringLiteral(" · "));
     }
     // The age only when samples are late: an age that changes every second says nothing the
-    // interval does not, and a line that changes every second is laid out every second.
+    // interval does not, and a line that changes every second is laid out every second. By the
+    // source's clock, as the charts and the sessions' ages are.
     const double lateAfterMs = std::max(status.effectiveIntervalMs, status.requestedIntervalMs) * 1.5 + 1000;
-    if (const qint64 lastMs = target.lastSampleAtMs();
-        lastMs > 0 && QDateTime::currentMSecsSinceEpoch() - lastMs > lateAfterMs) {
-        const double seconds = (QDateTime::currentMSecsSinceEpoch() - lastMs) / 1000.0;
+    if (const qint64 lastMs = target.lastSampleAtMs(); lastMs > 0 && target.nowMs() - lastMs > lateAfterMs) {
+        const double seconds = (target.nowMs() - lastMs) / 1000.0;
         age = QObject::tr("last sample %1 ago").arg(seconds < 10 ? QString::number(seconds, 'f', 1) + QStringLiteral(" s")
                                                                  : formatDuration(seconds));
     }
