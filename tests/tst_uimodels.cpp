@@ -2,6 +2,7 @@
 #include "analysis/classifier.h"
 #include "analysis/pipeline.h"
 #include "cachedtextdelegate.h"
+#include "chartlegend.h"
 #include "clocksource.h"
 #include "confirmdialog.h"
 #include "keyedtreemodel.h"
@@ -18,6 +19,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QAction>
+#include <QChartView>
 #include <QApplication>
 #include <QComboBox>
 #include <QContextMenuEvent>
@@ -332,6 +334,40 @@ private Q_SLOTS:
         dialog.templateEdit()->setText(QStringLiteral("  http://localhost:9411/zipkin/traces/{trace_id} "));
         QCOMPARE(dialog.presets()->currentText(), QStringLiteral("Zipkin"));
         QCOMPARE(dialog.urlTemplate(), QStringLiteral("http://localhost:9411/zipkin/traces/{trace_id}"));
+    }
+
+    // A day's two-pixel buckets keep only their lowest and highest samples, so the newest sample
+    // may not be among the points: the legend and the limit named above the scale still give
+    // its values, and a band that only the newest sample has is in the legend.
+    void chartLegendAndTitleGiveTheNewestSample()
+    {
+        TimeChart chart(QStringLiteral("Sessions"));
+        chart.resize(600, 300);
+        chart.setSeries({{QStringLiteral("idle"), Qt::blue}, {QStringLiteral("leaked"), Qt::red}},
+                        {{QStringLiteral("limit"), Qt::darkRed, Qt::DashLine, false, true}});
+        TimeChart::Data data;
+        data.timesMs = {kNow - 2000, kNow - 1000};
+        data.bands = {{3, 4}, {0, 0}};
+        data.lines = {{500, 500}};
+        data.fromMs = kNow - 60'000;
+        data.toMs = kNow;
+        data.newestBands = {5, 1};
+        data.newestLines = {800};
+        chart.setData(data);
+        const QString legend = chart.findChild<ChartLegend *>()->text();
+        QVERIFY2(legend.contains(u"idle 5"), qPrintable(legend));
+        QVERIFY2(legend.contains(u"leaked 1"), qPrintable(legend));
+        QVERIFY2(legend.contains(u"limit 800"), qPrintable(legend));
+        const QString title = chart.findChild<QChartView *>()->chart()->title();
+        QVERIFY2(title.contains(u"limit 800"), qPrintable(title)); // far above 4 sessions
+        // Without the newest sample's values, each series' last point.
+        data.newestBands.clear();
+        data.newestLines.clear();
+        chart.setData(data);
+        QVERIFY2(chart.findChild<ChartLegend *>()->text().contains(u"idle 4"), qPrintable(chart.findChild<ChartLegend *>()->text()));
+        QVERIFY(!chart.findChild<ChartLegend *>()->text().contains(u"leaked"));
+        QVERIFY2(chart.findChild<QChartView *>()->chart()->title().contains(u"limit 500"),
+                 qPrintable(chart.findChild<QChartView *>()->chart()->title()));
     }
 
     // A series keeps the ends of each level run and every other point: the line through what

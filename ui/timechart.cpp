@@ -40,6 +40,13 @@ QList<QPointF> gapOutline(const QList<std::pair<qint64, qint64>> &gaps, double t
     return points;
 }
 
+// A series' newest value: the newest sample's when given (a reduced window may not draw it),
+// else its last point's.
+double newestValue(const QList<double> &newest, int index, const QList<double> &values)
+{
+    return newest.value(index, values.isEmpty() ? 0 : values.last());
+}
+
 } // namespace
 
 QList<QPointF> seriesPoints(const QList<qint64> &times, const QList<double> &values)
@@ -184,6 +191,7 @@ void TimeChart::setData(const Data &data)
         double &top = series.rightAxis && m_rightAxis ? rightTop : series.reference ? referenceTop : dataTop;
         for (double v : data.lines.value(l))
             top = std::max(top, v);
+        top = std::max(top, newestValue(data.newestLines, l, data.lines.value(l)));
     }
     // A limit far above the data is named in the title instead of squashing the data flat.
     QStringList offScale;
@@ -193,7 +201,7 @@ void TimeChart::setData(const Data &data)
     } else {
         for (int l = 0; l < m_lines.size(); ++l) {
             if (m_lineSeries.value(l).reference && !data.lines.value(l).isEmpty())
-                offScale.append(QStringLiteral("%1 %2").arg(m_lines[l]->name()).arg(qRound(data.lines.value(l).last())));
+                offScale.append(QStringLiteral("%1 %2").arg(m_lines[l]->name()).arg(qRound(newestValue(data.newestLines, l, data.lines.value(l)))));
         }
     }
     setCountRange(m_valueAxis, top * 1.1);
@@ -271,13 +279,14 @@ void TimeChart::updateLegend()
     const auto number = [](double v) { return v == std::floor(v) ? QString::number(qint64(v)) : QString::number(v, 'f', 1); };
     for (int b = int(m_bands.size()) - 1; b >= 0; --b) {
         const QList<double> values = m_data.bands.value(b);
-        if (std::any_of(values.cbegin(), values.cend(), [](double v) { return v > 0; }))
-            entries.append(entry(m_bandSeries[b].color, m_bands[b]->name(), number(m_data.newestBands.value(b, values.last()))));
+        const double newest = newestValue(m_data.newestBands, b, values);
+        if (newest > 0 || std::any_of(values.cbegin(), values.cend(), [](double v) { return v > 0; }))
+            entries.append(entry(m_bandSeries[b].color, m_bands[b]->name(), number(newest)));
     }
     for (int l = 0; l < m_lines.size(); ++l) {
         const QList<double> values = m_data.lines.value(l);
         if (!m_lines[l]->name().isEmpty() && !values.isEmpty())
-            entries.append(entry(m_lineSeries[l].color, m_lines[l]->name(), number(m_data.newestLines.value(l, values.last()))));
+            entries.append(entry(m_lineSeries[l].color, m_lines[l]->name(), number(newestValue(m_data.newestLines, l, values))));
     }
     if (!m_data.gaps.isEmpty())
         entries.append(entry(QColor(128, 128, 128), tr("no data (target unreachable)"), QString::number(m_data.gaps.size())));
