@@ -427,6 +427,10 @@ private Q_SLOTS:
         QTest::newRow("accents") << QStringLiteral("Ärger über Café-Bestellungen à la française; ").repeated(40);
         QTest::newRow("CJK") << QStringLiteral("注文の処理中に接続が返されませんでした。").repeated(40);
         QTest::newRow("surrogate pairs") << QStringLiteral("😀a😀😀b").repeated(300);
+        QTest::newRow("combining marks") << QStringLiteral("Cafe\u0301 nai\u0308ve ").repeated(120);
+        QTest::newRow("marks piled on letters") << QString(u'a' + QString(24, QChar(0x0301)) + u'b' + QString(24, QChar(0x0308))).repeated(60);
+        QTest::newRow("zero widths") << QStringLiteral("a\u200b\u200b\u200b\u200b\u200b\u200b\u200b").repeated(300);
+        QTest::newRow("emoji with a selector") << QStringLiteral("\u2764\ufe0f ok ").repeated(200);
         QTest::newRow("short") << QStringLiteral("idle");
     }
     void cellsElideOnlyWhatCanShow()
@@ -438,7 +442,7 @@ private Q_SLOTS:
             const QFontMetrics metrics(font);
             const int narrowest = narrowestAdvance(font);
             for (int width = 0; width <= 1200; width += 37) {
-                const QString start = fittingStart(text, narrowest, width);
+                const QString start = fittingStart(text, metrics, narrowest, width);
                 QVERIFY(start.size() <= text.size() + 1);
                 QCOMPARE(metrics.elidedText(start, Qt::ElideRight, width), metrics.elidedText(text, Qt::ElideRight, width));
             }

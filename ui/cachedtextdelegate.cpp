@@ -14,19 +14,24 @@ int narrowestAdvance(const QFont &font)
     // Fractional advances, rounded down: a character of 3.6 pixels is not counted as 4.
     const QFontMetricsF metrics(font);
     qreal narrowest = std::numeric_limits<qreal>::max();
-    for (char16_t c = 0x21; c < 0x7F; ++c)
+    for (char16_t c = 0x20; c < 0x7F; ++c)
         narrowest = std::min(narrowest, metrics.horizontalAdvance(QChar(c)));
     return std::max(1, int(std::floor(narrowest)));
 }
 
-QString fittingStart(const QString &text, int narrowestAdvance, int width)
+QString fittingStart(const QString &text, const QFontMetrics &metrics, int narrowestAdvance, int width)
 {
     qsizetype fits = std::max(0, width) / std::max(1, narrowestAdvance) + 2;
     if (text.size() <= fits)
         return text;
     if (text[fits - 1].isHighSurrogate())
-        --fits; // not half a character
-    return text.first(fits) + QChar(0x2026);
+        --fits; // not half a code point (a cut inside a longer character is elided with what follows)
+    // Characters narrower than the narrowest ASCII one (marks, zero widths) can leave the start
+    // short of the width: then only the whole text elides right.
+    const QString start = text.first(fits);
+    if (metrics.horizontalAdvance(start) <= width)
+        return text;
+    return start + QChar(0x2026);
 }
 
 void CachedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
@@ -59,7 +64,7 @@ void CachedTextDelegate::paint(QPainter *painter, const QStyleOptionViewItem &op
         int &narrowest = m_narrowest[opt.font];
         if (narrowest <= 0)
             narrowest = narrowestAdvance(opt.font);
-        const QString shown = opt.textElideMode == Qt::ElideRight ? fittingStart(text, narrowest, rect.width()) : text;
+        const QString shown = opt.textElideMode == Qt::ElideRight ? fittingStart(text, metrics, narrowest, rect.width()) : text;
         laidOut = new QStaticText(metrics.elidedText(shown, opt.textElideMode, rect.width(), Qt::TextSingleLine));
         laidOut->setTextFormat(Qt::PlainText);
         laidOut->setPerformanceHint(QStaticText::AggressiveCaching);

@@ -2,6 +2,7 @@
 
 #include <QCache>
 #include <QFont>
+#include <QFontMetrics>
 #include <QHash>
 #include <QStaticText>
 #include <QStyledItemDelegate>
@@ -11,10 +12,10 @@ namespace poolscope::ui {
 // The narrowest advance of a printable ASCII character in `font`, in whole pixels rounded down.
 int narrowestAdvance(const QFont &font);
 // The start of `text` that can show in `width` pixels, no more characters than the width over
-// the narrowest advance, and an ellipsis if that is not all of it: eliding it to the right gives
-// what eliding the whole text gives, but for characters narrower still (marks that combine,
-// zero widths), whose text loses its tail to the ellipsis sooner than it had to.
-QString fittingStart(const QString &text, int narrowestAdvance, int width);
+// the narrowest advance, and an ellipsis if that is not all of it: eliding it to the right
+// gives what eliding the whole text gives. The whole text when that start does not fill the
+// width (characters narrower than the narrowest: marks that combine, zero widths).
+QString fittingStart(const QString &text, const QFontMetrics &metrics, int narrowestAdvance, int width);
 
 // Paints a plain-text cell as QStyledItemDelegate does (background, selection, focus, colours,
 // font, alignment, elision), but keeps each cell text's laid-out glyphs: a table of thousands
