@@ -28,6 +28,14 @@ public:
     qint64 nowMs() const override { return m_nowMs; }
     History initialHistory() const override { return History(); }
     void setNow(qint64 ms) { m_nowMs = ms; }
+    // As a sampler reports losing its server, or finding it again.
+    void report(SamplerStatus::State state)
+    {
+        SamplerStatus status;
+        status.state = state;
+        status.requestedIntervalMs = status.effectiveIntervalMs = 1000;
+        Q_EMIT statusChanged(status);
+    }
 
 private:
     qint64 m_nowMs = 0;

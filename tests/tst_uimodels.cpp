@@ -695,6 +695,25 @@ private Q_SLOTS:
         QVERIFY2(strip.statusText().contains(u"last sample 5.0 s ago"), qPrintable(strip.statusText()));
     }
 
+    // A lost server is a gap in the charts from the moment it was lost, on the clock the
+    // history's samples are on.
+    void lostServerIsAGapOnTheSourcesClock()
+    {
+        auto owned = std::make_unique<ClockSource>();
+        ClockSource &source = *owned;
+        TargetController target(std::move(owned), QStringLiteral("t"));
+        target.start();
+        AnalysisPipeline pipeline(QStringLiteral("t"));
+        const qint64 takenAt = 1'600'000'000'000; // years before the wall clock
+        source.setNow(takenAt);
+        target.ingest(pipeline.analyseClassified(snapshotOf({session(1, "a", "idle")}), takenAt));
+        source.setNow(takenAt + 3'000);
+        source.report(SamplerStatus::State::Reconnecting);
+        QCOMPARE(target.history().size(), 2);
+        QVERIFY(target.history().at(1).gap);
+        QCOMPARE(target.history().at(1).timeMs, takenAt + 3'000);
+    }
+
     void sortsByRawValuesAndFilters()
     {
         SessionTableModel model;

@@ -1,6 +1,5 @@
 #include "targetcontroller.h"
 
-#include <QDateTime>
 
 namespace poolscope::ui {
 
@@ -87,7 +86,7 @@ void TargetController::onStatus(const SamplerStatus &status)
     const bool lost = status.state == SamplerStatus::State::Reconnecting || status.state == SamplerStatus::State::Failing
                       || status.state == SamplerStatus::State::Stopped;
     if (lost && !m_history.isEmpty())
-        m_history.appendGap(QDateTime::currentMSecsSinceEpoch());
+        m_history.appendGap(m_source->nowMs()); // the clock the history's samples are on
     Q_EMIT statusChanged();
 }
 
