@@ -12,14 +12,7 @@ namespace poolscope {
 class ClockSource : public SampleSource
 {
 public:
-    void start() override
-    {
-        SamplerStatus status;
-        status.state = SamplerStatus::State::Connected;
-        status.kind = TargetKind::PostgreSQL;
-        status.requestedIntervalMs = status.effectiveIntervalMs = 1000;
-        Q_EMIT statusChanged(status);
-    }
+    void start() override { report(SamplerStatus::State::Connected); }
     void stop() override {}
     void restart() override {}
     void setOwnerKey(OwnerKey) override {}
@@ -33,6 +26,7 @@ public:
     {
         SamplerStatus status;
         status.state = state;
+        status.kind = TargetKind::PostgreSQL;
         status.requestedIntervalMs = status.effectiveIntervalMs = 1000;
         Q_EMIT statusChanged(status);
     }

@@ -91,6 +91,17 @@ int pidAt(const QAbstractItemModel &model, int row)
     return model.index(row, SessionTableModel::Pid).data(SessionTableModel::PidRole).toInt();
 }
 
+// Starts `target` on `source` and gives it one sample, taken when the source's clock says: years
+// before the wall clock, which must not count. Returns that time.
+qint64 startWithOneSample(TargetController &target, ClockSource &source)
+{
+    const qint64 takenAt = 1'600'000'000'000;
+    target.start();
+    source.setNow(takenAt);
+    target.ingest(AnalysisPipeline(QStringLiteral("t")).analyseClassified(snapshotOf({session(1, "a", "idle")}), takenAt));
+    return takenAt;
+}
+
 const char kStackQuery[] = "SELECT 1 /*stack='billing%3A%3Acharge%20charge.cpp%3A88|http%3A%3Aserve'*/";
 const char kTracedQuery[] = "SELECT 1 /*traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'*/";
 
@@ -353,21 +364,20 @@ private Q_SLOTS:
         data.toMs = kNow;
         data.newestBands = {5, 1};
         data.newestLines = {800};
+        const auto legend = [&chart] { return chart.findChild<ChartLegend *>()->text(); };
+        const auto title = [&chart] { return chart.findChild<QChartView *>()->chart()->title(); };
         chart.setData(data);
-        const QString legend = chart.findChild<ChartLegend *>()->text();
-        QVERIFY2(legend.contains(u"idle 5"), qPrintable(legend));
-        QVERIFY2(legend.contains(u"leaked 1"), qPrintable(legend));
-        QVERIFY2(legend.contains(u"limit 800"), qPrintable(legend));
-        const QString title = chart.findChild<QChartView *>()->chart()->title();
-        QVERIFY2(title.contains(u"limit 800"), qPrintable(title)); // far above 4 sessions
+        QVERIFY2(legend().contains(u"idle 5"), qPrintable(legend()));
+        QVERIFY2(legend().contains(u"leaked 1"), qPrintable(legend()));
+        QVERIFY2(legend().contains(u"limit 800"), qPrintable(legend()));
+        QVERIFY2(title().contains(u"limit 800"), qPrintable(title())); // far above 4 sessions
         // Without the newest sample's values, each series' last point.
         data.newestBands.clear();
         data.newestLines.clear();
         chart.setData(data);
-        QVERIFY2(chart.findChild<ChartLegend *>()->text().contains(u"idle 4"), qPrintable(chart.findChild<ChartLegend *>()->text()));
-        QVERIFY(!chart.findChild<ChartLegend *>()->text().contains(u"leaked"));
-        QVERIFY2(chart.findChild<QChartView *>()->chart()->title().contains(u"limit 500"),
-                 qPrintable(chart.findChild<QChartView *>()->chart()->title()));
+        QVERIFY2(legend().contains(u"idle 4"), qPrintable(legend()));
+        QVERIFY2(!legend().contains(u"leaked"), qPrintable(legend()));
+        QVERIFY2(title().contains(u"limit 500"), qPrintable(title()));
     }
 
     // A series keeps the ends of each level run and every other point: the line through what
@@ -677,13 +687,8 @@ private Q_SLOTS:
         auto owned = std::make_unique<ClockSource>();
         ClockSource &source = *owned;
         TargetController target(std::move(owned), QStringLiteral("t"));
-        target.start();
         OverviewStrip strip(target);
-        AnalysisPipeline pipeline(QStringLiteral("t"));
-        // Years before the wall clock, which must not count.
-        const qint64 takenAt = 1'600'000'000'000;
-        source.setNow(takenAt);
-        target.ingest(pipeline.analyseClassified(snapshotOf({session(1, "a", "idle")}), takenAt));
+        const qint64 takenAt = startWithOneSample(target, source);
         strip.refresh();
         QVERIFY2(!strip.statusText().contains(u"ago"), qPrintable(strip.statusText()));
         QVERIFY2(strip.statusText().contains(u"every 1 s"), qPrintable(strip.statusText()));
@@ -702,11 +707,7 @@ private Q_SLOTS:
         auto owned = std::make_unique<ClockSource>();
         ClockSource &source = *owned;
         TargetController target(std::move(owned), QStringLiteral("t"));
-        target.start();
-        AnalysisPipeline pipeline(QStringLiteral("t"));
-        const qint64 takenAt = 1'600'000'000'000; // years before the wall clock
-        source.setNow(takenAt);
-        target.ingest(pipeline.analyseClassified(snapshotOf({session(1, "a", "idle")}), takenAt));
+        const qint64 takenAt = startWithOneSample(target, source);
         source.setNow(takenAt + 3'000);
         source.report(SamplerStatus::State::Reconnecting);
         QCOMPARE(target.history().size(), 2);

@@ -42,8 +42,8 @@ QString statusLine(const TargetController &target)
     // interval does not, and a line that changes every second is laid out every second. By the
     // source's clock, as the charts and the sessions' ages are.
     const double lateAfterMs = std::max(status.effectiveIntervalMs, status.requestedIntervalMs) * 1.5 + 1000;
-    if (const qint64 lastMs = target.lastSampleAtMs(); lastMs > 0 && target.nowMs() - lastMs > lateAfterMs) {
-        const double seconds = (target.nowMs() - lastMs) / 1000.0;
+    if (const qint64 lastMs = target.lastSampleAtMs(), ageMs = target.nowMs() - lastMs; lastMs > 0 && ageMs > lateAfterMs) {
+        const double seconds = ageMs / 1000.0;
         age = QObject::tr("last sample %1 ago").arg(seconds < 10 ? QString::number(seconds, 'f', 1) + QStringLiteral(" s")
                                                                  : formatDuration(seconds));
     }

@@ -1,6 +1,5 @@
 #include "targetcontroller.h"
 
-
 namespace poolscope::ui {
 
 TargetController::TargetController(std::unique_ptr<SampleSource> source, const QString &displayName,
